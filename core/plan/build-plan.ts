@@ -1,0 +1,227 @@
+// Stack config -> validated plan. Pure: no Pulumi, no I/O. Every problem is collected and returned
+// at once, each naming its config key and what to write instead.
+import { z } from "zod";
+import { ClusterFacts, Finding } from "../rules/facts";
+import { runAllRules } from "../rules";
+import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
+import { Thresholds, DEFAULT_THRESHOLDS } from "../rules/thresholds";
+import { ConfigProblem } from "./problems";
+import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
+import { CiliumPlan, EndpointPlan, NodePlan, Plan, TalosMinor } from "./types";
+
+export const SUPPORTED_TALOS: TalosMinor[] = ["1.11", "1.12", "1.13"];
+export const SUPPORTED_CILIUM_MINORS = ["1.16", "1.17", "1.18", "1.19"];
+const K8S_FOR_TALOS: Record<TalosMinor, [number, number]> = { "1.11": [29, 34], "1.12": [30, 35], "1.13": [31, 36] };
+
+export interface PlanInputs {
+  stack: string;
+  /** stack config values of the `homelab` namespace, keys without the namespace */
+  config: Record<string, unknown>;
+  /** which secret config keys are set (values are never needed to plan) */
+  secretsPresent: { proxmoxApiToken: boolean; haproxySshPrivateKey: boolean };
+  /** which credential environment variables are set */
+  env: { PROXMOX_VE_API_TOKEN?: boolean; PROXMOX_VE_USERNAME?: boolean; PROXMOX_VE_PASSWORD?: boolean; PROXMOX_VE_ENDPOINT?: boolean };
+  thresholds?: Thresholds;
+}
+
+export type PlanResult =
+  | { ok: true; plan: Plan; findings: Finding[] }
+  | { ok: false; problems: ConfigProblem[]; findings: Finding[] };
+
+const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
+
+function zodProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
+    const key = `homelab:${path || "(root)"}`;
+    let fix = "see the config reference in README.md";
+    if (issue.code === "invalid_type") fix = `write a ${issue.expected} here`;
+    if (issue.code === "invalid_value" && "values" in issue) fix = `write one of: ${(issue.values as unknown[]).join(", ")}`;
+    if (issue.code === "unrecognized_keys") fix = `remove or rename ${(issue as { keys: string[] }).keys.join(", ")}`;
+    if (issue.code === "too_small") fix = `write at least ${(issue as { minimum: number | bigint }).minimum}${issue.path.length && typeof issue.path[issue.path.length - 1] !== "number" ? "" : ""}`;
+    const message = issue.code === "invalid_type" && issue.message.includes("undefined") ? "is missing" : issue.message;
+    return { key, message, fix };
+  });
+}
+
+function parseVersion(value: string): [number, number, number] | undefined {
+  const m = SEMVER.exec(value);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+export function ciliumPlanFor(version: string): CiliumPlan | undefined {
+  const v = parseVersion(version);
+  if (!v || !SUPPORTED_CILIUM_MINORS.includes(`${v[0]}.${v[1]}`)) return undefined;
+  // CiliumLoadBalancerIPPool is served as cilium.io/v2 from Cilium 1.18 (v2alpha1 deprecated then).
+  return { version: `${v[0]}.${v[1]}.${v[2]}`, lbPoolApiVersion: v[1] >= 18 ? "cilium.io/v2" : "cilium.io/v2alpha1" };
+}
+
+const WORKER_OS_DISK_DEFAULT = 100;
+const CONTROLPLANE_OS_DISK_DEFAULT = 50;
+
+export function planFacts(plan: Pick<Plan, "nodes" | "proxmox" | "network" | "endpoint" | "lbPool" | "talosEndpoints">): ClusterFacts {
+  return {
+    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, host: n.host, vmId: n.vmId, cpu: n.cpu, memoryGiB: n.memoryGiB, osDiskGB: n.osDiskGB, ref: n.ref })),
+    hosts: plan.proxmox.hosts.map((h) => h.name),
+    subnet: plan.network.subnet,
+    gateway: plan.network.gateway,
+    dns: plan.network.dns,
+    ntp: plan.network.ntp,
+    podCidr: plan.network.podCidr,
+    serviceCidr: plan.network.serviceCidr,
+    vip: plan.endpoint.vip,
+    lbPool: plan.lbPool,
+    dhcpRange: plan.network.dhcpRange,
+    talosEndpoints: plan.talosEndpoints,
+  };
+}
+
+export function buildPlan(input: PlanInputs): PlanResult {
+  const thresholds = input.thresholds ?? DEFAULT_THRESHOLDS;
+  const parsed = rawConfigSchema.safeParse(input.config);
+  const problems: ConfigProblem[] = [];
+  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error), findings: [] };
+  const raw: RawConfig = parsed.data;
+  const add = (key: string, message: string, fix: string) => problems.push({ key: `homelab:${key}`, message, fix });
+
+  // Versions
+  const talos = parseVersion(raw.versions.talos);
+  const talosMinor = talos ? (`${talos[0]}.${talos[1]}` as TalosMinor) : undefined;
+  if (!talos) add("versions.talos", `"${raw.versions.talos}" is not a version`, "write a Talos release such as v1.11.5");
+  else if (!SUPPORTED_TALOS.includes(talosMinor!)) add("versions.talos", `Talos ${raw.versions.talos} is not supported`, `use a release of Talos ${SUPPORTED_TALOS.join(", ")}`);
+  const k8s = parseVersion(raw.versions.kubernetes);
+  if (!k8s) add("versions.kubernetes", `"${raw.versions.kubernetes}" is not a version`, "write a Kubernetes release such as v1.34.1");
+  else if (talosMinor && SUPPORTED_TALOS.includes(talosMinor)) {
+    const [lo, hi] = K8S_FOR_TALOS[talosMinor];
+    if (k8s[0] !== 1 || k8s[1] < lo || k8s[1] > hi) add("versions.kubernetes", `Kubernetes ${raw.versions.kubernetes} is not supported by Talos ${talosMinor}`, `use Kubernetes v1.${lo} to v1.${hi}`);
+  }
+  const cilium = ciliumPlanFor(raw.versions.cilium);
+  if (!cilium) add("versions.cilium", `Cilium "${raw.versions.cilium}" cannot be configured by this program`, `use a Cilium release of ${SUPPORTED_CILIUM_MINORS.join(", ")} such as 1.18.4`);
+
+  // Proxmox endpoint and credentials
+  const endpointSet = !!raw.proxmox.endpoint || !!input.env.PROXMOX_VE_ENDPOINT;
+  if (!endpointSet) add("proxmox.endpoint", "no Proxmox API endpoint", "set `proxmox.endpoint: https://<host>:8006/` in the stack file, or the PROXMOX_VE_ENDPOINT environment variable");
+  else if (raw.proxmox.endpoint && !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(raw.proxmox.endpoint)) add("proxmox.endpoint", `"${raw.proxmox.endpoint}" is not an API URL`, "write https://<host>:8006/");
+  const envCreds = !!input.env.PROXMOX_VE_API_TOKEN || (!!input.env.PROXMOX_VE_USERNAME && !!input.env.PROXMOX_VE_PASSWORD);
+  if (!input.secretsPresent.proxmoxApiToken && !envCreds) {
+    problems.push({ key: SECRET_KEYS.proxmoxApiToken, message: "no Proxmox credentials",
+      fix: `run \`pulumi config set --secret ${SECRET_KEYS.proxmoxApiToken} 'user@pam!token=<uuid>'\`, or export PROXMOX_VE_API_TOKEN (or PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD)` });
+  }
+  const hostNames = raw.proxmox.hosts.map((h) => h.name);
+  const dupHosts = hostNames.filter((h, i) => hostNames.indexOf(h) !== i);
+  for (const h of new Set(dupHosts)) add("proxmox.hosts", `Proxmox host ${h} is declared twice`, "declare each host once");
+
+  // Network
+  const subnet = parseCidr(raw.network.subnet);
+  if (!subnet) add("network.subnet", `"${raw.network.subnet}" is not an IPv4 CIDR`, "write the node network as a CIDR, e.g. 192.168.0.0/24");
+  else if (networkAddress(subnet) !== subnet.base) add("network.subnet", `"${raw.network.subnet}" has host bits set`, `write the network address: ${networkAddress(subnet)}/${subnet.prefix}`);
+  if (!isIPv4(raw.network.gateway)) add("network.gateway", `"${raw.network.gateway}" is not an IPv4 address`, "write the router address, e.g. 192.168.0.1");
+  raw.network.dns.forEach((d, i) => { if (!isIPv4(d)) add(`network.dns[${i}]`, `"${d}" is not an IPv4 address`, "write a resolver address such as 1.1.1.1"); });
+  raw.network.ntp.forEach((s, i) => { if (!/^[A-Za-z0-9.-]+$/.test(s)) add(`network.ntp[${i}]`, `"${s}" is not a host name or address`, "write an NTP server such as time.cloudflare.com"); });
+  if (!parseCidr(raw.network.podCidr)) add("network.podCidr", `"${raw.network.podCidr}" is not an IPv4 CIDR`, "write e.g. 10.20.0.0/16");
+  if (!parseCidr(raw.network.serviceCidr)) add("network.serviceCidr", `"${raw.network.serviceCidr}" is not an IPv4 CIDR`, "write e.g. 10.96.0.0/12");
+  if (raw.network.dhcpRange) {
+    for (const end of ["start", "stop"] as const) if (!isIPv4(raw.network.dhcpRange[end])) add(`network.dhcpRange.${end}`, `"${raw.network.dhcpRange[end]}" is not an IPv4 address`, "write an address such as 192.168.0.100");
+  }
+
+  // LB pool
+  for (const end of ["start", "stop"] as const) if (!isIPv4(raw.lbPool[end])) add(`lbPool.${end}`, `"${raw.lbPool[end]}" is not an IPv4 address`, "write an address of the node subnet, e.g. 192.168.0.201");
+  if (isIPv4(raw.lbPool.start) && isIPv4(raw.lbPool.stop) && ipToInt(raw.lbPool.start) > ipToInt(raw.lbPool.stop)) add("lbPool", `pool start ${raw.lbPool.start} is after stop ${raw.lbPool.stop}`, "swap them: `start` is the lowest address of the pool");
+
+  // Endpoint
+  const mode = raw.endpoint.mode;
+  if (!["vip", "kubeprism", "haproxy"].includes(mode)) add("endpoint.mode", `unknown mode "${mode}"`, "write one of: vip, kubeprism, haproxy");
+  if (mode === "vip" && !raw.endpoint.vip) add("endpoint.vip", "mode vip needs a VIP", "set `endpoint.vip` to an unused address of the node subnet, e.g. 192.168.0.200");
+  if (raw.endpoint.vip && !isIPv4(raw.endpoint.vip)) add("endpoint.vip", `"${raw.endpoint.vip}" is not an IPv4 address`, "write an unused address of the node subnet");
+  if (mode !== "vip" && raw.endpoint.vip) add("endpoint.vip", `a VIP is set but mode is ${mode}`, "remove `endpoint.vip`, or set `endpoint.mode: vip`");
+  if (mode === "haproxy") {
+    if (!raw.endpoint.haproxy) add("endpoint.haproxy", "mode haproxy needs the HAProxy host", "set `endpoint.haproxy.host` (and sshUser, sshPort) of a Linux host with HAProxy");
+    if (!input.secretsPresent.haproxySshPrivateKey) problems.push({ key: SECRET_KEYS.haproxySshPrivateKey, message: "mode haproxy needs SSH credentials for the HAProxy host", fix: `run \`pulumi config set --secret ${SECRET_KEYS.haproxySshPrivateKey} < ~/.ssh/id_ed25519\`` });
+  }
+  if (raw.endpoint.dnsName && !/^[A-Za-z0-9.-]+$/.test(raw.endpoint.dnsName)) add("endpoint.dnsName", `"${raw.endpoint.dnsName}" is not a DNS name`, "write a name such as k8s.home.arpa");
+
+  // Nodes
+  const nodes: NodePlan[] = [];
+  const macs = new Map<string, number>();
+  raw.nodes.forEach((n, i) => {
+    const ref = `nodes[${i}]`;
+    if (!isIPv4(n.ip)) add(`${ref}.ip`, `"${n.ip}" is not an IPv4 address`, "write the node's static address inside the node subnet");
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n.name)) add(`${ref}.name`, `"${n.name}" is not a valid hostname`, "use lowercase letters, digits and '-', e.g. talos-cp-01");
+    const host = n.host ?? (raw.proxmox.hosts.length === 1 ? raw.proxmox.hosts[0].name : undefined);
+    if (!host) add(`${ref}.host`, "no Proxmox host for this node", `set \`host:\` to one of ${hostNames.join(", ")}`);
+    else if (!hostNames.includes(host)) add(`${ref}.host`, `Proxmox host "${host}" is not declared`, `use one of ${hostNames.join(", ")}, or add it under \`proxmox.hosts\``);
+    if (n.mac) {
+      if (!/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/.test(n.mac)) add(`${ref}.mac`, `"${n.mac}" is not a MAC address`, "write six hex pairs, e.g. BC:24:11:00:00:11");
+      const k = n.mac.toLowerCase();
+      if (macs.has(k)) add(`${ref}.mac`, `MAC ${n.mac} is also used by nodes[${macs.get(k)}]`, "give every node its own MAC, or leave `mac` out");
+      macs.set(k, i);
+    }
+    const osDiskGB = n.osDiskGB ?? (n.role === "controlplane" ? CONTROLPLANE_OS_DISK_DEFAULT : WORKER_OS_DISK_DEFAULT);
+    nodes.push({
+      name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: host ?? "", cpu: n.cpu, memoryGiB: n.memoryGiB,
+      osDiskGB, dataDisksGB: n.dataDisksGB, mac: n.mac, ref, startupOrder: n.role === "controlplane" ? 1 : 2,
+      disks: [
+        { slot: "scsi0", sizeGB: osDiskGB, purpose: "os" },
+        ...n.dataDisksGB.map((sizeGB, d) => ({ slot: `scsi${d + 1}`, sizeGB, purpose: "data" as const })),
+      ],
+    });
+  });
+
+  const controlPlanes = nodes.filter((n) => n.role === "controlplane");
+  const workers = nodes.filter((n) => n.role === "worker");
+  const firstCp = controlPlanes[0];
+  const vip = mode === "vip" ? raw.endpoint.vip : undefined;
+  const haproxy = raw.endpoint.haproxy;
+  let endpointHost = "";
+  if (mode === "vip") endpointHost = vip ?? "";
+  else if (mode === "kubeprism") endpointHost = raw.endpoint.dnsName ?? firstCp?.ip ?? "";
+  else if (mode === "haproxy") endpointHost = haproxy?.listenAddress ?? haproxy?.host ?? "";
+  const endpoint: EndpointPlan = {
+    mode: mode as EndpointPlan["mode"], host: endpointHost, port: 6443, url: `https://${endpointHost}:6443`, vip,
+    haproxy: haproxy ? { host: haproxy.host, sshUser: haproxy.sshUser, sshPort: haproxy.sshPort, listenAddress: haproxy.listenAddress ?? haproxy.host } : undefined,
+  };
+
+  const partial = {
+    nodes,
+    proxmox: { endpoint: raw.proxmox.endpoint ?? "", insecure: raw.proxmox.insecure, bridge: raw.proxmox.bridge, hosts: raw.proxmox.hosts, credentials: (input.secretsPresent.proxmoxApiToken ? "config" : "environment") as "config" | "environment" },
+    network: { ...raw.network, subnet: subnet ? formatCidr(subnet) : raw.network.subnet, prefix: subnet?.prefix ?? 0 },
+    endpoint,
+    lbPool: raw.lbPool,
+    talosEndpoints: controlPlanes.map((n) => n.ip),
+  };
+  // Semantic rules run only on well-formed values; they are the same functions the policy pack uses.
+  const findings = runAllRules(planFacts(partial), thresholds);
+  const mandatory = findings.filter((f) => f.severity === "mandatory" && !f.undecided);
+  for (const f of mandatory) problems.push({ key: f.key, message: f.message, fix: f.fix });
+
+  if (problems.length > 0 || !firstCp || !talosMinor || !cilium) {
+    if (problems.length === 0) add("nodes", "no control plane", "add a node with `role: controlplane`");
+    return { ok: false, problems: dedupe(problems), findings };
+  }
+  const plan: Plan = {
+    stack: input.stack,
+    clusterName: raw.clusterName,
+    talosVersion: `v${talos!.join(".")}`,
+    talosMinor,
+    kubernetesVersion: `v${k8s!.join(".")}`,
+    ...partial,
+    image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64" },
+    kubePrismPort: raw.kubePrismPort,
+    cilium,
+    controlPlanes,
+    workers,
+    bootstrapNode: firstCp,
+    thresholds,
+  };
+  return { ok: true, plan, findings: findings.filter((f) => f.severity === "advisory") };
+}
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.key}|${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

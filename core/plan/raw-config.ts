@@ -1,0 +1,65 @@
+// Shapes of the stack config (namespace `homelab`), checked with zod. Types only; meaning is
+// checked in build-plan.ts and in the shared rules.
+import { z } from "zod";
+
+const str = z.string().trim().min(1);
+const int = z.number().int();
+
+export const hostSchema = z.object({
+  name: str,
+  datastore: str.default("local-lvm"),
+  imageDatastore: str.default("local"),
+  capacity: z.object({ cpu: int.positive().optional(), memoryGiB: z.number().positive().optional(), diskGB: z.number().positive().optional() }).strict().optional(),
+}).strict();
+
+export const nodeSchema = z.object({
+  name: str,
+  role: z.enum(["controlplane", "worker"]),
+  ip: str,
+  vmId: int.min(100).max(999999999),
+  host: str.optional(),
+  cpu: int.positive(),
+  memoryGiB: z.number().positive(),
+  osDiskGB: int.positive().optional(),
+  dataDisksGB: z.array(int.positive()).default([]),
+  mac: str.optional(),
+}).strict();
+
+export const rawConfigSchema = z.object({
+  clusterName: str.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "lowercase letters, digits and '-'").default("homelab"),
+  versions: z.object({ talos: str, kubernetes: str, cilium: str }).strict(),
+  proxmox: z.object({
+    endpoint: str.optional(),
+    insecure: z.boolean().default(false),
+    bridge: str.default("vmbr0"),
+    hosts: z.array(hostSchema).min(1),
+  }).strict(),
+  image: z.object({ extensions: z.array(str).default(["siderolabs/qemu-guest-agent"]) }).strict().default({ extensions: ["siderolabs/qemu-guest-agent"] }),
+  network: z.object({
+    subnet: str,
+    gateway: str,
+    dns: z.array(str),
+    ntp: z.array(str),
+    interface: str.default("eth0"),
+    podCidr: str.default("10.244.0.0/16"),
+    serviceCidr: str.default("10.96.0.0/12"),
+    dhcpRange: z.object({ start: str, stop: str }).strict().optional(),
+  }).strict(),
+  endpoint: z.object({
+    mode: z.string(),
+    vip: str.optional(),
+    dnsName: str.optional(),
+    haproxy: z.object({ host: str, sshUser: str.default("root"), sshPort: int.positive().default(22), listenAddress: str.optional() }).strict().optional(),
+  }).strict(),
+  kubePrismPort: int.min(1).max(65535).default(7445),
+  lbPool: z.object({ start: str, stop: str }).strict(),
+  nodes: z.array(nodeSchema).min(1),
+});
+
+export type RawConfig = z.infer<typeof rawConfigSchema>;
+
+/** Keys of the stack config that hold secrets (set with `pulumi config set --secret`). */
+export const SECRET_KEYS = {
+  proxmoxApiToken: "homelab:proxmoxApiToken",
+  haproxySshPrivateKey: "homelab:haproxySshPrivateKey",
+} as const;

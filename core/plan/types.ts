@@ -1,0 +1,90 @@
+// The validated plan: everything the components need, as plain data. Built by buildPlan().
+import { Role } from "../rules/facts";
+import { Thresholds } from "../rules/thresholds";
+
+export type TalosMinor = "1.11" | "1.12" | "1.13";
+export type EndpointMode = "vip" | "kubeprism" | "haproxy";
+
+export interface ProxmoxHostPlan {
+  name: string;
+  /** datastore for VM disks */
+  datastore: string;
+  /** datastore (with the `iso`/`import` content type) that receives the Talos image */
+  imageDatastore: string;
+  capacity?: { cpu?: number; memoryGiB?: number; diskGB?: number };
+}
+
+export interface DiskPlan {
+  /** Proxmox bus slot, e.g. scsi0 */
+  slot: string;
+  sizeGB: number;
+  purpose: "os" | "data";
+}
+
+export interface NodePlan {
+  name: string;
+  role: Role;
+  ip: string;
+  vmId: number;
+  host: string;
+  cpu: number;
+  memoryGiB: number;
+  osDiskGB: number;
+  dataDisksGB: number[];
+  disks: DiskPlan[];
+  mac?: string;
+  /** lower starts first: control planes before workers */
+  startupOrder: number;
+  /** index into nodes[] in the stack config, for messages */
+  ref: string;
+}
+
+export interface EndpointPlan {
+  mode: EndpointMode;
+  /** the address clients use for the Kubernetes API */
+  host: string;
+  port: number;
+  /** https://host:port */
+  url: string;
+  vip?: string;
+  haproxy?: { host: string; sshUser: string; sshPort: number; listenAddress: string };
+}
+
+export interface CiliumPlan {
+  version: string;
+  /** cilium.io/v2 from 1.18 on, cilium.io/v2alpha1 before */
+  lbPoolApiVersion: "cilium.io/v2" | "cilium.io/v2alpha1";
+}
+
+export interface Plan {
+  stack: string;
+  clusterName: string;
+  talosVersion: string;
+  talosMinor: TalosMinor;
+  kubernetesVersion: string;
+  proxmox: { endpoint: string; insecure: boolean; bridge: string; hosts: ProxmoxHostPlan[]; credentials: "config" | "environment" };
+  image: { extensions: string[]; platform: "nocloud"; architecture: "amd64" };
+  network: {
+    subnet: string;
+    prefix: number;
+    gateway: string;
+    dns: string[];
+    ntp: string[];
+    interface: string;
+    podCidr: string;
+    serviceCidr: string;
+    dhcpRange?: { start: string; stop: string };
+  };
+  endpoint: EndpointPlan;
+  kubePrismPort: number;
+  lbPool: { start: string; stop: string };
+  cilium: CiliumPlan;
+  nodes: NodePlan[];
+  controlPlanes: NodePlan[];
+  workers: NodePlan[];
+  /** the first control plane: bootstrap target */
+  bootstrapNode: NodePlan;
+  /** talosconfig endpoints: control-plane IPs, never the VIP */
+  talosEndpoints: string[];
+  thresholds: Thresholds;
+}

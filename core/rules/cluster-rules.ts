@@ -1,0 +1,135 @@
+// Rules about the shape of the cluster: control-plane count, sizing, identity, placement, endpoints.
+import { ClusterFacts, Finding, NodeFacts, Role } from "./facts";
+import { TALOS_MINIMUM, Thresholds } from "./thresholds";
+
+const undecided = (rule: string, key: string, what: string): Finding => ({
+  rule,
+  severity: "advisory",
+  key,
+  message: `cannot decide yet: ${what} is not known until the resources exist`,
+  fix: "run the check again after `pulumi up`, or with known values",
+  undecided: true,
+});
+
+export function oddControlPlaneCount(facts: ClusterFacts, t: Thresholds): Finding[] {
+  const rule = "odd-control-plane-count";
+  if (facts.nodes.some((n) => n.role === undefined)) return [undecided(rule, "homelab:nodes", "a node's role")];
+  const count = facts.nodes.filter((n) => n.role === "controlplane").length;
+  if (count === 0) {
+    return [{ rule, severity: "mandatory", key: "homelab:nodes", message: "the cluster has no control plane",
+      fix: "add at least one node with `role: controlplane` (3 recommended)" }];
+  }
+  if (count === 1 && !t.allowSingleControlPlane) {
+    return [{ rule, severity: "mandatory", key: "homelab:nodes",
+      message: "a single control plane has no etcd quorum to survive its loss",
+      fix: "add two more control planes (3 total), or set `allowSingleControlPlane: true` in this stack's policy config" }];
+  }
+  if (count > 1 && count % 2 === 0) {
+    return [{ rule, severity: "mandatory", key: "homelab:nodes",
+      message: `${count} control planes: an even etcd member count tolerates no more failures than ${count - 1}`,
+      fix: `use an odd number of control planes (${count - 1} or ${count + 1})` }];
+  }
+  return [];
+}
+
+function sizingFindings(rule: string, severity: "mandatory" | "advisory", node: NodeFacts,
+  min: { cpu: number; memoryGiB: number; diskGB: number }, what: string): Finding[] {
+  const out: Finding[] = [];
+  const checks: Array<[keyof typeof min, number | undefined, string, string]> = [
+    ["cpu", node.cpu, "cpu", "vCPU"],
+    ["memoryGiB", node.memoryGiB, "memoryGiB", "GiB RAM"],
+    ["diskGB", node.osDiskGB, "osDiskGB", "GB OS disk"],
+  ];
+  for (const [field, value, key, unit] of checks) {
+    if (value === undefined) {
+      out.push(undecided(rule, `homelab:${node.ref}.${key}`, `${node.name ?? node.ref}'s ${unit}`));
+    } else if (value < min[field]) {
+      out.push({ rule, severity, key: `homelab:${node.ref}.${key}`,
+        message: `${node.name ?? node.ref} (${node.role}) has ${value} ${unit}, below the ${what} of ${min[field]}`,
+        fix: `set \`${key}: ${min[field]}\` or more` });
+    }
+  }
+  return out;
+}
+
+export function talosMinimumSizing(facts: ClusterFacts): Finding[] {
+  return facts.nodes.flatMap((n) =>
+    n.role ? sizingFindings("talos-minimum-sizing", "mandatory", n, TALOS_MINIMUM[n.role], "Talos minimum") : []);
+}
+
+export function recommendedSizing(facts: ClusterFacts, t: Thresholds): Finding[] {
+  return facts.nodes.flatMap((n) =>
+    n.role ? sizingFindings("recommended-sizing", "mandatory", n, t.recommendedSizing[n.role as Role], "recommended size") : []);
+}
+
+function duplicates<T>(values: Array<T | undefined>): T[] {
+  const seen = new Set<T>();
+  const dup = new Set<T>();
+  for (const v of values) {
+    if (v === undefined) continue;
+    if (seen.has(v)) dup.add(v);
+    seen.add(v);
+  }
+  return [...dup];
+}
+
+export function uniqueNodeIdentity(facts: ClusterFacts): Finding[] {
+  const rule = "unique-node-identity";
+  const out: Finding[] = [];
+  const refsOf = (pred: (n: NodeFacts) => boolean) => facts.nodes.filter(pred).map((n) => n.ref).join(", ");
+  for (const ip of duplicates(facts.nodes.map((n) => n.ip))) {
+    out.push({ rule, severity: "mandatory", key: "homelab:nodes", message: `node IP ${ip} is used by ${refsOf((n) => n.ip === ip)}`,
+      fix: "give every node its own `ip`" });
+  }
+  for (const name of duplicates(facts.nodes.map((n) => n.name))) {
+    out.push({ rule, severity: "mandatory", key: "homelab:nodes", message: `hostname ${name} is used by ${refsOf((n) => n.name === name)}`,
+      fix: "give every node its own `name`" });
+  }
+  for (const id of duplicates(facts.nodes.map((n) => n.vmId))) {
+    out.push({ rule, severity: "mandatory", key: "homelab:nodes", message: `VM ID ${id} is used by ${refsOf((n) => n.vmId === id)}`,
+      fix: "give every node its own `vmId` (Proxmox VM IDs are unique per cluster)" });
+  }
+  return out;
+}
+
+export function controlPlaneSpread(facts: ClusterFacts): Finding[] {
+  const rule = "control-plane-spread";
+  const cps = facts.nodes.filter((n) => n.role === "controlplane");
+  const hosts = new Set(facts.hosts ?? facts.nodes.map((n) => n.host).filter((h): h is string => !!h));
+  if (hosts.size < 2 || cps.length < 2) return [];
+  if (cps.some((n) => n.host === undefined)) return [undecided(rule, "homelab:nodes", "a control plane's Proxmox host")];
+  const used = new Set(cps.map((n) => n.host));
+  const wanted = Math.min(cps.length, hosts.size);
+  if (used.size < wanted) {
+    return [{ rule, severity: "advisory", key: "homelab:nodes",
+      message: `${cps.length} control planes share ${used.size} of ${hosts.size} Proxmox hosts: losing one host can cost etcd quorum`,
+      fix: "put control planes on distinct Proxmox hosts (`host:` of each control-plane node)" }];
+  }
+  return [];
+}
+
+export function talosEndpointsNotVip(facts: ClusterFacts): Finding[] {
+  const rule = "talosconfig-endpoints-not-vip";
+  if (facts.talosEndpoints === undefined || facts.vip === undefined) return [];
+  if (facts.talosEndpoints.includes(facts.vip)) {
+    return [{ rule, severity: "mandatory", key: "homelab:endpoint.vip",
+      message: `talosconfig lists the VIP ${facts.vip} as an endpoint: the VIP is down exactly when you need talosctl`,
+      fix: "use the control-plane IPs as talosconfig endpoints" }];
+  }
+  return [];
+}
+
+export function nameResolutionAndTime(facts: ClusterFacts, t: Thresholds): Finding[] {
+  const out: Finding[] = [];
+  if (facts.dns !== undefined && facts.dns.length < t.minimumDnsServers) {
+    out.push({ rule: "dns-servers", severity: "mandatory", key: "homelab:network.dns",
+      message: `${facts.dns.length} DNS server(s) configured; one outage stops image pulls and name resolution`,
+      fix: `list at least ${t.minimumDnsServers} servers under \`network.dns\`` });
+  }
+  if (facts.ntp !== undefined && facts.ntp.length === 0) {
+    out.push({ rule: "ntp-servers", severity: "mandatory", key: "homelab:network.ntp",
+      message: "no NTP servers: etcd and certificates need synchronised clocks",
+      fix: "list servers under `network.ntp`, e.g. [time.cloudflare.com, pool.ntp.org]" });
+  }
+  return out;
+}

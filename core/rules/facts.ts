@@ -1,0 +1,47 @@
+// The facts every rule judges. The program and the preflight command derive them from the plan;
+// the policy pack derives them from the resources the program emits. A field left undefined is
+// unknown (a preview value not computed yet): rules then say they cannot decide instead of guessing.
+export type Role = "controlplane" | "worker";
+
+export interface NodeFacts {
+  name?: string;
+  role?: Role;
+  ip?: string;
+  host?: string;
+  vmId?: number;
+  cpu?: number;
+  memoryGiB?: number;
+  osDiskGB?: number;
+  /** where this node came from, for messages: a config key such as `nodes[2]`, or a resource name */
+  ref: string;
+}
+
+export interface ClusterFacts {
+  nodes: NodeFacts[];
+  /** Proxmox hosts the stack declares (undefined when unknown) */
+  hosts?: string[];
+  subnet?: string;
+  gateway?: string;
+  dns?: string[];
+  ntp?: string[];
+  podCidr?: string;
+  serviceCidr?: string;
+  vip?: string;
+  lbPool?: { start: string; stop: string };
+  dhcpRange?: { start: string; stop: string };
+  talosEndpoints?: string[];
+}
+
+export type Severity = "mandatory" | "advisory";
+
+export interface Finding {
+  /** rule name, shared with the policy pack's policy names */
+  rule: string;
+  severity: Severity;
+  /** the config key to change, e.g. `homelab:network.vip` */
+  key: string;
+  message: string;
+  fix: string;
+  /** true when the rule could not decide because an input is still unknown */
+  undecided?: boolean;
+}

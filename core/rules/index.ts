@@ -1,0 +1,28 @@
+// Every rule, run in one place, so the program, the preflight command and the policy pack agree.
+import { ClusterFacts, Finding } from "./facts";
+import { Thresholds } from "./thresholds";
+import {
+  controlPlaneSpread, nameResolutionAndTime, oddControlPlaneCount, recommendedSizing, talosEndpointsNotVip,
+  talosMinimumSizing, uniqueNodeIdentity,
+} from "./cluster-rules";
+import { nonOverlappingNetworks } from "./network-rules";
+
+export * from "./facts";
+export * from "./thresholds";
+export {
+  controlPlaneSpread, nameResolutionAndTime, nonOverlappingNetworks, oddControlPlaneCount, recommendedSizing,
+  talosEndpointsNotVip, talosMinimumSizing, uniqueNodeIdentity,
+};
+
+export function runAllRules(facts: ClusterFacts, t: Thresholds): Finding[] {
+  return [
+    ...oddControlPlaneCount(facts, t),
+    ...talosMinimumSizing(facts),
+    ...recommendedSizing(facts, t),
+    ...uniqueNodeIdentity(facts),
+    ...nonOverlappingNetworks(facts),
+    ...nameResolutionAndTime(facts, t),
+    ...controlPlaneSpread(facts),
+    ...talosEndpointsNotVip(facts),
+  ];
+}

@@ -1,0 +1,82 @@
+// Rules about addresses: node subnet, pod and service CIDRs, the VIP, the LB pool and a DHCP range.
+import { ClusterFacts, Finding } from "./facts";
+import {
+  broadcastAddress, cidrContains, cidrsOverlap, formatCidr, IpRange, isIPv4, networkAddress, parseCidr,
+  rangeContains, rangeOverlapsCidr, rangesOverlap, rangeWithinCidr,
+} from "./ip";
+
+const RULE = "non-overlapping-networks";
+const bad = (key: string, message: string, fix: string): Finding => ({ rule: RULE, severity: "mandatory", key, message, fix });
+
+export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
+  const out: Finding[] = [];
+  const subnet = parseCidr(facts.subnet);
+  const pod = parseCidr(facts.podCidr);
+  const svc = parseCidr(facts.serviceCidr);
+  const named: Array<[string, string, ReturnType<typeof parseCidr>]> = [
+    ["homelab:network.subnet", "node subnet", subnet],
+    ["homelab:network.podCidr", "pod CIDR", pod],
+    ["homelab:network.serviceCidr", "service CIDR", svc],
+  ];
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const [, an, a] = named[i];
+      const [bk, bn, b] = named[j];
+      if (a && b && cidrsOverlap(a, b)) {
+        out.push(bad(bk, `${bn} ${formatCidr(b)} overlaps the ${an} ${formatCidr(a)}`,
+          `choose a ${bn} that shares no address with the ${an} (e.g. 10.20.0.0/16 pods, 10.96.0.0/12 services)`));
+      }
+    }
+  }
+
+  const nodeIps = facts.nodes.map((n) => ({ ref: n.ref, ip: n.ip })).filter((n): n is { ref: string; ip: string } => isIPv4(n.ip));
+  const pool = facts.lbPool && isIPv4(facts.lbPool.start) && isIPv4(facts.lbPool.stop) ? facts.lbPool : undefined;
+
+  if (subnet) {
+    for (const n of nodeIps) {
+      const key = `homelab:${n.ref}.ip`;
+      if (!cidrContains(subnet, n.ip)) out.push(bad(key, `node IP ${n.ip} is outside the node subnet ${formatCidr(subnet)}`, `pick an address inside ${formatCidr(subnet)}`));
+      else if (n.ip === networkAddress(subnet) || n.ip === broadcastAddress(subnet)) out.push(bad(key, `node IP ${n.ip} is the network or broadcast address of ${formatCidr(subnet)}`, "pick a host address"));
+      if (facts.gateway && n.ip === facts.gateway) out.push(bad(key, `node IP ${n.ip} is the gateway`, "pick an address other than `network.gateway`"));
+      if (facts.vip && n.ip === facts.vip) out.push(bad(key, `node IP ${n.ip} is the API VIP`, "pick an address other than `endpoint.vip`"));
+    }
+    if (facts.gateway && isIPv4(facts.gateway) && !cidrContains(subnet, facts.gateway)) {
+      out.push(bad("homelab:network.gateway", `gateway ${facts.gateway} is outside the node subnet ${formatCidr(subnet)}`, `use the router address inside ${formatCidr(subnet)}`));
+    }
+  }
+
+  if (facts.vip && isIPv4(facts.vip)) {
+    const key = "homelab:endpoint.vip";
+    if (subnet && !cidrContains(subnet, facts.vip)) out.push(bad(key, `VIP ${facts.vip} is outside the node subnet ${formatCidr(subnet)}`, `pick an unused address inside ${formatCidr(subnet)}: a layer-2 VIP only works on the nodes' own segment`));
+    if (facts.gateway && facts.vip === facts.gateway) out.push(bad(key, `VIP ${facts.vip} is the gateway`, "pick an unused address for the VIP"));
+    if (pool && rangeContains(pool, facts.vip)) out.push(bad(key, `VIP ${facts.vip} is inside the LB pool ${pool.start}-${pool.stop}`, "move the VIP out of `lbPool`, or shrink the pool"));
+  }
+
+  if (pool) {
+    const key = "homelab:lbPool";
+    const text = `${pool.start}-${pool.stop}`;
+    if (pod && rangeOverlapsCidr(pool, pod)) out.push(bad(key, `LB pool ${text} overlaps the pod CIDR`, "take the pool from the node subnet"));
+    if (svc && rangeOverlapsCidr(pool, svc)) out.push(bad(key, `LB pool ${text} overlaps the service CIDR`, "take the pool from the node subnet"));
+    if (subnet && !rangeWithinCidr(pool, subnet)) out.push(bad(key, `LB pool ${text} is not inside the node subnet ${formatCidr(subnet)}`, "L2 announcements answer ARP on the node segment: take the pool from the node subnet"));
+    for (const n of nodeIps) {
+      if (rangeContains(pool, n.ip)) out.push(bad(key, `LB pool ${text} contains node IP ${n.ip} (${n.ref})`, "keep node IPs out of the pool"));
+    }
+    if (facts.gateway && isIPv4(facts.gateway) && rangeContains(pool, facts.gateway)) out.push(bad(key, `LB pool ${text} contains the gateway ${facts.gateway}`, "keep the gateway out of the pool"));
+  }
+
+  const dhcp = facts.dhcpRange && isIPv4(facts.dhcpRange.start) && isIPv4(facts.dhcpRange.stop) ? facts.dhcpRange : undefined;
+  if (dhcp) {
+    const key = "homelab:network.dhcpRange";
+    const text = `${dhcp.start}-${dhcp.stop}`;
+    const statics: Array<[string, string]> = [
+      ...nodeIps.map((n): [string, string] => [n.ip, n.ref]),
+      ...(facts.vip && isIPv4(facts.vip) ? [[facts.vip, "the VIP"] as [string, string]] : []),
+      ...(facts.gateway && isIPv4(facts.gateway) ? [[facts.gateway, "the gateway"] as [string, string]] : []),
+    ];
+    for (const [ip, what] of statics) {
+      if (rangeContains(dhcp, ip)) out.push(bad(key, `DHCP range ${text} hands out ${ip} (${what})`, "shrink the router's DHCP range or move the static address out of it"));
+    }
+    if (pool && rangesOverlap(dhcp, pool as IpRange)) out.push(bad(key, `DHCP range ${text} overlaps the LB pool ${pool.start}-${pool.stop}`, "keep the pool and the DHCP range apart"));
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// Per-node Talos machine-config patches, in the form each Talos minor accepts:
+//  - 1.11: everything in the v1alpha1 document (machine.network, machine.time, interface `vip`);
+//  - 1.12+: host networking moved to separate documents (HostnameConfig, LinkConfig, ResolverConfig,
+//    TimeSyncConfig, Layer2VIPConfig); 1.13 drops machine.network from v1alpha1 entirely.
+// Patches are plain objects here; the components serialise them to YAML for the Talos provider.
+import { NodePlan, Plan } from "../plan/types";
+
+export type PatchDocument = Record<string, unknown>;
+
+/** Talos system disk: OS disk on scsi0 of a virtio-scsi-single controller shows up as /dev/sda. */
+export const INSTALL_DISK = "/dev/sda";
+
+export function installerImage(schematicId: string, talosVersion: string): string {
+  return `factory.talos.dev/nocloud-installer/${schematicId}:${talosVersion}`;
+}
+
+function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): PatchDocument {
+  const machine: Record<string, unknown> = {
+    install: { disk: INSTALL_DISK, image: installerImage(schematicId, plan.talosVersion), wipe: false },
+    features: {
+      kubePrism: { enabled: true, port: plan.kubePrismPort },
+      // Cilium's eBPF masquerading breaks the host DNS forwarder for pods; CoreDNS keeps using the
+      // upstream resolvers directly instead (see README "Talos details").
+      hostDNS: { enabled: true, forwardKubeDNSToHost: false },
+    },
+    kubelet: { nodeIP: { validSubnets: [plan.network.subnet] } },
+    nodeLabels: { "homelab.dev/role": node.role },
+  };
+  if (plan.talosMinor === "1.11") {
+    const iface: Record<string, unknown> = {
+      interface: plan.network.interface,
+      dhcp: false,
+      addresses: [`${node.ip}/${plan.network.prefix}`],
+      routes: [{ network: "0.0.0.0/0", gateway: plan.network.gateway }],
+    };
+    if (node.role === "controlplane" && plan.endpoint.mode === "vip" && plan.endpoint.vip) iface.vip = { ip: plan.endpoint.vip };
+    machine.network = { hostname: node.name, nameservers: plan.network.dns, interfaces: [iface] };
+    machine.time = { servers: plan.network.ntp };
+  }
+  const cluster: Record<string, unknown> = {
+    network: {
+      cni: { name: "none" },
+      podSubnets: [plan.network.podCidr],
+      serviceSubnets: [plan.network.serviceCidr],
+    },
+    proxy: { disabled: true },
+  };
+  if (node.role === "controlplane") {
+    machine.certSANs = certSans(plan);
+    cluster.apiServer = { certSANs: certSans(plan) };
+  }
+  return { machine, cluster };
+}
+
+function certSans(plan: Plan): string[] {
+  return [...new Set([plan.endpoint.host, ...plan.controlPlanes.map((n) => n.ip), "127.0.0.1"].filter(Boolean))];
+}
+
+function networkDocuments(plan: Plan, node: NodePlan): PatchDocument[] {
+  if (plan.talosMinor === "1.11") return [];
+  const docs: PatchDocument[] = [
+    { apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "off", hostname: node.name },
+    { apiVersion: "v1alpha1", kind: "ResolverConfig", nameservers: plan.network.dns.map((address) => ({ address })) },
+    { apiVersion: "v1alpha1", kind: "TimeSyncConfig", ntp: { servers: plan.network.ntp } },
+    {
+      apiVersion: "v1alpha1", kind: "LinkConfig", name: plan.network.interface, up: true,
+      addresses: [{ address: `${node.ip}/${plan.network.prefix}` }],
+      routes: [{ destination: "0.0.0.0/0", gateway: plan.network.gateway }],
+    },
+  ];
+  if (node.role === "controlplane" && plan.endpoint.mode === "vip" && plan.endpoint.vip) {
+    docs.push({ apiVersion: "v1alpha1", kind: "Layer2VIPConfig", name: plan.endpoint.vip, link: plan.network.interface });
+  }
+  return docs;
+}
+
+/** Every patch document for one node, v1alpha1 first. */
+export function nodePatchDocuments(plan: Plan, node: NodePlan, schematicId: string): PatchDocument[] {
+  return [v1alpha1Document(plan, node, schematicId), ...networkDocuments(plan, node)];
+}
+
+/** The Image Factory schematic: the extensions every node image carries. */
+export function schematic(plan: Plan): { customization: { systemExtensions: { officialExtensions: string[] } } } {
+  return { customization: { systemExtensions: { officialExtensions: [...plan.image.extensions].sort() } } };
+}
