@@ -207,6 +207,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     ...partial,
     image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64" },
     kubePrismPort: raw.kubePrismPort,
+    capacityHeadroom: raw.capacityHeadroom,
     cilium,
     controlPlanes,
     workers,

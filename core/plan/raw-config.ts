@@ -52,6 +52,7 @@ export const rawConfigSchema = z.object({
     haproxy: z.object({ host: str, sshUser: str.default("root"), sshPort: int.positive().default(22), listenAddress: str.optional() }).strict().optional(),
   }).strict(),
   kubePrismPort: int.min(1).max(65535).default(7445),
+  capacityHeadroom: z.number().min(1).default(2),
   lbPool: z.object({ start: str, stop: str }).strict(),
   nodes: z.array(nodeSchema).min(1),
 });

@@ -77,6 +77,8 @@ export interface Plan {
   };
   endpoint: EndpointPlan;
   kubePrismPort: number;
+  /** wanted host capacity as a multiple of what the VMs request (preflight capacity report) */
+  capacityHeadroom: number;
   lbPool: { start: string; stop: string };
   cilium: CiliumPlan;
   nodes: NodePlan[];

@@ -11,8 +11,6 @@ export interface Thresholds {
   allowSingleControlPlane: boolean;
   recommendedSizing: { controlplane: SizingThreshold; worker: SizingThreshold };
   minimumDnsServers: number;
-  /** capacity headroom factor used by the preflight capacity report */
-  headroomFactor: number;
 }
 
 /** Talos's own floor (https://www.talos.dev system requirements); not configurable. */
@@ -28,7 +26,6 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
     worker: { cpu: 8, memoryGiB: 16, diskGB: 100 },
   },
   minimumDnsServers: 2,
-  headroomFactor: 2,
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -39,7 +36,6 @@ export function mergeThresholds(overrides: DeepPartial<Thresholds> | undefined):
   return {
     allowSingleControlPlane: o.allowSingleControlPlane ?? DEFAULT_THRESHOLDS.allowSingleControlPlane,
     minimumDnsServers: o.minimumDnsServers ?? DEFAULT_THRESHOLDS.minimumDnsServers,
-    headroomFactor: o.headroomFactor ?? DEFAULT_THRESHOLDS.headroomFactor,
     recommendedSizing: {
       controlplane: { ...DEFAULT_THRESHOLDS.recommendedSizing.controlplane, ...(rs.controlplane ?? {}) },
       worker: { ...DEFAULT_THRESHOLDS.recommendedSizing.worker, ...(rs.worker ?? {}) },

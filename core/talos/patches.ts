@@ -3,6 +3,7 @@
 //  - 1.12+: host networking moved to separate documents (HostnameConfig, LinkConfig, ResolverConfig,
 //    TimeSyncConfig, Layer2VIPConfig); 1.13 drops machine.network from v1alpha1 entirely.
 // Patches are plain objects here; the components serialise them to YAML for the Talos provider.
+import { ciliumInlineManifest } from "../cilium/install";
 import { NodePlan, Plan } from "../plan/types";
 
 export type PatchDocument = Record<string, unknown>;
@@ -48,6 +49,7 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
   if (node.role === "controlplane") {
     machine.certSANs = certSans(plan);
     cluster.apiServer = { certSANs: certSans(plan) };
+    cluster.inlineManifests = [ciliumInlineManifest(plan)];
   }
   return { machine, cluster };
 }

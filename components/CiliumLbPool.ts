@@ -1,0 +1,25 @@
+// LB IPAM pool and L2 announcement policy for Cilium. Created through a Kubernetes provider whose
+// kubeconfig only resolves after the Talos health check passed: all nodes Ready means the Cilium
+// agent runs, and the agent registers its CRDs before it reports the node network ready.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { l2PolicyManifest, lbPoolManifest } from "../core/cilium/lb-pool";
+import { Plan } from "../core/plan/types";
+
+export interface CiliumLbPoolArgs {
+  plan: Plan;
+  kubernetesProvider: k8s.Provider;
+}
+
+export class CiliumLbPool extends pulumi.ComponentResource {
+  public readonly pool: k8s.apiextensions.CustomResource;
+  public readonly l2Policy: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: CiliumLbPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:cilium:CiliumLbPool", name, {}, opts);
+    const childOpts = { parent: this, provider: args.kubernetesProvider };
+    this.pool = new k8s.apiextensions.CustomResource(`${name}-pool`, lbPoolManifest(args.plan), childOpts);
+    this.l2Policy = new k8s.apiextensions.CustomResource(`${name}-l2`, l2PolicyManifest(args.plan), childOpts);
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,62 @@
+// Reads a stack's config the way the Pulumi engine does: project defaults from Pulumi.yaml, then
+// Pulumi.<stack>.yaml on top. Used by the preflight command (no engine needed) and by tests.
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { rawConfigSchema, SECRET_KEYS } from "./raw-config";
+
+export const NAMESPACE = "homelab";
+export const CONFIG_KEYS = Object.keys(rawConfigSchema.shape);
+
+export interface StackConfig {
+  stack: string;
+  values: Record<string, unknown>;
+  secretsPresent: { proxmoxApiToken: boolean; haproxySshPrivateKey: boolean };
+}
+
+export class StackFileError extends Error {}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new StackFileError(`cannot read ${file}`);
+  }
+  try {
+    return (parse(text) ?? {}) as Record<string, unknown>;
+  } catch (e) {
+    throw new StackFileError(`${file} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+}
+
+export function readStackConfig(projectDir: string, stack: string): StackConfig {
+  const project = readYaml(path.join(projectDir, "Pulumi.yaml"));
+  const stackFile = readYaml(path.join(projectDir, `Pulumi.${stack}.yaml`));
+  const values: Record<string, unknown> = {};
+  const projectConfig = (project.config ?? {}) as Record<string, { default?: unknown; value?: unknown }>;
+  for (const [key, decl] of Object.entries(projectConfig)) {
+    const bare = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
+    if (decl && typeof decl === "object" && "default" in decl) values[bare] = decl.default;
+  }
+  const stackConfig = (stackFile.config ?? {}) as Record<string, unknown>;
+  const present = new Set<string>();
+  for (const [key, value] of Object.entries(stackConfig)) {
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    const bare = key.slice(NAMESPACE.length + 1);
+    present.add(key);
+    if (value && typeof value === "object" && "secure" in (value as object)) continue;
+    values[bare] = value;
+  }
+  return {
+    stack,
+    values,
+    secretsPresent: { proxmoxApiToken: present.has(SECRET_KEYS.proxmoxApiToken), haproxySshPrivateKey: present.has(SECRET_KEYS.haproxySshPrivateKey) },
+  };
+}
+
+export function readPolicyConfig(projectDir: string, stack: string): Record<string, unknown> | undefined {
+  const file = path.join(projectDir, "policies", "config", `${stack}.json`);
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
