@@ -9,7 +9,6 @@ import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { CONFIG_KEYS, readPolicyConfig } from "./core/plan/stack-file";
-import { thresholdsFromPolicyConfig } from "./core/rules/policy-config";
 
 const config = new pulumi.Config("homelab");
 const values: Record<string, unknown> = {};
@@ -35,7 +34,7 @@ const result = buildPlan({
     PROXMOX_VE_PASSWORD: !!process.env.PROXMOX_VE_PASSWORD,
     PROXMOX_VE_ENDPOINT: !!process.env.PROXMOX_VE_ENDPOINT,
   },
-  thresholds: thresholdsFromPolicyConfig(readPolicyConfig(__dirname, pulumi.getStack())),
+  policyConfig: readPolicyConfig(__dirname, pulumi.getStack()),
 });
 if (!result.ok) {
   // RunError: the engine prints the message alone, no stack trace, and no resource is registered.

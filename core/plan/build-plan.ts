@@ -5,6 +5,7 @@ import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { Thresholds, DEFAULT_THRESHOLDS } from "../rules/thresholds";
+import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
 import { CiliumPlan, EndpointPlan, NodePlan, Plan, TalosMinor } from "./types";
@@ -22,6 +23,8 @@ export interface PlanInputs {
   /** which credential environment variables are set */
   env: { PROXMOX_VE_API_TOKEN?: boolean; PROXMOX_VE_USERNAME?: boolean; PROXMOX_VE_PASSWORD?: boolean; PROXMOX_VE_ENDPOINT?: boolean };
   thresholds?: Thresholds;
+  /** policy-pack config of this stack: enforcement levels re-level the shared rules' findings */
+  policyConfig?: Record<string, unknown>;
 }
 
 export type PlanResult =
@@ -77,7 +80,7 @@ export function planFacts(plan: Pick<Plan, "nodes" | "proxmox" | "network" | "en
 }
 
 export function buildPlan(input: PlanInputs): PlanResult {
-  const thresholds = input.thresholds ?? DEFAULT_THRESHOLDS;
+  const thresholds = input.thresholds ?? thresholdsFromPolicyConfig(input.policyConfig) ?? DEFAULT_THRESHOLDS;
   const parsed = rawConfigSchema.safeParse(input.config);
   const problems: ConfigProblem[] = [];
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error), findings: [] };
@@ -190,7 +193,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     talosEndpoints: controlPlanes.map((n) => n.ip),
   };
   // Semantic rules run only on well-formed values; they are the same functions the policy pack uses.
-  const findings = runAllRules(planFacts(partial), thresholds);
+  const findings = applyEnforcement(runAllRules(planFacts(partial), thresholds), input.policyConfig);
   const mandatory = findings.filter((f) => f.severity === "mandatory" && !f.undecided);
   for (const f of mandatory) problems.push({ key: f.key, message: f.message, fix: f.fix });
 

@@ -41,3 +41,18 @@ export function enforcementOf(file: PolicyConfigFile | undefined, name: string):
   if (v && typeof v === "object" && typeof (v as { enforcementLevel?: unknown }).enforcementLevel === "string") return (v as { enforcementLevel: string }).enforcementLevel;
   return undefined;
 }
+
+/** Rules whose level a config file may not lower (Talos's own floor). */
+const FIXED_MANDATORY = new Set<string>([POLICY_NAMES.talosMinimumSizing]);
+
+/** Re-levels findings by the enforcement levels of a policy config file; "disabled" drops them. */
+export function applyEnforcement<T extends { rule: string; severity: "mandatory" | "advisory" }>(findings: T[], file: PolicyConfigFile | undefined): T[] {
+  const out: T[] = [];
+  for (const f of findings) {
+    if (FIXED_MANDATORY.has(f.rule)) { out.push(f); continue; }
+    const level = enforcementOf(file, f.rule) ?? (f.severity === "advisory" ? undefined : enforcementOf(file, "all"));
+    if (level === "disabled") continue;
+    out.push(level === "advisory" || level === "mandatory" ? { ...f, severity: level } : f);
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+// Test helpers: plan inputs read from the real stack files, so tests judge what users ship.
+import * as path from "path";
+import { buildPlan, PlanInputs } from "../../core/plan/build-plan";
+import { readPolicyConfig, readStackConfig } from "../../core/plan/stack-file";
+import { Plan } from "../../core/plan/types";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export const SHARED_DIR = path.resolve(PROJECT_DIR, "..", "shared");
+
+export function stackInputs(stack: string, overrides: Partial<PlanInputs> = {}): PlanInputs {
+  const sc = readStackConfig(PROJECT_DIR, stack);
+  return {
+    stack,
+    config: structuredClone(sc.values),
+    secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: false },
+    env: {},
+    policyConfig: readPolicyConfig(PROJECT_DIR, stack),
+    ...overrides,
+  };
+}
+
+export function stackPlan(stack: string, mutate?: (config: Record<string, any>) => void): Plan {
+  const inputs = stackInputs(stack);
+  mutate?.(inputs.config as Record<string, any>);
+  const r = buildPlan(inputs);
+  if (!r.ok) throw new Error(`${stack} does not plan:\n${JSON.stringify(r.problems, null, 2)}`);
+  return r.plan;
+}
+
+/** Problems of a mutated homelab config (expects it to fail). */
+export function problemsOf(mutate: (config: Record<string, any>) => void, stack = "homelab", overrides: Partial<PlanInputs> = {}) {
+  const inputs = stackInputs(stack, overrides);
+  mutate(inputs.config as Record<string, any>);
+  const r = buildPlan(inputs);
+  if (r.ok) throw new Error("expected the plan to fail, it succeeded");
+  return r.problems;
+}
