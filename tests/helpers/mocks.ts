@@ -1,0 +1,38 @@
+// Pulumi mocks that record every resource the program registers, with what a provider would return.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
+
+export const recorded: Recorded[] = [];
+export const invokes: { token: string; inputs: Record<string, any> }[] = [];
+
+const FAKE_CLIENT = { caCertificate: "Q0EtQ0VSVA==", clientCertificate: "Q0xJRU5ULUNFUlQ=", clientKey: "Q0xJRU5ULUtFWQ==" };
+
+export function installMocks(): void {
+  pulumi.runtime.setMocks({
+    newResource(args) {
+      recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+      const state: Record<string, any> = { ...args.inputs };
+      if (args.type === "talos:machine/secrets:Secrets") {
+        state.machineSecrets = { cluster: { id: "c", secret: "s" }, secrets: { bootstrapToken: "tok", secretboxEncryptionSecret: "sb" }, trustdinfo: { token: "t" }, certs: {} };
+        state.clientConfiguration = FAKE_CLIENT;
+      }
+      if (args.type === "talos:cluster/kubeconfig:Kubeconfig") state.kubeconfigRaw = "apiVersion: v1\nkind: Config\n";
+      if (args.type === "talos:machine/configurationApply:ConfigurationApply") state.machineConfigurationHash = `sha256-${args.name}`;
+      if (args.type === "talos:imageFactory/schematic:Schematic") return { id: "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515", state };
+      if (args.type === "proxmoxve:index/vmLegacy:VmLegacy") state.vmId = args.inputs.vmId;
+      return { id: `${args.name}-id`, state };
+    },
+    call(args) {
+      invokes.push({ token: args.token, inputs: args.inputs });
+      if (args.token === "talos:machine/getConfiguration:getConfiguration") return { ...args.inputs, machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${args.inputs.machineType}\n` };
+      if (args.token === "talos:client/getConfiguration:getConfiguration") return { ...args.inputs, talosConfig: `context: ${args.inputs.clusterName}\n` };
+      if (args.token === "talos:cluster/getHealth:getHealth") return { ...args.inputs, id: "healthy" };
+      return args.inputs;
+    },
+  }, "homelab", "homelab", false);
+}
+
+export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((res) => o.apply((v) => { res(v); return v; }));
+}
