@@ -8,18 +8,14 @@ import { CiliumLbPool } from "./components/CiliumLbPool";
 import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
-import { CONFIG_KEYS, readPolicyConfig } from "./core/plan/stack-file";
+import { CONFIG_KEYS, decodeConfigValue, readPolicyConfig } from "./core/plan/stack-file";
 
 const config = new pulumi.Config("homelab");
 const values: Record<string, unknown> = {};
 for (const key of CONFIG_KEYS) {
   const text = config.get(key);
   if (text === undefined) continue;
-  try {
-    values[key] = JSON.parse(text); // structured values and numbers arrive as JSON text
-  } catch {
-    values[key] = text;
-  }
+  values[key] = decodeConfigValue(text);
 }
 const proxmoxApiToken = config.getSecret("proxmoxApiToken");
 const haproxySshPrivateKey = config.getSecret("haproxySshPrivateKey");

@@ -16,6 +16,20 @@ export interface StackConfig {
 
 export class StackFileError extends Error {}
 
+/**
+ * The engine hands the program every top-level config value as text (maps and lists as JSON); the
+ * program decodes it with this, and so does the preflight command, so both see the same values.
+ */
+export function decodeConfigValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const asEngineText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
 function readYaml(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -37,7 +51,7 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
   const projectConfig = (project.config ?? {}) as Record<string, { default?: unknown; value?: unknown }>;
   for (const [key, decl] of Object.entries(projectConfig)) {
     const bare = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
-    if (decl && typeof decl === "object" && "default" in decl) values[bare] = decl.default;
+    if (decl && typeof decl === "object" && "default" in decl) values[bare] = decodeConfigValue(asEngineText(decl.default));
   }
   const stackConfig = (stackFile.config ?? {}) as Record<string, unknown>;
   const present = new Set<string>();
@@ -46,7 +60,7 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     const bare = key.slice(NAMESPACE.length + 1);
     present.add(key);
     if (value && typeof value === "object" && "secure" in (value as object)) continue;
-    values[bare] = value;
+    values[bare] = decodeConfigValue(asEngineText(value));
   }
   return {
     stack,

@@ -53,13 +53,15 @@ function sizingFindings(rule: string, severity: "mandatory" | "advisory", node: 
 }
 
 export function talosMinimumSizing(facts: ClusterFacts): Finding[] {
+  const rule = "talos-minimum-sizing";
   return facts.nodes.flatMap((n) =>
-    n.role ? sizingFindings("talos-minimum-sizing", "mandatory", n, TALOS_MINIMUM[n.role], "Talos minimum") : []);
+    n.role ? sizingFindings(rule, "mandatory", n, TALOS_MINIMUM[n.role], "Talos minimum") : [undecided(rule, `homelab:${n.ref}.role`, `${n.name ?? n.ref}'s role`)]);
 }
 
 export function recommendedSizing(facts: ClusterFacts, t: Thresholds): Finding[] {
+  const rule = "recommended-sizing";
   return facts.nodes.flatMap((n) =>
-    n.role ? sizingFindings("recommended-sizing", "mandatory", n, t.recommendedSizing[n.role as Role], "recommended size") : []);
+    n.role ? sizingFindings(rule, "mandatory", n, t.recommendedSizing[n.role as Role], "recommended size") : [undecided(rule, `homelab:${n.ref}.role`, `${n.name ?? n.ref}'s role`)]);
 }
 
 function duplicates<T>(values: Array<T | undefined>): T[] {

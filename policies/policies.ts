@@ -1,0 +1,19 @@
+import { oddControlPlaneCountPolicy } from "./rules/control-planes";
+import { talosEndpointsNotVipPolicy } from "./rules/endpoints";
+import { uniqueNodeIdentityPolicy } from "./rules/identity";
+import { dnsServersPolicy, ntpServersPolicy } from "./rules/name-resolution-and-time";
+import { nonOverlappingNetworksPolicy } from "./rules/networks";
+import { controlPlaneSpreadPolicy } from "./rules/placement";
+import { recommendedSizingPolicy, talosMinimumSizingPolicy } from "./rules/sizing";
+
+export const allPolicies = [
+  oddControlPlaneCountPolicy,
+  talosMinimumSizingPolicy,
+  recommendedSizingPolicy,
+  nonOverlappingNetworksPolicy,
+  uniqueNodeIdentityPolicy,
+  dnsServersPolicy,
+  ntpServersPolicy,
+  controlPlaneSpreadPolicy,
+  talosEndpointsNotVipPolicy,
+];

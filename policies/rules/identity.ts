@@ -1,0 +1,11 @@
+import { uniqueNodeIdentity } from "../../core/rules/cluster-rules";
+import { stackPolicy } from "../stack-policy";
+
+export const uniqueNodeIdentityPolicy = stackPolicy({
+  name: "unique-node-identity",
+  description: "Every node has its own IP, hostname and Proxmox VM ID.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Give the duplicated node its own name, ip and vmId.",
+  judge: (facts) => uniqueNodeIdentity(facts),
+});
