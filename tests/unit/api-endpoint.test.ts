@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { renderHaproxyConfig, haproxyConfigForPlan } from "../../core/haproxy/render";
+import { captureProgram, CapturedResource } from "../helpers/capture";
+import { invokes } from "../helpers/mocks";
+import { problemsOf, stackInputs, stackPlan } from "../helpers/stacks";
+import { buildPlan } from "../../core/plan/build-plan";
+
+const haproxyMode = (c: Record<string, any>) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshUser: "admin" } }; };
+const kubeprismMode = (c: Record<string, any>) => { c.endpoint = { mode: "kubeprism", dnsName: "k8s.home.arpa" }; };
+const withSsh = { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } };
+
+function planWith(mutate: (c: Record<string, any>) => void, name: string) {
+  const inputs = stackInputs("homelab", withSsh);
+  mutate(inputs.config as Record<string, any>);
+  (inputs.config as Record<string, any>).clusterName = name;
+  const r = buildPlan(inputs);
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.plan;
+}
+
+const modes = {
+  vip: planWith(() => {}, "m-vip"),
+  kubeprism: planWith(kubeprismMode, "m-kubeprism"),
+  haproxy: planWith(haproxyMode, "m-haproxy"),
+};
+const captured: Record<string, CapturedResource[]> = {};
+
+before(async () => {
+  for (const [mode, plan] of Object.entries(modes)) captured[mode] = await captureProgram(plan);
+});
+
+const configInvokes = (cluster: string) => invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration" && i.inputs.clusterName === cluster);
+const talosconfigInvoke = (cluster: string) => invokes.find((i) => i.token === "talos:client/getConfiguration:getConfiguration" && i.inputs.clusterName === cluster)!;
+
+describe("API endpoint per mode (mocks)", () => {
+  const expected = { vip: "https://192.168.0.200:6443", kubeprism: "https://k8s.home.arpa:6443", haproxy: "https://192.168.0.250:6443" };
+  for (const mode of Object.keys(modes) as (keyof typeof modes)[]) {
+    it(`${mode}: every machine config uses ${expected[mode]} as cluster endpoint`, () => {
+      const cfgs = configInvokes(modes[mode].clusterName);
+      assert.equal(cfgs.length, 7);
+      for (const c of cfgs) assert.equal(c.inputs.clusterEndpoint, expected[mode]);
+    });
+    it(`${mode}: talosconfig endpoints are the control-plane IPs`, () => {
+      assert.deepEqual(talosconfigInvoke(modes[mode].clusterName).inputs.endpoints, ["192.168.0.11", "192.168.0.12", "192.168.0.13"]);
+    });
+    it(`${mode}: KubePrism is enabled on every node`, () => {
+      for (const a of captured[mode].filter((r) => r.type === "talos:machine/configurationApply:ConfigurationApply")) {
+        assert.deepEqual(parse(a.props.configPatches[0]).machine.features.kubePrism, { enabled: true, port: 7445 });
+      }
+    });
+  }
+  it("only haproxy mode deploys HAProxy, over SSH, with the rendered config", () => {
+    const cmd = (m: string) => captured[m].filter((r) => r.type === "command:remote:Command");
+    assert.equal(cmd("vip").length, 0);
+    assert.equal(cmd("kubeprism").length, 0);
+    const [hp] = cmd("haproxy");
+    // the SSH connection (with its private key) reaches the engine as a secret
+    const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+    assert.ok(SECRET_SIG in hp.props.connection, "connection is a secret");
+    const conn = hp.props.connection.value;
+    assert.equal(conn.host, "192.168.0.250");
+    assert.equal(conn.user, "admin");
+    assert.equal(hp.props.stdin, haproxyConfigForPlan(modes.haproxy));
+    assert.match(hp.props.create, /haproxy -c -f/);
+  });
+  it("the HAProxy backends are exactly the control-plane IPs", () => {
+    const cfg = haproxyConfigForPlan(modes.haproxy);
+    const servers = [...cfg.matchAll(/server \S+ (\S+):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
+    const cps = modes.haproxy.controlPlanes.map((n) => n.ip);
+    assert.deepEqual(servers.sort(), [...cps.map((ip) => `${ip}:6443`), ...cps.map((ip) => `${ip}:50000`)].sort());
+  });
+});
+
+describe("HAProxy config checked by the real haproxy", () => {
+  const haproxy = spawnSync("sh", ["-c", "command -v haproxy || ls /usr/sbin/haproxy"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+  it("passes `haproxy -c -f`", { skip: haproxy ? false : "haproxy is not installed (CI installs it)" }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-"));
+    const file = path.join(dir, "haproxy.cfg");
+    fs.writeFileSync(file, haproxyConfigForPlan(modes.haproxy));
+    const out = execFileSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
+    assert.match(out, /Configuration file is valid/);
+  });
+  it("and haproxy rejects a broken one (the check can fail)", { skip: haproxy ? false : "haproxy is not installed" }, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-"));
+    const file = path.join(dir, "haproxy.cfg");
+    fs.writeFileSync(file, renderHaproxyConfig("0.0.0.0", [{ name: "a", ip: "10.0.0.1" }]).replace("balance roundrobin", "balance no-such-algo"));
+    const r = spawnSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+  });
+});
+
+describe("endpoint bad input", () => {
+  it("rejects an unknown mode, haproxy without host or key, VIP problems, and pool problems at once", () => {
+    const ps = problemsOf((c) => { c.endpoint = { mode: "carrier-pigeon" }; });
+    assert.ok(ps.some((p) => p.key === "homelab:endpoint.mode" && p.fix.includes("vip, kubeprism, haproxy")));
+    const hp = problemsOf((c) => { c.endpoint = { mode: "haproxy" }; });
+    assert.ok(hp.some((p) => p.key === "homelab:endpoint.haproxy"));
+    assert.ok(hp.some((p) => p.key === "homelab:haproxySshPrivateKey"));
+    const vip = problemsOf((c) => { c.endpoint.vip = "192.168.0.1"; c.lbPool = { start: "192.168.0.210", stop: "192.168.0.201" }; });
+    assert.ok(vip.some((p) => p.key === "homelab:endpoint.vip" && /gateway/.test(p.message)));
+    assert.ok(vip.some((p) => p.key === "homelab:lbPool" && /after stop/.test(p.message)));
+  });
+  it("rejects a pool overlapping node IPs, the VIP, the pod or service CIDR, or outside the subnet", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ start: "192.168.0.10", stop: "192.168.0.20" }, /contains node IP/],
+      [{ start: "192.168.0.195", stop: "192.168.0.205" }, /VIP 192\.168\.0\.200 is inside the LB pool/],
+      [{ start: "10.20.0.1", stop: "10.20.0.9" }, /overlaps the pod CIDR/],
+      [{ start: "10.96.0.1", stop: "10.96.0.9" }, /overlaps the service CIDR/],
+      [{ start: "192.168.1.1", stop: "192.168.1.9" }, /not inside the node subnet/],
+    ];
+    for (const [pool, re] of cases) {
+      const ps = problemsOf((c) => { c.lbPool = pool; });
+      assert.ok(ps.some((p) => re.test(p.message)), `${JSON.stringify(pool)}: ${JSON.stringify(ps)}`);
+    }
+  });
+  it("rejects a VIP equal to a node IP or outside the subnet", () => {
+    assert.ok(problemsOf((c) => { c.endpoint.vip = "192.168.0.13"; }).some((p) => /API VIP/.test(p.message)));
+    assert.ok(problemsOf((c) => { c.endpoint.vip = "10.1.1.1"; }).some((p) => p.key === "homelab:endpoint.vip" && /outside the node subnet/.test(p.message)));
+  });
+  void stackPlan;
+});
