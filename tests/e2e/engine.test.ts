@@ -1,0 +1,67 @@
+// End-to-end tier: the real Pulumi CLI and Node language host, built from Go modules, run the program.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { BIN, missingPlugins, tempProject, toolchainMissing } from "./engine";
+import { PROJECT_DIR } from "../helpers/stacks";
+
+const TOKEN = "e2e@pam!ci=6d1f0a3e-4c55-4b7e-9a57-2f7c1e0b9d42";
+
+describe("real engine", { skip: toolchainMissing }, () => {
+  it("refuses a broken stack with every problem at once, no stack trace and no resource", () => {
+    const p = tempProject();
+    const broken = fs.readFileSync(path.join(p.dir, "Pulumi.homelab.yaml"), "utf8")
+      .replace("subnet: 192.168.0.0/24", "subnet: 192.168.0.0/33")
+      .replace("ip: 192.168.0.12, vmId: 1012", "ip: 192.168.0.300, vmId: 1011")
+      .replace("mode: vip", "mode: anycast");
+    fs.writeFileSync(path.join(p.dir, "Pulumi.broken.yaml"), broken);
+    assert.equal(p.run(["stack", "init", "broken", "--secrets-provider", "passphrase"]).status, 0);
+    const up = p.run(["up", "--yes", "--skip-preview", "--stack", "broken"]);
+    const out = up.stdout + up.stderr;
+    assert.notEqual(up.status, 0);
+    for (const key of ["homelab:network.subnet", "homelab:nodes[1].ip", "homelab:nodes: VM ID 1011", "homelab:endpoint.mode", "homelab:proxmoxApiToken"]) {
+      assert.ok(out.includes(key), `${key} missing from:\n${out}`);
+    }
+    assert.doesNotMatch(out, /\n\s+at .+\(.+:\d+:\d+\)/, "no stack trace");
+    const state = JSON.parse(p.run(["stack", "export", "--stack", "broken"]).stdout);
+    const types = (state.deployment.resources ?? []).map((r: { type: string }) => r.type);
+    assert.deepEqual(types.filter((t: string) => t !== "pulumi:pulumi:Stack"), [], "nothing but the stack was recorded");
+  });
+
+  it("keeps the Proxmox token a secret: encrypted in the stack file, absent from output and state", () => {
+    const p = tempProject();
+    assert.equal(p.run(["stack", "init", "homelab", "--secrets-provider", "passphrase"]).status, 0);
+    assert.equal(p.run(["config", "set", "--secret", "homelab:proxmoxApiToken", TOKEN, "--stack", "homelab"]).status, 0);
+    const stackFile = fs.readFileSync(path.join(p.dir, "Pulumi.homelab.yaml"), "utf8");
+    assert.ok(!stackFile.includes(TOKEN) && /proxmoxApiToken:\s*\n\s+secure:/.test(stackFile), "token stored as ciphertext");
+    const preview = p.run(["preview", "--stack", "homelab", "--diff"]);
+    assert.ok(!(preview.stdout + preview.stderr).includes(TOKEN), "token not printed");
+    const stateFiles = spawnSync("grep", ["-rl", TOKEN, path.join(p.dir, ".pulumi-state")], { encoding: "utf8" });
+    assert.equal(stateFiles.stdout, "", "token not in the state backend");
+  });
+
+  it("previews the homelab stack: the program runs and registers its components", (t) => {
+    const p = tempProject();
+    assert.equal(p.run(["stack", "init", "homelab", "--secrets-provider", "passphrase"]).status, 0);
+    const preview = p.run(["preview", "--stack", "homelab"], { PROXMOX_VE_API_TOKEN: TOKEN });
+    const out = preview.stdout + preview.stderr;
+    for (const c of ["homelab:talos:TalosCluster", "homelab:network:ApiEndpoint", "homelab:cilium:CiliumLbPool"]) assert.ok(out.includes(c), `${c} in:\n${out}`);
+    assert.doesNotMatch(out, /the stack config has \d+ problem/);
+    const missing = missingPlugins(out);
+    if (missing.length > 0) {
+      t.skip(`provider plugins not installed (${missing.join(", ")}): the full preview needs them; see README "Offline toolchain"`);
+      return;
+    }
+    assert.equal(preview.status, 0, out);
+  });
+});
+
+describe("workflow lint", () => {
+  const actionlint = path.join(BIN, "actionlint");
+  it("the pull-request workflow passes actionlint", { skip: fs.existsSync(actionlint) ? false : "actionlint is not built (.ci/run builds it)" }, () => {
+    const r = spawnSync(actionlint, ["-no-color", ".github/workflows/policy-preview.yml"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+});
