@@ -25,6 +25,8 @@ export interface PlanInputs {
   thresholds?: Thresholds;
   /** policy-pack config of this stack: enforcement levels re-level the shared rules' findings */
   policyConfig?: Record<string, unknown>;
+  /** false for offline planning (preflight): credentials are only needed to deploy */
+  checkCredentials?: boolean;
 }
 
 export type PlanResult =
@@ -103,10 +105,10 @@ export function buildPlan(input: PlanInputs): PlanResult {
 
   // Proxmox endpoint and credentials
   const endpointSet = !!raw.proxmox.endpoint || !!input.env.PROXMOX_VE_ENDPOINT;
-  if (!endpointSet) add("proxmox.endpoint", "no Proxmox API endpoint", "set `proxmox.endpoint: https://<host>:8006/` in the stack file, or the PROXMOX_VE_ENDPOINT environment variable");
+  if (!endpointSet && input.checkCredentials !== false) add("proxmox.endpoint", "no Proxmox API endpoint", "set `proxmox.endpoint: https://<host>:8006/` in the stack file, or the PROXMOX_VE_ENDPOINT environment variable");
   else if (raw.proxmox.endpoint && !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(raw.proxmox.endpoint)) add("proxmox.endpoint", `"${raw.proxmox.endpoint}" is not an API URL`, "write https://<host>:8006/");
   const envCreds = !!input.env.PROXMOX_VE_API_TOKEN || (!!input.env.PROXMOX_VE_USERNAME && !!input.env.PROXMOX_VE_PASSWORD);
-  if (!input.secretsPresent.proxmoxApiToken && !envCreds) {
+  if (input.checkCredentials !== false && !input.secretsPresent.proxmoxApiToken && !envCreds) {
     problems.push({ key: SECRET_KEYS.proxmoxApiToken, message: "no Proxmox credentials",
       fix: `run \`pulumi config set --secret ${SECRET_KEYS.proxmoxApiToken} 'user@pam!token=<uuid>'\`, or export PROXMOX_VE_API_TOKEN (or PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD)` });
   }
@@ -139,7 +141,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
   if (mode !== "vip" && raw.endpoint.vip) add("endpoint.vip", `a VIP is set but mode is ${mode}`, "remove `endpoint.vip`, or set `endpoint.mode: vip`");
   if (mode === "haproxy") {
     if (!raw.endpoint.haproxy) add("endpoint.haproxy", "mode haproxy needs the HAProxy host", "set `endpoint.haproxy.host` (and sshUser, sshPort) of a Linux host with HAProxy");
-    if (!input.secretsPresent.haproxySshPrivateKey) problems.push({ key: SECRET_KEYS.haproxySshPrivateKey, message: "mode haproxy needs SSH credentials for the HAProxy host", fix: `run \`pulumi config set --secret ${SECRET_KEYS.haproxySshPrivateKey} < ~/.ssh/id_ed25519\`` });
+    if (input.checkCredentials !== false && !input.secretsPresent.haproxySshPrivateKey) problems.push({ key: SECRET_KEYS.haproxySshPrivateKey, message: "mode haproxy needs SSH credentials for the HAProxy host", fix: `run \`pulumi config set --secret ${SECRET_KEYS.haproxySshPrivateKey} < ~/.ssh/id_ed25519\`` });
   }
   if (raw.endpoint.dnsName && !/^[A-Za-z0-9.-]+$/.test(raw.endpoint.dnsName)) add("endpoint.dnsName", `"${raw.endpoint.dnsName}" is not a DNS name`, "write a name such as k8s.home.arpa");
 

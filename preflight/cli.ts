@@ -1,0 +1,62 @@
+// `npm run preflight -- <stack> [--json] [--out DIR]`: checks a stack file without the engine,
+// Proxmox or the network. Exit 0 clean, 1 on mandatory problems, 2 on unreadable input.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { buildPlan } from "../core/plan/build-plan";
+import { readPolicyConfig, readStackConfig, StackFileError } from "../core/plan/stack-file";
+import { mermaidDiagram, svgDiagram } from "./diagram";
+import { buildReport } from "./report";
+import { renderText } from "./render-text";
+
+export function main(argv: string[], projectDir = path.resolve(__dirname, "..")): { code: number; stdout: string; stderr: string } {
+  let args;
+  try {
+    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false }, out: { type: "string", default: "out" } } });
+  } catch (e) {
+    return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\nusage: npm run preflight -- <stack> [--json] [--out DIR]\n` };
+  }
+  const stack = args.positionals[0];
+  if (!stack) return { code: 2, stdout: "", stderr: "usage: npm run preflight -- <stack> [--json] [--out DIR]\n" };
+  let sc, policyConfig;
+  try {
+    sc = readStackConfig(projectDir, stack);
+    policyConfig = readPolicyConfig(projectDir, stack);
+  } catch (e) {
+    if (e instanceof StackFileError || e instanceof SyntaxError) return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\n` };
+    throw e;
+  }
+  const env = process.env;
+  const result = buildPlan({
+    stack, config: sc.values, secretsPresent: sc.secretsPresent, policyConfig, checkCredentials: false,
+    env: { PROXMOX_VE_API_TOKEN: !!env.PROXMOX_VE_API_TOKEN, PROXMOX_VE_USERNAME: !!env.PROXMOX_VE_USERNAME, PROXMOX_VE_PASSWORD: !!env.PROXMOX_VE_PASSWORD, PROXMOX_VE_ENDPOINT: !!env.PROXMOX_VE_ENDPOINT },
+  });
+  const notes: string[] = [];
+  if (!sc.secretsPresent.proxmoxApiToken && !env.PROXMOX_VE_API_TOKEN && !(env.PROXMOX_VE_USERNAME && env.PROXMOX_VE_PASSWORD)) {
+    notes.push("Proxmox credentials are not set yet: before `pulumi up`, run `pulumi config set --secret homelab:proxmoxApiToken ...` or export PROXMOX_VE_API_TOKEN");
+  }
+  const report = result.ok
+    ? buildReport(stack, result.plan, [], result.findings, notes)
+    : buildReport(stack, undefined, result.problems, result.findings.filter((f) => f.severity === "advisory"), notes);
+  const files: string[] = [];
+  if (result.ok) {
+    const dir = path.resolve(projectDir, args.values.out as string);
+    fs.mkdirSync(dir, { recursive: true });
+    const svg = path.join(dir, `${stack}-network.svg`);
+    const mmd = path.join(dir, `${stack}-network.mmd`);
+    fs.writeFileSync(svg, svgDiagram(result.plan));
+    fs.writeFileSync(mmd, mermaidDiagram(result.plan));
+    files.push(svg, mmd);
+  }
+  const stdout = args.values.json
+    ? JSON.stringify({ ...report, files, mermaid: result.ok ? mermaidDiagram(result.plan) : undefined }, null, 2) + "\n"
+    : renderText(report, files);
+  return { code: report.ok ? 0 : 1, stdout, stderr: "" };
+}
+
+if (require.main === module) {
+  const r = main(process.argv.slice(2), process.cwd());
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  process.exitCode = r.code;
+}

@@ -1,0 +1,99 @@
+// The preflight report: IP plan, capacity and findings, as plain data (printed as text or JSON).
+import { Finding } from "../core/rules/facts";
+import { freeRanges, IpRange, ipToInt, intToIp, parseCidr, rangeBounds } from "../core/rules/ip";
+import { ConfigProblem } from "../core/plan/problems";
+import { Plan } from "../core/plan/types";
+
+/** Reference figures (GiB of RAM each node spends before workloads). */
+export const OVERHEAD_GIB = { os: 0.5, kubernetesSystem: 2, cilium: 0.75, cephOsd: 4 };
+
+export interface NodeCapacity { name: string; role: string; host: string; cpu: number; memoryGiB: number; diskGB: number; overheadGiB: number; workloadGiB: number }
+export interface HostCapacity {
+  host: string;
+  requested: { cpu: number; memoryGiB: number; diskGB: number };
+  capacity?: { cpu?: number; memoryGiB?: number; diskGB?: number };
+  /** capacity / requested, per resource, where capacity is declared */
+  headroom?: { cpu?: number; memoryGiB?: number; diskGB?: number };
+  warnings: string[];
+}
+
+export interface PreflightReport {
+  stack: string;
+  ok: boolean;
+  problems: ConfigProblem[];
+  advisories: Finding[];
+  notes: string[];
+  ipPlan?: {
+    subnet: string; gateway: string; dns: string[]; ntp: string[];
+    endpoint: { mode: string; url: string; vip?: string; haproxy?: string };
+    kubePrism: string;
+    nodes: { name: string; role: string; ip: string; vmId: number; host: string }[];
+    lbPool: IpRange & { size: number };
+    dhcpRange?: IpRange;
+    podCidr: string; serviceCidr: string;
+    free: IpRange[];
+    freeCount: number;
+  };
+  capacity?: { headroomFactor: number; nodes: NodeCapacity[]; hosts: HostCapacity[]; total: HostCapacity };
+}
+
+export function nodeOverheadGiB(n: Plan["nodes"][number]): number {
+  return OVERHEAD_GIB.os + OVERHEAD_GIB.cilium + (n.role === "controlplane" ? OVERHEAD_GIB.kubernetesSystem : 0) + (n.dataDisksGB.length > 0 ? OVERHEAD_GIB.cephOsd : 0);
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function hostCapacity(host: string, nodes: NodeCapacity[], capacity: HostCapacity["capacity"], factor: number): HostCapacity {
+  const requested = {
+    cpu: nodes.reduce((s, n) => s + n.cpu, 0),
+    memoryGiB: round(nodes.reduce((s, n) => s + n.memoryGiB, 0)),
+    diskGB: nodes.reduce((s, n) => s + n.diskGB, 0),
+  };
+  const warnings: string[] = [];
+  let headroom: HostCapacity["headroom"];
+  if (capacity) {
+    headroom = {};
+    for (const k of ["cpu", "memoryGiB", "diskGB"] as const) {
+      const cap = capacity[k];
+      if (cap === undefined || requested[k] === 0) continue;
+      headroom[k] = round(cap / requested[k]);
+      if (cap < requested[k]) warnings.push(`${host}: ${k} requested ${requested[k]} exceeds capacity ${cap}`);
+      else if (headroom[k]! < factor) warnings.push(`${host}: ${k} headroom ${headroom[k]}x is below the ${factor}x wanted (capacity ${cap}, requested ${requested[k]})`);
+    }
+  }
+  return { host, requested, capacity, headroom, warnings };
+}
+
+export function buildReport(stack: string, plan: Plan | undefined, problems: ConfigProblem[], advisories: Finding[], notes: string[]): PreflightReport {
+  const report: PreflightReport = { stack, ok: problems.length === 0, problems, advisories, notes };
+  if (!plan) return report;
+  const subnet = parseCidr(plan.network.subnet)!;
+  const taken: string[] = [plan.network.gateway, ...plan.network.dns, ...plan.nodes.map((n) => n.ip)];
+  if (plan.endpoint.vip) taken.push(plan.endpoint.vip);
+  const reserve = (r: IpRange) => { const b = rangeBounds(r); for (let i = b.first; i <= b.last; i++) taken.push(intToIp(i)); };
+  reserve(plan.lbPool);
+  if (plan.network.dhcpRange) reserve(plan.network.dhcpRange);
+  const free = freeRanges(subnet, taken);
+  report.ipPlan = {
+    subnet: plan.network.subnet, gateway: plan.network.gateway, dns: plan.network.dns, ntp: plan.network.ntp,
+    endpoint: { mode: plan.endpoint.mode, url: plan.endpoint.url, vip: plan.endpoint.vip, haproxy: plan.endpoint.haproxy?.host },
+    kubePrism: `127.0.0.1:${plan.kubePrismPort}`,
+    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host })),
+    lbPool: { ...plan.lbPool, size: ipToInt(plan.lbPool.stop) - ipToInt(plan.lbPool.start) + 1 },
+    dhcpRange: plan.network.dhcpRange,
+    podCidr: plan.network.podCidr, serviceCidr: plan.network.serviceCidr,
+    free, freeCount: free.reduce((s, r) => s + ipToInt(r.stop) - ipToInt(r.start) + 1, 0),
+  };
+  const nodes: NodeCapacity[] = plan.nodes.map((n) => {
+    const overheadGiB = nodeOverheadGiB(n);
+    return { name: n.name, role: n.role, host: n.host, cpu: n.cpu, memoryGiB: n.memoryGiB, diskGB: n.disks.reduce((s, d) => s + d.sizeGB, 0), overheadGiB, workloadGiB: round(n.memoryGiB - overheadGiB) };
+  });
+  const factor = plan.capacityHeadroom;
+  const hosts = plan.proxmox.hosts.map((h) => hostCapacity(h.name, nodes.filter((n) => n.host === h.name), h.capacity, factor));
+  const declared = plan.proxmox.hosts.every((h) => h.capacity);
+  const sum = (k: "cpu" | "memoryGiB" | "diskGB") => plan.proxmox.hosts.reduce((s, h) => s + (h.capacity?.[k] ?? 0), 0);
+  const total = hostCapacity("total", nodes, declared ? { cpu: sum("cpu"), memoryGiB: sum("memoryGiB"), diskGB: sum("diskGB") } : undefined, factor);
+  for (const n of nodes) if (n.workloadGiB <= 0) report.notes.push(`${n.name}: estimated system overhead ${n.overheadGiB} GiB leaves no RAM for workloads`);
+  report.capacity = { headroomFactor: factor, nodes, hosts, total };
+  return report;
+}

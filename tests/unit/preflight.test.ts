@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { Resvg } from "@resvg/resvg-js";
+import { main } from "../../preflight/cli";
+import { PROJECT_DIR } from "../helpers/stacks";
+
+/** A throwaway project dir holding Pulumi.yaml, policy configs and a stack file edited by `edit`. */
+function projectWith(stack: string, edit: (text: string) => string, base = "homelab"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
+  fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  fs.cpSync(path.join(PROJECT_DIR, "policies", "config"), path.join(dir, "policies", "config"), { recursive: true });
+  fs.copyFileSync(path.join(dir, "policies", "config", `${base}.json`), path.join(dir, "policies", "config", `${stack}.json`));
+  fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edit(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${base}.yaml`), "utf8")));
+  return dir;
+}
+const run = (stack: string, dir: string, ...flags: string[]) => main([stack, "--out", path.join(dir, "out"), ...flags], dir);
+
+describe("preflight", () => {
+  it("finds the homelab stack clean and prints the IP plan and capacity", () => {
+    const dir = projectWith("homelab", (t) => t);
+    const r = run("homelab", dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /talos-wrk-04\s+worker\s+192\.168\.0\.17\s+1017\s+pve1/);
+    assert.match(r.stdout, /LB pool\s+192\.168\.0\.201 - 192\.168\.0\.210 \(10 addresses\)/);
+    assert.match(r.stdout, /free in the node subnet: 133 addresses: 192\.168\.0\.4-10, 192\.168\.0\.18-99, 192\.168\.0\.211-254/);
+    assert.match(r.stdout, /pve1\s+20 \/ 32\s+56 \/ 128\s+1000 \/ 2000/);
+    assert.match(r.stdout, /pve1: cpu headroom 1\.6x is below the 2x wanted/);
+  });
+
+  const families: [string, (t: string) => string, RegExp][] = [
+    ["malformed input", (t) => t.replace("gateway: 192.168.0.1", "gateway: 192.168.0"), /homelab:network\.gateway/],
+    ["control-plane count", (t) => t.replace(/\n.*talos-cp-03.*\n/, "\n"), /odd|etcd/],
+    ["sizing", (t) => t.replace("cpu: 4, memoryGiB: 8, osDiskGB: 50 }\n    - { name: talos-cp-03", "cpu: 4, memoryGiB: 1, osDiskGB: 50 }\n    - { name: talos-cp-03"), /Talos minimum/],
+    ["networks", (t) => t.replace("podCidr: 10.20.0.0/16", "podCidr: 192.168.0.0/16"), /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/],
+    ["identity", (t) => t.replace("ip: 192.168.0.15", "ip: 192.168.0.14"), /node IP 192\.168\.0\.14 is used by/],
+    ["DNS", (t) => t.replace("dns: [192.168.0.2, 192.168.0.3, 1.1.1.1]", "dns: [192.168.0.2]"), /1 DNS server/],
+    ["DHCP range", (t) => t.replace("dhcpRange: { start: 192.168.0.100", "dhcpRange: { start: 192.168.0.10"), /DHCP range .* hands out 192\.168\.0\.11/],
+  ];
+  for (const [family, edit, expected] of families) {
+    it(`catches ${family} on a broken copy (exit 1, key and fix)`, () => {
+      const dir = projectWith("broken", edit);
+      const r = run("broken", dir);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stdout, expected);
+      assert.match(r.stdout, /fix: /);
+    });
+  }
+
+  it("exits 2 on an unreadable stack file", () => {
+    const dir = projectWith("garbled", () => "config:\n  homelab:nodes: [unclosed\n");
+    const r = run("garbled", dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not valid YAML/);
+    assert.equal(run("missing", dir).code, 2);
+  });
+
+  it("--json output round-trips and carries the same content as the text", () => {
+    const dir = projectWith("homelab", (t) => t);
+    const r = run("homelab", dir, "--json");
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(JSON.parse(JSON.stringify(parsed)), parsed);
+    assert.equal(parsed.ok, true);
+    assert.equal(parsed.ipPlan.nodes.length, 7);
+    assert.equal(parsed.ipPlan.freeCount, 133);
+    assert.equal(parsed.capacity.total.requested.cpu, 44);
+    assert.match(parsed.mermaid, /^flowchart TB/);
+    const broken = JSON.parse(run("broken", projectWith("broken", (t) => t.replace("ip: 192.168.0.15", "ip: 192.168.0.14")), "--json").stdout);
+    assert.equal(broken.ok, false);
+    assert.ok(broken.problems.every((p: { key: string; fix: string }) => p.key && p.fix));
+  });
+
+  it("writes an SVG diagram that a real renderer rasterises, and Mermaid text", () => {
+    const dir = projectWith("homelab", (t) => t);
+    run("homelab", dir);
+    const svg = fs.readFileSync(path.join(dir, "out", "homelab-network.svg"), "utf8");
+    const image = new Resvg(svg, { font: { loadSystemFonts: true } }).render();
+    assert.ok(image.width >= 700 && image.height >= 300);
+    const pixels = image.pixels;
+    let ink = 0;
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 200 || pixels[i + 1] < 200 || pixels[i + 2] < 200) ink++;
+    assert.ok(ink > 2000, `only ${ink} non-white pixels`);
+    const mmd = fs.readFileSync(path.join(dir, "out", "homelab-network.mmd"), "utf8");
+    for (const n of ["talos-cp-01", "talos-wrk-04", "192.168.0.200", "pve3"]) assert.ok(mmd.includes(n), n);
+  });
+});
