@@ -10,6 +10,7 @@ command -v go >/dev/null || { echo "setup: Go 1.24+ is required (it builds the P
 t0=$(date +%s)
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 [ -d policies/node_modules ] && [ policies/node_modules/.package-lock.json -nt policies/package-lock.json ] || (cd policies && npm ci --no-audit --no-fund)
+bash tools/talos-sdk/build.sh
 PULUMI_CLI_VERSION=$PULUMI_CLI_VERSION bash tools/toolchain/build-pulumi-cli.sh
 PULUMI_LANGUAGE_NODEJS_VERSION=$PULUMI_LANGUAGE_NODEJS_VERSION bash tools/toolchain/build-language-nodejs.sh
 bash tools/toolchain/build-sdkgen.sh

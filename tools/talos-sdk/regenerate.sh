@@ -20,7 +20,5 @@ pkg.main = "bin/index.js"; pkg.types = "bin/index.d.ts";
 delete pkg.devDependencies; delete pkg.scripts;
 fs.writeFileSync(p, JSON.stringify(pkg, null, 2) + "\n");
 ' "$OUT"
-(cd "$OUT" && "$ROOT/node_modules/.bin/tsc" -p tsconfig.json --typeRoots "$ROOT/node_modules/@types")
-# the generated utilities read the package version from bin/package.json, as the published package has it
-cp "$OUT/package.json" "$OUT/bin/package.json"
+bash "$ROOT/tools/talos-sdk/build.sh"
 echo "sdks/talos regenerated from $SCHEMA at $VERSION"
