@@ -5,7 +5,17 @@ import { Plan } from "../plan/types";
 export interface HaproxyBackend { name: string; ip: string }
 
 export function renderHaproxyConfig(listenAddress: string, backends: HaproxyBackend[], ports = { kubernetes: 6443, talos: 50000 }): string {
-  const server = (port: number) => backends.map((b) => `    server ${b.name} ${b.ip}:${port} check inter 3s fall 3 rise 2`).join("\n");
+  // one TCP frontend per API, each forwarding to every control plane with active health checks
+  const section = (name: string, port: number) => `
+frontend ${name}
+    bind ${listenAddress}:${port}
+    default_backend ${name}
+
+backend ${name}
+    balance roundrobin
+    option tcp-check
+${backends.map((b) => `    server ${b.name} ${b.ip}:${port} check inter 3s fall 3 rise 2`).join("\n")}
+`;
   return `# rendered by the homelab Pulumi program; do not edit on the host
 global
     log stdout format raw local0
@@ -19,25 +29,7 @@ defaults
     timeout connect 5s
     timeout client 1h
     timeout server 1h
-
-frontend kubernetes-api
-    bind ${listenAddress}:${ports.kubernetes}
-    default_backend kubernetes-api
-
-backend kubernetes-api
-    balance roundrobin
-    option tcp-check
-${server(ports.kubernetes)}
-
-frontend talos-api
-    bind ${listenAddress}:${ports.talos}
-    default_backend talos-api
-
-backend talos-api
-    balance roundrobin
-    option tcp-check
-${server(ports.talos)}
-`;
+${section("kubernetes-api", ports.kubernetes)}${section("talos-api", ports.talos)}`;
 }
 
 export function haproxyConfigForPlan(plan: Plan): string {
