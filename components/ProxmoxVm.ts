@@ -50,6 +50,8 @@ export class ProxmoxVm extends pulumi.ComponentResource {
         dns: { servers: plan.network.dns },
       },
       stopOnDestroy: true,
+    // The image only seeds the OS disk at creation; a new Talos version is an in-place
+    // `talosctl upgrade`, never a replaced VM.
     }, { parent: this, provider: args.proxmoxProvider, ignoreChanges: ["disks[0].fileId"] });
     this.vmId = this.vm.vmId.apply((id) => id ?? node.vmId);
     this.registerOutputs({ vmId: this.vmId });

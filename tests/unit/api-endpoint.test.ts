@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { renderHaproxyConfig, haproxyConfigForPlan } from "../../core/haproxy/render";
 import { captureProgram, CapturedResource } from "../helpers/capture";
 import { invokes } from "../helpers/mocks";
-import { problemsOf, stackInputs, stackPlan } from "../helpers/stacks";
+import { problemsOf, stackInputs } from "../helpers/stacks";
 import { buildPlan } from "../../core/plan/build-plan";
 
 const haproxyMode = (c: Record<string, any>) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshUser: "admin" } }; };
@@ -123,5 +123,4 @@ describe("endpoint bad input", () => {
     assert.ok(problemsOf((c) => { c.endpoint.vip = "192.168.0.13"; }).some((p) => /API VIP/.test(p.message)));
     assert.ok(problemsOf((c) => { c.endpoint.vip = "10.1.1.1"; }).some((p) => p.key === "homelab:endpoint.vip" && /outside the node subnet/.test(p.message)));
   });
-  void stackPlan;
 });
