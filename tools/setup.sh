@@ -14,5 +14,6 @@ bash tools/talos-sdk/build.sh
 PULUMI_CLI_VERSION=$PULUMI_CLI_VERSION bash tools/toolchain/build-pulumi-cli.sh
 PULUMI_LANGUAGE_NODEJS_VERSION=$PULUMI_LANGUAGE_NODEJS_VERSION bash tools/toolchain/build-language-nodejs.sh
 bash tools/toolchain/build-sdkgen.sh
+bash tools/toolchain/build-talos-validate.sh
 bash tools/toolchain/install-plugins.sh
 echo "setup: done in $(( $(date +%s) - t0 ))s; toolchain in .toolchain/bin"
