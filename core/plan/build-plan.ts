@@ -4,7 +4,6 @@ import { z } from "zod";
 import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
-import { Thresholds, DEFAULT_THRESHOLDS } from "../rules/thresholds";
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
@@ -22,7 +21,6 @@ export interface PlanInputs {
   secretsPresent: { proxmoxApiToken: boolean; haproxySshPrivateKey: boolean };
   /** which credential environment variables are set */
   env: { PROXMOX_VE_API_TOKEN?: boolean; PROXMOX_VE_USERNAME?: boolean; PROXMOX_VE_PASSWORD?: boolean; PROXMOX_VE_ENDPOINT?: boolean };
-  thresholds?: Thresholds;
   /** policy-pack config of this stack: enforcement levels re-level the shared rules' findings */
   policyConfig?: Record<string, unknown>;
   /** false for offline planning (preflight): credentials are only needed to deploy */
@@ -82,7 +80,7 @@ export function planFacts(plan: Pick<Plan, "nodes" | "proxmox" | "network" | "en
 }
 
 export function buildPlan(input: PlanInputs): PlanResult {
-  const thresholds = input.thresholds ?? thresholdsFromPolicyConfig(input.policyConfig) ?? DEFAULT_THRESHOLDS;
+  const thresholds = thresholdsFromPolicyConfig(input.policyConfig);
   const parsed = rawConfigSchema.safeParse(input.config);
   const problems: ConfigProblem[] = [];
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error), findings: [] };

@@ -1,5 +1,6 @@
 // Rules about the shape of the cluster: control-plane count, sizing, identity, placement, endpoints.
 import { ClusterFacts, Finding, NodeFacts, Role } from "./facts";
+import { RULE_NAMES } from "./names";
 import { TALOS_MINIMUM, Thresholds } from "./thresholds";
 
 const undecided = (rule: string, key: string, what: string): Finding => ({
@@ -12,7 +13,7 @@ const undecided = (rule: string, key: string, what: string): Finding => ({
 });
 
 export function oddControlPlaneCount(facts: ClusterFacts, t: Thresholds): Finding[] {
-  const rule = "odd-control-plane-count";
+  const rule = RULE_NAMES.oddControlPlaneCount;
   if (facts.nodes.some((n) => n.role === undefined)) return [undecided(rule, "homelab:nodes", "a node's role")];
   const count = facts.nodes.filter((n) => n.role === "controlplane").length;
   if (count === 0) {
@@ -53,13 +54,13 @@ function sizingFindings(rule: string, severity: "mandatory" | "advisory", node: 
 }
 
 export function talosMinimumSizing(facts: ClusterFacts): Finding[] {
-  const rule = "talos-minimum-sizing";
+  const rule = RULE_NAMES.talosMinimumSizing;
   return facts.nodes.flatMap((n) =>
     n.role ? sizingFindings(rule, "mandatory", n, TALOS_MINIMUM[n.role], "Talos minimum") : [undecided(rule, `homelab:${n.ref}.role`, `${n.name ?? n.ref}'s role`)]);
 }
 
 export function recommendedSizing(facts: ClusterFacts, t: Thresholds): Finding[] {
-  const rule = "recommended-sizing";
+  const rule = RULE_NAMES.recommendedSizing;
   return facts.nodes.flatMap((n) =>
     n.role ? sizingFindings(rule, "mandatory", n, t.recommendedSizing[n.role as Role], "recommended size") : [undecided(rule, `homelab:${n.ref}.role`, `${n.name ?? n.ref}'s role`)]);
 }
@@ -76,7 +77,7 @@ function duplicates<T>(values: Array<T | undefined>): T[] {
 }
 
 export function uniqueNodeIdentity(facts: ClusterFacts): Finding[] {
-  const rule = "unique-node-identity";
+  const rule = RULE_NAMES.uniqueNodeIdentity;
   const out: Finding[] = [];
   const refsOf = (pred: (n: NodeFacts) => boolean) => facts.nodes.filter(pred).map((n) => n.ref).join(", ");
   for (const ip of duplicates(facts.nodes.map((n) => n.ip))) {
@@ -95,7 +96,7 @@ export function uniqueNodeIdentity(facts: ClusterFacts): Finding[] {
 }
 
 export function controlPlaneSpread(facts: ClusterFacts): Finding[] {
-  const rule = "control-plane-spread";
+  const rule = RULE_NAMES.controlPlaneSpread;
   const cps = facts.nodes.filter((n) => n.role === "controlplane");
   const hosts = new Set(facts.hosts ?? facts.nodes.map((n) => n.host).filter((h): h is string => !!h));
   if (hosts.size < 2 || cps.length < 2) return [];
@@ -111,7 +112,7 @@ export function controlPlaneSpread(facts: ClusterFacts): Finding[] {
 }
 
 export function talosEndpointsNotVip(facts: ClusterFacts): Finding[] {
-  const rule = "talosconfig-endpoints-not-vip";
+  const rule = RULE_NAMES.talosconfigEndpointsNotVip;
   if (facts.talosEndpoints === undefined || facts.vip === undefined) return [];
   if (facts.talosEndpoints.includes(facts.vip)) {
     return [{ rule, severity: "mandatory", key: "homelab:endpoint.vip",
@@ -121,17 +122,16 @@ export function talosEndpointsNotVip(facts: ClusterFacts): Finding[] {
   return [];
 }
 
-export function nameResolutionAndTime(facts: ClusterFacts, t: Thresholds): Finding[] {
-  const out: Finding[] = [];
-  if (facts.dns !== undefined && facts.dns.length < t.minimumDnsServers) {
-    out.push({ rule: "dns-servers", severity: "mandatory", key: "homelab:network.dns",
-      message: `${facts.dns.length} DNS server(s) configured; one outage stops image pulls and name resolution`,
-      fix: `list at least ${t.minimumDnsServers} servers under \`network.dns\`` });
-  }
-  if (facts.ntp !== undefined && facts.ntp.length === 0) {
-    out.push({ rule: "ntp-servers", severity: "mandatory", key: "homelab:network.ntp",
-      message: "no NTP servers: etcd and certificates need synchronised clocks",
-      fix: "list servers under `network.ntp`, e.g. [time.cloudflare.com, pool.ntp.org]" });
-  }
-  return out;
+export function dnsServers(facts: ClusterFacts, t: Thresholds): Finding[] {
+  if (facts.dns === undefined || facts.dns.length >= t.minimumDnsServers) return [];
+  return [{ rule: RULE_NAMES.dnsServers, severity: "mandatory", key: "homelab:network.dns",
+    message: `${facts.dns.length} DNS server(s) configured; one outage stops image pulls and name resolution`,
+    fix: `list at least ${t.minimumDnsServers} servers under \`network.dns\`` }];
+}
+
+export function ntpServers(facts: ClusterFacts): Finding[] {
+  if (facts.ntp === undefined || facts.ntp.length > 0) return [];
+  return [{ rule: RULE_NAMES.ntpServers, severity: "mandatory", key: "homelab:network.ntp",
+    message: "no NTP servers: etcd and certificates need synchronised clocks",
+    fix: "list servers under `network.ntp`, e.g. [time.cloudflare.com, pool.ntp.org]" }];
 }

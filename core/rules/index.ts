@@ -2,15 +2,16 @@
 import { ClusterFacts, Finding } from "./facts";
 import { Thresholds } from "./thresholds";
 import {
-  controlPlaneSpread, nameResolutionAndTime, oddControlPlaneCount, recommendedSizing, talosEndpointsNotVip,
+  controlPlaneSpread, dnsServers, ntpServers, oddControlPlaneCount, recommendedSizing, talosEndpointsNotVip,
   talosMinimumSizing, uniqueNodeIdentity,
 } from "./cluster-rules";
 import { nonOverlappingNetworks } from "./network-rules";
 
 export * from "./facts";
 export * from "./thresholds";
+export * from "./names";
 export {
-  controlPlaneSpread, nameResolutionAndTime, nonOverlappingNetworks, oddControlPlaneCount, recommendedSizing,
+  controlPlaneSpread, dnsServers, ntpServers, nonOverlappingNetworks, oddControlPlaneCount, recommendedSizing,
   talosEndpointsNotVip, talosMinimumSizing, uniqueNodeIdentity,
 };
 
@@ -21,7 +22,8 @@ export function runAllRules(facts: ClusterFacts, t: Thresholds): Finding[] {
     ...recommendedSizing(facts, t),
     ...uniqueNodeIdentity(facts),
     ...nonOverlappingNetworks(facts),
-    ...nameResolutionAndTime(facts, t),
+    ...dnsServers(facts, t),
+    ...ntpServers(facts),
     ...controlPlaneSpread(facts),
     ...talosEndpointsNotVip(facts),
   ];

@@ -1,11 +1,12 @@
 // Rules about addresses: node subnet, pod and service CIDRs, the VIP, the LB pool and a DHCP range.
 import { ClusterFacts, Finding } from "./facts";
+import { RULE_NAMES } from "./names";
 import {
   broadcastAddress, cidrContains, cidrsOverlap, formatCidr, IpRange, isIPv4, networkAddress, parseCidr,
   rangeContains, rangeOverlapsCidr, rangesOverlap, rangeWithinCidr,
 } from "./ip";
 
-const RULE = "non-overlapping-networks";
+const RULE = RULE_NAMES.nonOverlappingNetworks;
 const bad = (key: string, message: string, fix: string): Finding => ({ rule: RULE, severity: "mandatory", key, message, fix });
 
 export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {

@@ -1,18 +1,8 @@
 // Reads rule thresholds from a policy-pack config file (the JSON `pulumi preview --policy-pack-config`
 // takes), so the program and the preflight command use exactly the thresholds the pack enforces.
+import { RULE_NAMES } from "./names";
 import { mergeThresholds, Thresholds } from "./thresholds";
 
-export const POLICY_NAMES = {
-  oddControlPlaneCount: "odd-control-plane-count",
-  talosMinimumSizing: "talos-minimum-sizing",
-  recommendedSizing: "recommended-sizing",
-  nonOverlappingNetworks: "non-overlapping-networks",
-  uniqueNodeIdentity: "unique-node-identity",
-  dnsServers: "dns-servers",
-  ntpServers: "ntp-servers",
-  controlPlaneSpread: "control-plane-spread",
-  talosconfigEndpointsNotVip: "talosconfig-endpoints-not-vip",
-} as const;
 
 type PolicyConfigFile = Record<string, unknown>;
 
@@ -21,14 +11,14 @@ export function thresholdsFromPolicyConfig(file: PolicyConfigFile | undefined): 
     const v = file?.[name];
     return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
   };
-  const odd = get(POLICY_NAMES.oddControlPlaneCount);
-  const sizing = get(POLICY_NAMES.recommendedSizing);
-  const dns = get(POLICY_NAMES.dnsServers);
+  const odd = get(RULE_NAMES.oddControlPlaneCount);
+  const sizing = get(RULE_NAMES.recommendedSizing);
+  const dns = get(RULE_NAMES.dnsServers);
   return mergeThresholds({
     allowSingleControlPlane: typeof odd.allowSingleControlPlane === "boolean" ? odd.allowSingleControlPlane : undefined,
     recommendedSizing: {
-      controlplane: (sizing.controlplane as object | undefined) ?? undefined,
-      worker: (sizing.worker as object | undefined) ?? undefined,
+      controlplane: sizing.controlplane as object | undefined,
+      worker: sizing.worker as object | undefined,
     },
     minimumDnsServers: typeof dns.minimum === "number" ? dns.minimum : undefined,
   });
@@ -43,7 +33,7 @@ export function enforcementOf(file: PolicyConfigFile | undefined, name: string):
 }
 
 /** Rules whose level a config file may not lower (Talos's own floor). */
-const FIXED_MANDATORY = new Set<string>([POLICY_NAMES.talosMinimumSizing]);
+const FIXED_MANDATORY = new Set<string>([RULE_NAMES.talosMinimumSizing]);
 
 /** Re-levels findings by the enforcement levels of a policy config file; "disabled" drops them. */
 export function applyEnforcement<T extends { rule: string; severity: "mandatory" | "advisory" }>(findings: T[], file: PolicyConfigFile | undefined): T[] {

@@ -1,8 +1,9 @@
 import { talosEndpointsNotVip } from "../../core/rules/cluster-rules";
+import { RULE_NAMES } from "../../core/rules/names";
 import { stackPolicy } from "../stack-policy";
 
 export const talosEndpointsNotVipPolicy = stackPolicy({
-  name: "talosconfig-endpoints-not-vip",
+  name: RULE_NAMES.talosconfigEndpointsNotVip,
   description: "Talos API endpoints (config apply, bootstrap, kubeconfig) are control-plane IPs, not the VIP.",
   severity: "high",
   enforcementLevel: "mandatory",

@@ -1,8 +1,9 @@
 import { uniqueNodeIdentity } from "../../core/rules/cluster-rules";
+import { RULE_NAMES } from "../../core/rules/names";
 import { stackPolicy } from "../stack-policy";
 
 export const uniqueNodeIdentityPolicy = stackPolicy({
-  name: "unique-node-identity",
+  name: RULE_NAMES.uniqueNodeIdentity,
   description: "Every node has its own IP, hostname and Proxmox VM ID.",
   severity: "high",
   enforcementLevel: "mandatory",

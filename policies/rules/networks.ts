@@ -1,8 +1,9 @@
 import { nonOverlappingNetworks } from "../../core/rules/network-rules";
+import { RULE_NAMES } from "../../core/rules/names";
 import { stackPolicy } from "../stack-policy";
 
 export const nonOverlappingNetworksPolicy = stackPolicy({
-  name: "non-overlapping-networks",
+  name: RULE_NAMES.nonOverlappingNetworks,
   description: "Node subnet, pod CIDR, service CIDR, LB pool, VIP and DHCP range do not collide.",
   severity: "high",
   enforcementLevel: "mandatory",

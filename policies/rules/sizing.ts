@@ -1,5 +1,7 @@
 import { recommendedSizing, talosMinimumSizing } from "../../core/rules/cluster-rules";
-import { DEFAULT_THRESHOLDS, mergeThresholds, SizingThreshold } from "../../core/rules/thresholds";
+import { RULE_NAMES } from "../../core/rules/names";
+import { thresholdsFromPolicyConfig } from "../../core/rules/policy-config";
+import { DEFAULT_THRESHOLDS, SizingThreshold } from "../../core/rules/thresholds";
 import { stackPolicy } from "../stack-policy";
 
 const sizeSchema = (d: SizingThreshold) => ({
@@ -14,17 +16,17 @@ const sizeSchema = (d: SizingThreshold) => ({
 export interface RecommendedSizingConfig { controlplane?: Partial<SizingThreshold>; worker?: Partial<SizingThreshold> }
 
 export const recommendedSizingPolicy = stackPolicy<RecommendedSizingConfig>({
-  name: "recommended-sizing",
+  name: RULE_NAMES.recommendedSizing,
   description: "Nodes meet the recommended size for their role (defaults from the reference plan).",
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Raise cpu, memoryGiB or osDiskGB of the node, or lower the thresholds in this stack's policy config.",
   configSchema: { properties: { controlplane: sizeSchema(DEFAULT_THRESHOLDS.recommendedSizing.controlplane), worker: sizeSchema(DEFAULT_THRESHOLDS.recommendedSizing.worker) } },
-  judge: (facts, c) => recommendedSizing(facts, mergeThresholds({ recommendedSizing: { controlplane: c.controlplane, worker: c.worker } })),
+  judge: (facts, c) => recommendedSizing(facts, thresholdsFromPolicyConfig({ [RULE_NAMES.recommendedSizing]: c })),
 });
 
 export const talosMinimumSizingPolicy = stackPolicy({
-  name: "talos-minimum-sizing",
+  name: RULE_NAMES.talosMinimumSizing,
   description: "Nodes meet Talos's own minimum (control plane 2 vCPU/2 GiB/10 GB, worker 1 vCPU/1 GiB/10 GB).",
   severity: "critical",
   enforcementLevel: "mandatory",
