@@ -41,7 +41,7 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     if (issue.code === "invalid_type") fix = `write a ${issue.expected} here`;
     if (issue.code === "invalid_value" && "values" in issue) fix = `write one of: ${(issue.values as unknown[]).join(", ")}`;
     if (issue.code === "unrecognized_keys") fix = `remove or rename ${(issue as { keys: string[] }).keys.join(", ")}`;
-    if (issue.code === "too_small") fix = `write at least ${(issue as { minimum: number | bigint }).minimum}${issue.path.length && typeof issue.path[issue.path.length - 1] !== "number" ? "" : ""}`;
+    if (issue.code === "too_small") fix = `write at least ${(issue as { minimum: number | bigint }).minimum}`;
     const message = issue.code === "invalid_type" && issue.message.includes("undefined") ? "is missing" : issue.message;
     return { key, message, fix };
   });
@@ -215,7 +215,6 @@ export function buildPlan(input: PlanInputs): PlanResult {
     controlPlanes,
     workers,
     bootstrapNode: firstCp,
-    thresholds,
   };
   return { ok: true, plan, findings: findings.filter((f) => f.severity === "advisory") };
 }

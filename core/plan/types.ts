@@ -1,6 +1,5 @@
 // The validated plan: everything the components need, as plain data. Built by buildPlan().
 import { Role } from "../rules/facts";
-import { Thresholds } from "../rules/thresholds";
 
 export type TalosMinor = "1.11" | "1.12" | "1.13";
 export type EndpointMode = "vip" | "kubeprism" | "haproxy";
@@ -88,5 +87,4 @@ export interface Plan {
   bootstrapNode: NodePlan;
   /** talosconfig endpoints: control-plane IPs, never the VIP */
   talosEndpoints: string[];
-  thresholds: Thresholds;
 }
