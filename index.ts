@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiEndpoint } from "./components/ApiEndpoint";
 import { CiliumLbPool } from "./components/CiliumLbPool";
 import { TalosCluster } from "./components/TalosCluster";
-import { buildPlan } from "./core/plan/build-plan";
+import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { CONFIG_KEYS, decodeConfigValue, readPolicyConfig } from "./core/plan/stack-file";
 
@@ -24,12 +24,7 @@ const result = buildPlan({
   stack: pulumi.getStack(),
   config: values,
   secretsPresent: { proxmoxApiToken: proxmoxApiToken !== undefined, haproxySshPrivateKey: haproxySshPrivateKey !== undefined },
-  env: {
-    PROXMOX_VE_API_TOKEN: !!process.env.PROXMOX_VE_API_TOKEN,
-    PROXMOX_VE_USERNAME: !!process.env.PROXMOX_VE_USERNAME,
-    PROXMOX_VE_PASSWORD: !!process.env.PROXMOX_VE_PASSWORD,
-    PROXMOX_VE_ENDPOINT: !!process.env.PROXMOX_VE_ENDPOINT,
-  },
+  env: credentialEnv(process.env),
   policyConfig: readPolicyConfig(__dirname, pulumi.getStack()),
 });
 if (!result.ok) {

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { buildPlan } from "../core/plan/build-plan";
+import { buildPlan, credentialEnv, hasProxmoxCredentials } from "../core/plan/build-plan";
 import { readPolicyConfig, readStackConfig, StackFileError } from "../core/plan/stack-file";
 import { mermaidDiagram, svgDiagram } from "./diagram";
 import { buildReport } from "./report";
@@ -26,13 +26,10 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
     if (e instanceof StackFileError || e instanceof SyntaxError) return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\n` };
     throw e;
   }
-  const env = process.env;
-  const result = buildPlan({
-    stack, config: sc.values, secretsPresent: sc.secretsPresent, policyConfig, checkCredentials: false,
-    env: { PROXMOX_VE_API_TOKEN: !!env.PROXMOX_VE_API_TOKEN, PROXMOX_VE_USERNAME: !!env.PROXMOX_VE_USERNAME, PROXMOX_VE_PASSWORD: !!env.PROXMOX_VE_PASSWORD, PROXMOX_VE_ENDPOINT: !!env.PROXMOX_VE_ENDPOINT },
-  });
+  const env = credentialEnv(process.env);
+  const result = buildPlan({ stack, config: sc.values, secretsPresent: sc.secretsPresent, policyConfig, checkCredentials: false, env });
   const notes: string[] = [];
-  if (!sc.secretsPresent.proxmoxApiToken && !env.PROXMOX_VE_API_TOKEN && !(env.PROXMOX_VE_USERNAME && env.PROXMOX_VE_PASSWORD)) {
+  if (!hasProxmoxCredentials({ secretsPresent: sc.secretsPresent, env })) {
     notes.push("Proxmox credentials are not set yet: before `pulumi up`, run `pulumi config set --secret homelab:proxmoxApiToken ...` or export PROXMOX_VE_API_TOKEN");
   }
   const report = result.ok

@@ -27,6 +27,21 @@ export interface PlanInputs {
   checkCredentials?: boolean;
 }
 
+/** Which Proxmox credential variables an environment sets (their values are never needed to plan). */
+export function credentialEnv(env: Record<string, string | undefined>): PlanInputs["env"] {
+  return {
+    PROXMOX_VE_API_TOKEN: !!env.PROXMOX_VE_API_TOKEN,
+    PROXMOX_VE_USERNAME: !!env.PROXMOX_VE_USERNAME,
+    PROXMOX_VE_PASSWORD: !!env.PROXMOX_VE_PASSWORD,
+    PROXMOX_VE_ENDPOINT: !!env.PROXMOX_VE_ENDPOINT,
+  };
+}
+
+/** Credentials from the secret config key, an API token variable, or a username and password. */
+export function hasProxmoxCredentials(input: Pick<PlanInputs, "secretsPresent" | "env">): boolean {
+  return input.secretsPresent.proxmoxApiToken || !!input.env.PROXMOX_VE_API_TOKEN || (!!input.env.PROXMOX_VE_USERNAME && !!input.env.PROXMOX_VE_PASSWORD);
+}
+
 export type PlanResult =
   | { ok: true; plan: Plan; findings: Finding[] }
   | { ok: false; problems: ConfigProblem[]; findings: Finding[] };
@@ -105,8 +120,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const endpointSet = !!raw.proxmox.endpoint || !!input.env.PROXMOX_VE_ENDPOINT;
   if (!endpointSet && input.checkCredentials !== false) add("proxmox.endpoint", "no Proxmox API endpoint", "set `proxmox.endpoint: https://<host>:8006/` in the stack file, or the PROXMOX_VE_ENDPOINT environment variable");
   else if (raw.proxmox.endpoint && !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(raw.proxmox.endpoint)) add("proxmox.endpoint", `"${raw.proxmox.endpoint}" is not an API URL`, "write https://<host>:8006/");
-  const envCreds = !!input.env.PROXMOX_VE_API_TOKEN || (!!input.env.PROXMOX_VE_USERNAME && !!input.env.PROXMOX_VE_PASSWORD);
-  if (input.checkCredentials !== false && !input.secretsPresent.proxmoxApiToken && !envCreds) {
+  if (input.checkCredentials !== false && !hasProxmoxCredentials(input)) {
     problems.push({ key: SECRET_KEYS.proxmoxApiToken, message: "no Proxmox credentials",
       fix: `run \`pulumi config set --secret ${SECRET_KEYS.proxmoxApiToken} 'user@pam!token=<uuid>'\`, or export PROXMOX_VE_API_TOKEN (or PROXMOX_VE_USERNAME and PROXMOX_VE_PASSWORD)` });
   }
