@@ -9,6 +9,15 @@ import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { CONFIG_KEYS, decodeConfigValue, readPolicyConfig } from "./core/plan/stack-file";
+import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
+import { transitionProblems } from "./core/deployed/transitions";
+
+/** This stack's own outputs of its last `pulumi up` (none on a new stack). */
+async function lastDeployed() {
+  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+  const details = await self.getOutputDetails(DEPLOYED_OUTPUT);
+  return parseDeployedState(details.value ?? details.secretValue);
+}
 
 const config = new pulumi.Config("homelab");
 const values: Record<string, unknown> = {};
@@ -34,27 +43,42 @@ if (!result.ok) {
 const plan = result.plan;
 for (const f of result.findings) pulumi.log.warn(`${f.key}: ${f.message} (fix: ${f.fix})`);
 
-const proxmoxProvider = new proxmox.Provider("proxmox", {
-  endpoint: plan.proxmox.endpoint || undefined,
-  insecure: plan.proxmox.insecure,
-  // from config when set, otherwise the provider reads PROXMOX_VE_API_TOKEN / _USERNAME / _PASSWORD
-  apiToken: proxmoxApiToken,
-});
+async function main() {
+  // The plan is valid on its own; now judge the change against what is running (node removals,
+  // version steps). Still nothing is created when this fails.
+  const deployed = await lastDeployed();
+  const transition = transitionProblems(plan, deployed);
+  if (transition.length > 0) throw new pulumi.RunError(formatProblems(transition));
 
-const apiEndpoint = new ApiEndpoint("api", { plan, sshPrivateKey: haproxySshPrivateKey });
-const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, endpointReady: apiEndpoint.ready });
+  const proxmoxProvider = new proxmox.Provider("proxmox", {
+    endpoint: plan.proxmox.endpoint || undefined,
+    insecure: plan.proxmox.insecure,
+    // from config when set, otherwise the provider reads PROXMOX_VE_API_TOKEN / _USERNAME / _PASSWORD
+    apiToken: proxmoxApiToken,
+  });
 
-const kubernetesProvider = new k8s.Provider("cluster", {
-  kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
-  enableServerSideApply: true,
-});
-new CiliumLbPool("cilium-lb", { plan, kubernetesProvider });
+  const apiEndpoint = new ApiEndpoint("api", { plan, sshPrivateKey: haproxySshPrivateKey });
+  const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, endpointReady: apiEndpoint.ready });
 
-export const apiEndpointUrl = apiEndpoint.url;
-export const endpointMode = plan.endpoint.mode;
-export const kubeconfig = cluster.kubeconfig;
-export const talosconfig = cluster.talosconfig;
-export const nodes = plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host }));
-export const machineConfigHashes = Object.fromEntries(
-  [...cluster.controlPlanes, ...cluster.workers].map((n) => [n.node.name, n.configHash]),
-);
+  const kubernetesProvider = new k8s.Provider("cluster", {
+    kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
+    enableServerSideApply: true,
+  });
+  new CiliumLbPool("cilium-lb", { plan, kubernetesProvider });
+
+  return {
+    apiEndpointUrl: apiEndpoint.url,
+    endpointMode: plan.endpoint.mode,
+    kubeconfig: cluster.kubeconfig,
+    talosconfig: cluster.talosconfig,
+    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host })),
+    machineConfigHashes: Object.fromEntries(
+      [...cluster.controlPlanes, ...cluster.workers].map((n) => [n.node.name, n.configHash]),
+    ),
+    // read back by the next run (lastDeployed); only meaningful once this `up` succeeded
+    [DEPLOYED_OUTPUT]: deployedStateOf(plan),
+  };
+}
+
+// Stack outputs are what main() returns.
+export = main;
