@@ -1,13 +1,22 @@
-# Source this file: offline defaults for running the real Pulumi engine from this project.
-#   . tools/pulumi-env.sh
+# Source this file to run `pulumi` for this project the way its scripts do:  . tools/pulumi-env.sh
+#  - the Pulumi CLI tools/setup.sh chose: an installed one, or the offline build in .toolchain/bin (with
+#    its own plugin home, and no plugin downloads, which cannot work offline);
+#  - your backend when you are logged in (`pulumi login ...`); only when you are not, a local file
+#    backend in .pulumi-state/ (git-ignored).
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export PATH="$_root/.toolchain/bin:$PATH"
-export PULUMI_HOME="$_root/.toolchain/pulumi-home"          # plugins and CLI state stay in the project
+HOMELAB_TOOLCHAIN=installed
+[ -f "$_root/.toolchain/toolchain.env" ] && . "$_root/.toolchain/toolchain.env"
+export HOMELAB_TOOLCHAIN
+if [ "$HOMELAB_TOOLCHAIN" = offline ]; then
+  export PATH="$_root/.toolchain/bin:$PATH"
+  export PULUMI_HOME="${PULUMI_HOME:-$_root/.toolchain/pulumi-home}"
+  export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  mkdir -p "$PULUMI_HOME"
+fi
 export PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true   # never download plugins
-export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
-export PULUMI_BACKEND_URL="file://$_root/.pulumi-state"   # local state, git-ignored
-# Passphrase secrets provider. Set your own for real stacks; this default only serves throwaway stacks.
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-homelab-local-preview}"
-mkdir -p "$_root/.pulumi-state" "$PULUMI_HOME"
+if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! timeout 20 pulumi whoami >/dev/null 2>&1; then
+  export PULUMI_BACKEND_URL="file://$_root/.pulumi-state"
+  mkdir -p "$_root/.pulumi-state"
+  echo "pulumi-env: not logged in to a Pulumi backend; using the local file backend $PULUMI_BACKEND_URL" >&2
+fi
 unset _root

@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
-# One-time setup (re-runs take seconds): npm dependencies, the Pulumi toolchain built from Go modules
-# into .toolchain/ (git-ignored), and the resource plugins where they can be had.
+# What deploying needs, once (a second run takes seconds): npm dependencies, the generated Talos SDK, a
+# Pulumi CLI and the resource plugins.
+#  - A Pulumi CLI on PATH, at least as new as the @pulumi/pulumi SDK, is used as it is: nothing is built
+#    from Go, and plugins come the normal way (`pulumi plugin install`).
+#  - Otherwise (an offline machine) the CLI and a Node language host are built from Go modules into
+#    .toolchain/ (git-ignored), and plugins are built or installed there where they can be had.
+# The choice is written to .toolchain/toolchain.env, which tools/pulumi-env.sh reads.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . tools/versions.env
-command -v node >/dev/null || { echo "setup: Node.js 20+ is required" >&2; exit 1; }
-command -v go >/dev/null || { echo "setup: Go 1.24+ is required (it builds the Pulumi CLI offline)" >&2; exit 1; }
+command -v node >/dev/null || { echo "setup: Node.js 20.17+ is required" >&2; exit 1; }
 t0=$(date +%s)
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
-[ -d policies/node_modules ] && [ policies/node_modules/.package-lock.json -nt policies/package-lock.json ] || (cd policies && npm ci --no-audit --no-fund)
+log() { echo "setup: $*"; }
+
+fresh() { [ -d "$1/node_modules" ] && [ "$1/node_modules/.package-lock.json" -nt "$1/package-lock.json" ]; }
+fresh . || npm ci --no-audit --no-fund --loglevel=error
+fresh policies || (cd policies && npm ci --no-audit --no-fund --loglevel=error)
 bash tools/talos-sdk/build.sh
-PULUMI_CLI_VERSION=$PULUMI_CLI_VERSION bash tools/toolchain/build-pulumi-cli.sh
-PULUMI_LANGUAGE_NODEJS_VERSION=$PULUMI_LANGUAGE_NODEJS_VERSION bash tools/toolchain/build-language-nodejs.sh
-bash tools/toolchain/build-sdkgen.sh
-bash tools/toolchain/build-talos-validate.sh
+
+mkdir -p .toolchain
+SDK_VERSION="$(node -p 'require("@pulumi/pulumi/package.json").version')"
+installed="$(command -v pulumi || true)"
+installed_version=""
+[ -n "$installed" ] && installed_version="$("$installed" version 2>/dev/null | sed 's/^v//' || true)"
+if [ -n "$installed_version" ] && [ "$(printf '%s\n%s\n' "$SDK_VERSION" "$installed_version" | sort -V | head -1)" = "$SDK_VERSION" ]; then
+  log "using the installed Pulumi CLI $installed_version ($installed); nothing is built from Go"
+  printf 'HOMELAB_TOOLCHAIN=installed\n' > .toolchain/toolchain.env
+else
+  [ -n "$installed_version" ] && log "the installed Pulumi CLI $installed_version is older than the SDK ($SDK_VERSION); building the offline toolchain instead"
+  command -v go >/dev/null || { echo "setup: no Pulumi CLI >= $SDK_VERSION on PATH, and no Go to build one: install Pulumi (https://www.pulumi.com/docs/install/) or Go 1.24+" >&2; exit 1; }
+  log "no Pulumi CLI >= $SDK_VERSION on PATH: the offline toolchain (Pulumi $PULUMI_CLI_VERSION and its Node language host, built from Go modules into .toolchain/bin when missing)"
+  # the two builds share little; on 2 cores running them side by side saves about a minute
+  PULUMI_CLI_VERSION=$PULUMI_CLI_VERSION bash tools/toolchain/build-pulumi-cli.sh & cli=$!
+  PULUMI_LANGUAGE_NODEJS_VERSION=$PULUMI_LANGUAGE_NODEJS_VERSION bash tools/toolchain/build-language-nodejs.sh & host=$!
+  wait $cli; wait $host
+  printf 'HOMELAB_TOOLCHAIN=offline\n' > .toolchain/toolchain.env
+fi
 bash tools/toolchain/install-plugins.sh
-echo "setup: done in $(( $(date +%s) - t0 ))s; toolchain in .toolchain/bin"
+log "done in $(( $(date +%s) - t0 ))s"

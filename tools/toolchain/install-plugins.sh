@@ -1,36 +1,32 @@
 #!/usr/bin/env bash
-# Installs the resource plugins into the project's PULUMI_HOME.
-#  1. Go: the provider modules through the Go module proxy (the offline path);
-#  2. otherwise `pulumi plugin install` (needs the plugin download hosts: a connected machine).
-# Prints which plugins are installed; exits 0 either way so that setup and the unit tests can go on.
+# Installs the resource plugins the program's SDKs ask for (name, version and download server are read
+# from each SDK's package.json, so they always match the SDK).
+#  - already installed: nothing to do;
+#  - proxmoxve on the offline toolchain: built from the project's bridge wrapper (tools/providers/proxmoxve);
+#  - otherwise `pulumi plugin install` (a connected machine).
+# Prints one line per plugin and exits 0 either way: a missing plugin stops only the engine preview,
+# which says so; everything else (preflight, policy pack on captured resources, tests) still runs.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-. "$ROOT/tools/versions.env"
-. "$ROOT/tools/pulumi-env.sh"
-declare -A MODULES=(
-  [talos]="github.com/pulumiverse/pulumi-talos/provider@v$TALOS_PROVIDER_VERSION"
-  [proxmoxve]="github.com/muhlba91/pulumi-proxmoxve/provider@v$PROXMOXVE_PROVIDER_VERSION"
-  [kubernetes]="github.com/pulumi/pulumi-kubernetes/provider/v4@v$KUBERNETES_PROVIDER_VERSION"
-  [command]="github.com/pulumi/pulumi-command/provider@v$COMMAND_PROVIDER_VERSION"
-)
-declare -A VERSIONS=([talos]=$TALOS_PROVIDER_VERSION [proxmoxve]=$PROXMOXVE_PROVIDER_VERSION [kubernetes]=$KUBERNETES_PROVIDER_VERSION [command]=$COMMAND_PROVIDER_VERSION)
-declare -A SERVERS=([talos]="github://api.github.com/pulumiverse" [proxmoxve]="github://api.github.com/muhlba91/pulumi-proxmoxve" [kubernetes]="" [command]="")
-missing=0
-for name in talos proxmoxve kubernetes command; do
-  version="${VERSIONS[$name]}"
-  if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version "; then echo "plugin $name $version: installed"; continue; fi
-  module="${MODULES[$name]}"
-  if (cd "$(mktemp -d)" && go mod init probe >/dev/null 2>&1 && go mod download "$module" >/dev/null 2>&1); then
-    # not reached on this project's machines (every provider module is refused); building a served
-    # provider (schema-embed generation, version ldflags) is not scripted yet, so say so
-    echo "plugin $name $version: module $module is served, but building providers from Go is not scripted yet" >&2
+cd "$ROOT"
+. tools/pulumi-env.sh 2>/dev/null
+missing=()
+while IFS=' ' read -r name version server; do
+  if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version( |$)"; then echo "plugin $name $version: installed"; continue; fi
+  if [ "$name" = proxmoxve ] && [ "$HOMELAB_TOOLCHAIN" = offline ] && [ -f tools/toolchain/build-proxmox-provider.sh ]; then
+    if bash tools/toolchain/build-proxmox-provider.sh; then echo "plugin $name $version: built from tools/providers/proxmoxve"; continue; fi
   fi
-  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 120 pulumi plugin install resource "$name" "$version" ${SERVERS[$name]:+--server "${SERVERS[$name]}"} >/dev/null 2>&1
-  if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version "; then
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 180 pulumi plugin install resource "$name" "$version" ${server:+--server "$server"} >/dev/null 2>&1
+  if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version( |$)"; then
     echo "plugin $name $version: downloaded"
   else
-    echo "plugin $name $version: NOT AVAILABLE (module proxy does not serve $module; plugin download unreachable)"
-    missing=$((missing + 1))
+    echo "plugin $name $version: not available here (no download, no build from the module proxy)"
+    missing+=("$name")
   fi
-done
-echo "$missing plugin(s) missing"
+done < <(node -e '
+  for (const p of ["@pulumiverse/talos", "@muhlba91/pulumi-proxmoxve", "@pulumi/kubernetes", "@pulumi/command"]) {
+    const m = require(`${p}/package.json`).pulumi;
+    console.log([m.name, m.version, m.server ?? ""].join(" "));
+  }')
+printf '%s\n' "${missing[@]}" > .toolchain/plugins-missing
+echo "plugins missing: ${#missing[@]}${missing:+ (${missing[*]})}"
