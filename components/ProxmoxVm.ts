@@ -6,7 +6,7 @@ import { nocloudIpConfig } from "../core/talos/cloud-init";
 export interface ProxmoxVmArgs {
   plan: Plan;
   node: NodePlan;
-  /** Proxmox file ID of the Talos nocloud image on this node's host */
+  /** Proxmox volume ID (`<datastore>:import/<file>`) of the Talos nocloud image this node's host sees */
   imageFileId: pulumi.Input<string>;
   proxmoxProvider: pulumi.ProviderResource;
 }
@@ -20,24 +20,32 @@ export class ProxmoxVm extends pulumi.ComponentResource {
     super("homelab:proxmox:ProxmoxVm", name, {}, opts);
     const { plan, node } = args;
     const host = plan.proxmox.hosts.find((h) => h.name === node.host)!;
-    const disk = (slot: string, sizeGB: number, fileId?: pulumi.Input<string>): proxmox.types.input.VmLegacyDisk => ({
+    // `importFrom` makes Proxmox copy the image into the new disk through its API; `fileId` would make
+    // the provider SSH into the host and run `qm disk import` there.
+    const disk = (slot: string, sizeGB: number, importFrom?: pulumi.Input<string>): proxmox.types.input.VmLegacyDisk => ({
       interface: slot, datastoreId: host.datastore, size: sizeGB, fileFormat: "raw",
-      discard: "on", ssd: true, iothread: true, ...(fileId ? { fileId } : {}),
+      discard: "on", ssd: true, iothread: true, ...(importFrom ? { importFrom } : {}),
     });
     this.vm = new proxmox.VmLegacy(name, {
       name: node.name,
       nodeName: node.host,
       vmId: node.vmId,
       description: `Talos ${node.role} of ${plan.clusterName} (managed by Pulumi)`,
-      tags: [plan.clusterName, node.role, "talos"],
+      // Proxmox stores tags sorted; unsorted tags would show a diff on every run
+      tags: [plan.clusterName, node.role, "talos"].sort(),
       onBoot: true,
       // control planes come up first after a host reboot; workers wait for the API
       startup: { order: node.startupOrder, upDelay: node.role === "controlplane" ? 30 : 0 },
-      agent: { enabled: true, trim: true, timeout: "2m" },
+      // Only an image with the qemu-guest-agent extension answers the agent; without it every create
+      // would wait out the agent timeout. The IP is static and known, so never wait for the agent
+      // to report one.
+      agent: { enabled: plan.image.guestAgent, trim: plan.image.guestAgent, timeout: "2m", waitForIp: { disabled: true } },
       cpu: { cores: node.cpu, sockets: 1, type: "x86-64-v2-AES" },
       memory: { dedicated: Math.round(node.memoryGiB * 1024) },
       operatingSystem: { type: "l26" },
       machine: "q35",
+      // the nocloud image sends the kernel console to ttyS0; without a serial port boot logs are invisible
+      serialDevices: [{ device: "socket" }],
       scsiHardware: "virtio-scsi-single",
       disks: node.disks.map((d) => disk(d.slot, d.sizeGB, d.purpose === "os" ? args.imageFileId : undefined)),
       networkDevices: [{ bridge: plan.proxmox.bridge, model: "virtio", ...(node.mac ? { macAddress: node.mac } : {}) }],
@@ -50,9 +58,21 @@ export class ProxmoxVm extends pulumi.ComponentResource {
         dns: { servers: plan.network.dns },
       },
       stopOnDestroy: true,
-    // The image only seeds the OS disk at creation; a new Talos version is an in-place
-    // `talosctl upgrade`, never a replaced VM.
-    }, { parent: this, provider: args.proxmoxProvider, ignoreChanges: ["disks[0].fileId"] });
+      // Never restart a VM from here: one edit would restart every VM at once, control planes
+      // included. CPU/memory changes stay pending; the program lists the VMs to roll one at a time.
+      rebootAfterUpdate: false,
+      // A host change live-migrates the VM instead of replacing it.
+      migrate: true,
+    }, {
+      parent: this, provider: args.proxmoxProvider,
+      // The VM ID is fixed, so a replacement must delete the old VM before creating the new one.
+      deleteBeforeReplace: true,
+      // The image only seeds the OS disk at creation; a new Talos version is an in-place
+      // `talosctl upgrade`, never a replaced VM (fileId: what VMs created before importFrom carry).
+      // Cloud-init data matters only at first boot (the machine config sets IP and DNS afterwards);
+      // changing it must neither rewrite nor restart running VMs.
+      ignoreChanges: ["disks[0].importFrom", "disks[0].fileId", "initialization"],
+    });
     this.vmId = this.vm.vmId.apply((id) => id ?? node.vmId);
     this.registerOutputs({ vmId: this.vmId });
   }

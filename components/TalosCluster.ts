@@ -35,10 +35,9 @@ export class TalosCluster extends pulumi.ComponentResource {
 
     const image = new TalosImage(`${name}-image`, { plan, proxmoxProvider: args.proxmoxProvider }, { parent: this });
     const nodeArgs = (node: Plan["nodes"][number]) => {
-      const host = plan.proxmox.hosts.find((h) => h.name === node.host)!;
       return {
         plan, node, proxmoxProvider: args.proxmoxProvider,
-        imageFileId: image.fileIds[`${host.name}/${host.imageDatastore}`],
+        imageFileId: image.fileIds[node.host],
         schematicId: image.schematicId,
         machineSecrets: this.secrets.machineSecrets,
         clientConfiguration,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
+import { imageDownloads } from "../core/plan/storage";
 import { schematic } from "../core/talos/patches";
 
 export interface TalosImageArgs {
@@ -12,11 +13,11 @@ export interface TalosImageArgs {
 
 /**
  * The Image Factory schematic (extensions) and the nocloud disk image, downloaded once per
- * Proxmox host and image datastore, never per VM.
+ * Proxmox host and image datastore (once per shared datastore), never per VM.
  */
 export class TalosImage extends pulumi.ComponentResource {
   public readonly schematicId: pulumi.Output<string>;
-  /** Proxmox file ID of the image, by "host/datastore" */
+  /** Proxmox volume ID (`<datastore>:import/<file>`) of the image each host's VMs import, by host name */
   public readonly fileIds: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: TalosImageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -25,20 +26,23 @@ export class TalosImage extends pulumi.ComponentResource {
     const sch = new talos.imagefactory.Schematic(`${name}-schematic`, { schematic: stringify(schematic(plan)) }, { parent: this });
     this.schematicId = sch.id;
     this.fileIds = {};
-    const usedHosts = new Set(plan.nodes.map((n) => n.host));
-    for (const host of plan.proxmox.hosts.filter((h) => usedHosts.has(h.name))) {
-      const key = `${host.name}/${host.imageDatastore}`;
-      if (this.fileIds[key]) continue;
-      const file = new proxmox.download.FileLegacy(`${name}-${host.name}-${host.imageDatastore}`, {
-        nodeName: host.name,
-        datastoreId: host.imageDatastore,
-        contentType: "iso",
-        fileName: pulumi.interpolate`talos-${plan.talosVersion}-${sch.id.apply((id) => id.slice(0, 12))}-nocloud-amd64.img`,
-        url: pulumi.interpolate`https://factory.talos.dev/image/${sch.id}/${plan.talosVersion}/nocloud-amd64.raw.gz`,
-        decompressionAlgorithm: "gz",
+    // The image is imported through the Proxmox API (`import` content type, disk `importFrom`), which
+    // needs an uncompressed disk image: the factory serves nocloud-amd64.qcow2. The older raw.gz path
+    // needed the `iso` type and an SSH login to the host to import the disk.
+    for (const d of imageDownloads(plan)) {
+      const file = new proxmox.download.File(`${name}-${d.host}-${d.datastore}`, {
+        nodeName: d.host,
+        datastoreId: d.datastore,
+        contentType: "import",
+        fileName: pulumi.interpolate`talos-${plan.talosVersion}-${sch.id.apply((id) => id.slice(0, 12))}-nocloud-amd64.qcow2`,
+        url: pulumi.interpolate`https://factory.talos.dev/image/${sch.id}/${plan.talosVersion}/nocloud-amd64.qcow2`,
         overwrite: false,
-      }, { parent: this, provider: args.proxmoxProvider });
-      this.fileIds[key] = file.id;
+      }, {
+        parent: this, provider: args.proxmoxProvider,
+        // same name and inputs as the deprecated FileLegacy it replaces, so existing state moves
+        aliases: [{ type: "proxmoxve:download/fileLegacy:FileLegacy" }],
+      });
+      for (const h of d.servesHosts) this.fileIds[h] = file.id;
     }
     this.registerOutputs({ schematicId: this.schematicId });
   }

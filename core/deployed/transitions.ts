@@ -8,22 +8,36 @@ export type TransitionRule = (plan: Plan, deployed: DeployedState) => ConfigProb
 
 /**
  * Control-plane removals must keep etcd quorum: the members that stay must be a majority of the
- * members before the change, since each removal is a membership change etcd has to agree on.
+ * members before the change, since each removal is a membership change etcd has to agree on. A
+ * control plane whose VM ID changes is replaced (its VM is deleted before the new one exists), so it
+ * is out of etcd during the run as well; Pulumi replaces in parallel, so at most one per run.
  * (An even final count is already refused by odd-control-plane-count on the plan itself.)
  */
 export const controlPlaneRemoval: TransitionRule = (plan, deployed) => {
   const before = (deployed.nodes ?? []).filter((n) => n.role === "controlplane");
-  const kept = new Set(plan.controlPlanes.map((n) => n.name));
-  const removed = before.filter((n) => !kept.has(n.name));
-  if (removed.length === 0) return [];
+  const planned = new Map(plan.controlPlanes.map((n) => [n.name, n]));
+  const removed = before.filter((n) => !planned.has(n.name));
+  const replaced = before.filter((n) => n.vmId !== undefined && planned.has(n.name) && planned.get(n.name)!.vmId !== n.vmId);
+  const problems: ConfigProblem[] = [];
+  if (replaced.length > 1) {
+    problems.push({
+      key: "homelab:nodes",
+      message: `changing the vmId of ${replaced.map((n) => n.name).join(", ")} replaces ${replaced.length} control-plane VMs in one run`,
+      fix: "change the vmId of one control plane per `pulumi up`",
+    });
+  }
+  const out = [...removed, ...replaced];
+  if (out.length === 0) return problems;
   const quorum = Math.floor(before.length / 2) + 1;
-  const staying = before.length - removed.length;
-  if (staying >= quorum) return [];
-  return [{
+  const staying = before.length - out.length;
+  if (staying >= quorum) return problems;
+  const what = replaced.length > 0 ? `removing or replacing ${out.map((n) => n.name).join(", ")}` : `removing ${removed.map((n) => n.name).join(", ")}`;
+  problems.push({
     key: "homelab:nodes",
-    message: `removing ${removed.map((n) => n.name).join(", ")} leaves ${staying} of ${before.length} etcd members, below quorum (${quorum})`,
+    message: `${what} leaves ${staying} of ${before.length} etcd members, below quorum (${quorum})`,
     fix: `remove at most ${before.length - quorum} control plane(s) per \`pulumi up\`, and add replacements first`,
-  }];
+  });
+  return problems;
 };
 
 /** Every transition rule; rules for versions and upgrades join this list. */
@@ -32,4 +46,23 @@ export const TRANSITION_RULES: TransitionRule[] = [controlPlaneRemoval];
 export function transitionProblems(plan: Plan, deployed: DeployedState | undefined): ConfigProblem[] {
   if (!deployed) return [];
   return TRANSITION_RULES.flatMap((rule) => rule(plan, deployed));
+}
+
+/** Which command-line tools the machine running `pulumi up` has (node removal runs them). */
+export interface RunnerTools { talosctl: boolean; kubectl: boolean }
+
+/**
+ * Removing a node deletes its Kubernetes Node object with kubectl, using a kubeconfig fetched with
+ * talosctl. Refuse the removal up front when either tool is missing rather than failing halfway.
+ */
+export function nodeRemovalToolProblems(plan: Plan, deployed: DeployedState | undefined, tools: RunnerTools): ConfigProblem[] {
+  const kept = new Set(plan.nodes.map((n) => n.name));
+  const removed = (deployed?.nodes ?? []).filter((n) => !kept.has(n.name));
+  const missing = (["talosctl", "kubectl"] as const).filter((t) => !tools[t]);
+  if (removed.length === 0 || missing.length === 0) return [];
+  return [{
+    key: "homelab:nodes",
+    message: `removing ${removed.map((n) => n.name).join(", ")} needs ${missing.join(" and ")} on this machine (to delete the Kubernetes Node object after the node is reset)`,
+    fix: `install ${missing.join(" and ")} and put them on PATH, then run \`pulumi up\` again`,
+  }];
 }

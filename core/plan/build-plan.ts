@@ -7,6 +7,7 @@ import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
+import { hostPlans, sharedDatastoreProblems } from "./storage";
 import { CiliumPlan, EndpointPlan, NodePlan, Plan, TalosMinor } from "./types";
 
 export const SUPPORTED_TALOS: TalosMinor[] = ["1.11", "1.12", "1.13"];
@@ -74,6 +75,9 @@ export function ciliumPlanFor(version: string): CiliumPlan | undefined {
   return { version: `${v[0]}.${v[1]}.${v[2]}`, lbPoolApiVersion: v[1] >= 18 ? "cilium.io/v2" : "cilium.io/v2alpha1" };
 }
 
+/** The Image Factory extension that runs the QEMU guest agent in Talos. */
+export const GUEST_AGENT_EXTENSION = "siderolabs/qemu-guest-agent";
+
 const WORKER_OS_DISK_DEFAULT = 100;
 const CONTROLPLANE_OS_DISK_DEFAULT = 50;
 
@@ -127,6 +131,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const hostNames = raw.proxmox.hosts.map((h) => h.name);
   const dupHosts = hostNames.filter((h, i) => hostNames.indexOf(h) !== i);
   for (const h of new Set(dupHosts)) add("proxmox.hosts", `Proxmox host ${h} is declared twice`, "declare each host once");
+  problems.push(...sharedDatastoreProblems(raw.proxmox.sharedDatastores, raw.proxmox.hosts));
 
   // Network
   const subnet = parseCidr(raw.network.subnet);
@@ -200,7 +205,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
 
   const partial = {
     nodes,
-    proxmox: { endpoint: raw.proxmox.endpoint ?? "", insecure: raw.proxmox.insecure, bridge: raw.proxmox.bridge, hosts: raw.proxmox.hosts, credentials: (input.secretsPresent.proxmoxApiToken ? "config" : "environment") as "config" | "environment" },
+    proxmox: { endpoint: raw.proxmox.endpoint ?? "", insecure: raw.proxmox.insecure, bridge: raw.proxmox.bridge, hosts: hostPlans(raw.proxmox.hosts, raw.proxmox.sharedDatastores), sharedDatastores: raw.proxmox.sharedDatastores, credentials: (input.secretsPresent.proxmoxApiToken ? "config" : "environment") as "config" | "environment" },
     network: { ...raw.network, subnet: subnet ? formatCidr(subnet) : raw.network.subnet, prefix: subnet?.prefix ?? 0 },
     endpoint,
     lbPool: raw.lbPool,
@@ -222,7 +227,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     talosMinor,
     kubernetesVersion: `v${k8s!.join(".")}`,
     ...partial,
-    image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64" },
+    image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64", guestAgent: raw.image.extensions.includes(GUEST_AGENT_EXTENSION) },
     kubePrismPort: raw.kubePrismPort,
     capacityHeadroom: raw.capacityHeadroom,
     cilium,

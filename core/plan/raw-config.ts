@@ -33,6 +33,7 @@ export const rawConfigSchema = z.object({
     insecure: z.boolean().default(false),
     bridge: str.default("vmbr0"),
     hosts: z.array(hostSchema).min(1),
+    sharedDatastores: z.array(str).default([]),
   }).strict(),
   image: z.object({ extensions: z.array(str).default(["siderolabs/qemu-guest-agent"]) }).strict().default({ extensions: ["siderolabs/qemu-guest-agent"] }),
   network: z.object({

@@ -8,8 +8,10 @@ export interface ProxmoxHostPlan {
   name: string;
   /** datastore for VM disks */
   datastore: string;
-  /** datastore (with the `iso`/`import` content type) that receives the Talos image */
+  /** datastore (with the `import` content type, Proxmox VE 8.4+) that receives the Talos image */
   imageDatastore: string;
+  /** the image datastore is shared storage (declared in proxmox.sharedDatastores): one download serves every host */
+  imageShared: boolean;
   capacity?: { cpu?: number; memoryGiB?: number; diskGB?: number };
 }
 
@@ -61,8 +63,13 @@ export interface Plan {
   talosVersion: string;
   talosMinor: TalosMinor;
   kubernetesVersion: string;
-  proxmox: { endpoint: string; insecure: boolean; bridge: string; hosts: ProxmoxHostPlan[]; credentials: "config" | "environment" };
-  image: { extensions: string[]; platform: "nocloud"; architecture: "amd64" };
+  proxmox: {
+    endpoint: string; insecure: boolean; bridge: string; hosts: ProxmoxHostPlan[]; credentials: "config" | "environment";
+    /** datastore IDs every host sees as the same storage (NFS, CephFS, ...) */
+    sharedDatastores: string[];
+  };
+  /** guestAgent: the image carries siderolabs/qemu-guest-agent, so Proxmox may talk to an agent */
+  image: { extensions: string[]; platform: "nocloud"; architecture: "amd64"; guestAgent: boolean };
   network: {
     subnet: string;
     prefix: number;

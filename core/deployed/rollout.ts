@@ -1,0 +1,73 @@
+// What an `up` leaves for the user to roll by hand, and whether it needs a health check. Pure.
+// The program never reboots a VM or a Talos node on its own (VMs: rebootAfterUpdate false; Talos:
+// reboot-needing configs are staged), so no edit takes down more than one control plane at a time;
+// these functions say which nodes wait for a reboot and how to roll them.
+import { NodePlan, Plan } from "../plan/types";
+import { DeployedState, VM_HARDWARE_REVISION } from "./state";
+
+export interface PendingReboot {
+  name: string;
+  role: NodePlan["role"];
+  ip: string;
+  vmId: number;
+  host: string;
+  reasons: string[];
+}
+
+/**
+ * VMs whose Proxmox hardware changed since the last `up`: CPU and memory (and hardware this program
+ * added since) are written to the VM config as pending and take effect at the next cold restart.
+ */
+export function pendingVmReboots(plan: Plan, deployed: DeployedState | undefined): PendingReboot[] {
+  if (!deployed) return [];
+  const before = new Map((deployed.nodes ?? []).map((n) => [n.name, n]));
+  const out: PendingReboot[] = [];
+  for (const n of plan.nodes) {
+    const d = before.get(n.name);
+    if (!d) continue; // created by this run: boots with its hardware
+    if (d.vmId !== undefined && d.vmId !== n.vmId) continue; // replaced, not updated
+    const reasons: string[] = [];
+    if (d.cpu !== undefined && d.cpu !== n.cpu) reasons.push(`cpu ${d.cpu} -> ${n.cpu}`);
+    if (d.memoryGiB !== undefined && d.memoryGiB !== n.memoryGiB) reasons.push(`memory ${d.memoryGiB} -> ${n.memoryGiB} GiB`);
+    if ((deployed.vmHardware ?? 1) < VM_HARDWARE_REVISION) reasons.push("serial console added");
+    if (reasons.length > 0) out.push({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host, reasons });
+  }
+  return out;
+}
+
+/** Control planes first, one at a time, then workers. */
+function ordered<T extends { role: NodePlan["role"] }>(nodes: T[]): T[] {
+  return [...nodes.filter((n) => n.role === "controlplane"), ...nodes.filter((n) => n.role === "worker")];
+}
+
+export function vmRebootAdvice(pending: PendingReboot[]): string | undefined {
+  if (pending.length === 0) return undefined;
+  const list = ordered(pending).map((p) => `${p.name} (VM ${p.vmId} on ${p.host}: ${p.reasons.join(", ")})`).join("; ");
+  return `${pending.length} VM(s) carry pending Proxmox hardware changes that apply at their next cold restart: ${list}. ` +
+    "Roll them one at a time, control planes first: `qm reboot <vmid>` on the host (a reboot from inside Talos keeps the old hardware), " +
+    "then wait until `talosctl -n <ip> health` passes (for control planes also `talosctl -n <ip> etcd status` shows every member) before the next.";
+}
+
+/** Nodes whose new machine config Talos staged because it needs a reboot (resolvedApplyMode `staged`). */
+export function stagedConfigAdvice(staged: { name: string; ip: string; role: NodePlan["role"] }[]): string | undefined {
+  if (staged.length === 0) return undefined;
+  const list = ordered(staged).map((n) => `${n.name} (${n.ip})`).join(", ");
+  return `Talos staged the new machine config of ${list}: it needs a reboot and takes effect at the next one. ` +
+    "Roll them one at a time, control planes first: `talosctl -n <ip> reboot`, wait for `talosctl -n <ip> health` to pass, then the next.";
+}
+
+export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged";
+
+/**
+ * The health check waits (up to 15 minutes) for every node to be Ready. It runs on a new cluster, and
+ * when a node's machine config differs from what the last `up` applied (or a node was added or
+ * removed); otherwise the cluster is as it was and the run does not wait.
+ */
+export function healthCheckFor(deployed: DeployedState | undefined, hashes: Record<string, string>): HealthCheck {
+  const before = deployed?.machineConfigHashes;
+  if (!deployed?.nodes?.length) return "first-deploy";
+  if (!before) return "configs-changed"; // older output without hashes: check once
+  const names = new Set([...Object.keys(before), ...Object.keys(hashes)]);
+  for (const n of names) if (before[n] !== hashes[n]) return "configs-changed";
+  return "unchanged";
+}
