@@ -10,7 +10,9 @@ import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { CONFIG_KEYS, decodeConfigValue, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
-import { transitionProblems } from "./core/deployed/transitions";
+import { nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
+import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
+import { spawnSync } from "child_process";
 
 /** This stack's own outputs of its last `pulumi up` (none on a new stack). */
 async function lastDeployed() {
@@ -47,8 +49,16 @@ async function main() {
   // The plan is valid on its own; now judge the change against what is running (node removals,
   // version steps). Still nothing is created when this fails.
   const deployed = await lastDeployed();
-  const transition = transitionProblems(plan, deployed);
+  const onPath = (tool: string) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status === 0;
+  const transition = [
+    ...transitionProblems(plan, deployed),
+    ...nodeRemovalToolProblems(plan, deployed, { talosctl: onPath("talosctl"), kubectl: onPath("kubectl") }),
+  ];
   if (transition.length > 0) throw new pulumi.RunError(formatProblems(transition));
+  // VMs never restart themselves; say which ones wait for a cold restart and how to roll them.
+  const pendingReboots = pendingVmReboots(plan, deployed);
+  const rebootAdvice = vmRebootAdvice(pendingReboots);
+  if (rebootAdvice) pulumi.log.warn(rebootAdvice);
 
   const proxmoxProvider = new proxmox.Provider("proxmox", {
     endpoint: plan.proxmox.endpoint || undefined,
@@ -58,7 +68,7 @@ async function main() {
   });
 
   const apiEndpoint = new ApiEndpoint("api", { plan, sshPrivateKey: haproxySshPrivateKey });
-  const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, endpointReady: apiEndpoint.ready });
+  const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, endpointReady: apiEndpoint.ready, deployed });
 
   const kubernetesProvider = new k8s.Provider("cluster", {
     kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
@@ -75,8 +85,11 @@ async function main() {
     machineConfigHashes: Object.fromEntries(
       [...cluster.controlPlanes, ...cluster.workers].map((n) => [n.node.name, n.configHash]),
     ),
+    // VMs with pending hardware changes and nodes with a staged config: roll them one at a time
+    pendingVmReboots: pendingReboots.map((p) => p.name),
+    stagedConfigs: cluster.stagedNodes,
     // read back by the next run (lastDeployed); only meaningful once this `up` succeeded
-    [DEPLOYED_OUTPUT]: deployedStateOf(plan),
+    [DEPLOYED_OUTPUT]: cluster.configHashes.apply((machineConfigHashes) => ({ ...deployedStateOf(plan), machineConfigHashes })),
   };
 }
 

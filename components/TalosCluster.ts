@@ -2,6 +2,8 @@
 // after its config is applied), kubeconfig, talosconfig and a health check.
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
+import { healthCheckFor, stagedConfigAdvice } from "../core/deployed/rollout";
+import { DeployedState } from "../core/deployed/state";
 import { Plan } from "../core/plan/types";
 import { ControlPlaneNode, WorkerNode } from "./TalosNode";
 import { TalosImage } from "./TalosImage";
@@ -11,6 +13,8 @@ export interface TalosClusterArgs {
   proxmoxProvider: pulumi.ProviderResource;
   /** resources the API endpoint needs before nodes can use it (e.g. the HAProxy deployment) */
   endpointReady?: pulumi.Input<pulumi.Resource>[];
+  /** what the stack's last successful `up` deployed (undefined on a new stack) */
+  deployed?: DeployedState;
 }
 
 export class TalosCluster extends pulumi.ComponentResource {
@@ -20,8 +24,15 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly bootstrap: talos.machine.Bootstrap;
   public readonly kubeconfig: pulumi.Output<string>;
   public readonly talosconfig: pulumi.Output<string>;
-  /** resolves once Talos reports the cluster healthy (all nodes Ready, which needs Cilium up) */
+  /**
+   * Resolves once Talos reports the cluster healthy (all nodes Ready, which needs Cilium up), or at
+   * once when no machine config changed since the last `up` (see healthCheckFor).
+   */
   public readonly healthy: pulumi.Output<string>;
+  /** machine-config hash per node name */
+  public readonly configHashes: pulumi.Output<Record<string, string>>;
+  /** nodes whose new config Talos staged for their next reboot */
+  public readonly stagedNodes: pulumi.Output<string[]>;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:talos:TalosCluster", name, {}, opts);
@@ -33,6 +44,14 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
     const clientConfiguration = this.secrets.clientConfiguration;
 
+    // Break-glass access: talosctl talks to the control-plane IPs directly, never to the VIP.
+    this.talosconfig = pulumi.secret(talos.client.getConfigurationOutput({
+      clusterName: plan.clusterName,
+      clientConfiguration,
+      endpoints: plan.talosEndpoints,
+      nodes: plan.nodes.map((n) => n.ip),
+    }, { parent: this }).talosConfig);
+
     const image = new TalosImage(`${name}-image`, { plan, proxmoxProvider: args.proxmoxProvider }, { parent: this });
     const nodeArgs = (node: Plan["nodes"][number]) => {
       return {
@@ -41,6 +60,9 @@ export class TalosCluster extends pulumi.ComponentResource {
         schematicId: image.schematicId,
         machineSecrets: this.secrets.machineSecrets,
         clientConfiguration,
+        alreadyDeployed: (args.deployed?.nodes ?? []).some((d) => d.name === node.name),
+        talosconfig: this.talosconfig,
+        clusterSecrets: this.secrets,
       };
     };
     const nodeOpts = { parent: this, dependsOn: args.endpointReady ?? [] };
@@ -61,23 +83,39 @@ export class TalosCluster extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.bootstrap], additionalSecretOutputs: ["kubernetesClientConfiguration", "clientConfiguration"] });
     this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw);
 
-    // Break-glass access: talosctl talks to the control-plane IPs directly, never to the VIP.
-    this.talosconfig = pulumi.secret(talos.client.getConfigurationOutput({
-      clusterName: plan.clusterName,
-      clientConfiguration,
-      endpoints: plan.talosEndpoints,
-      nodes: plan.nodes.map((n) => n.ip),
-    }, { parent: this }).talosConfig);
+    // The health check waits for every node to be Ready. It runs on a new cluster (Cilium's CRDs must
+    // exist before the LB pool) and when a machine config changed, not on every run; never in preview.
+    // On an existing cluster a failed check warns instead of failing, so one NotReady node does not
+    // block the run that fixes it.
+    const all = [...this.controlPlanes, ...this.workers];
+    this.configHashes = pulumi.all(all.map((n) => n.configHash)).apply((h) => Object.fromEntries(all.map((n, i) => [n.node.name, h[i]])));
+    const applied = pulumi.all([this.bootstrap.id, this.configHashes, clientConfiguration]);
+    this.healthy = applied.apply(async ([, hashes, client]) => {
+      const need = healthCheckFor(args.deployed, hashes);
+      if (pulumi.runtime.isDryRun() || need === "unchanged") return need;
+      try {
+        await talos.cluster.getHealth({
+          clientConfiguration: client,
+          endpoints: plan.talosEndpoints,
+          controlPlaneNodes: plan.controlPlanes.map((n) => n.ip),
+          workerNodes: plan.workers.map((n) => n.ip),
+          timeouts: { read: "15m" },
+        }, { parent: this });
+        return "healthy";
+      } catch (e) {
+        if (need === "first-deploy") throw e;
+        pulumi.log.warn(`the cluster did not report healthy after this change: ${(e as Error).message || e}. ` +
+          "The changes are applied; check `talosctl -n <control-plane ip> health` and `kubectl get nodes`.", this);
+        return "unhealthy";
+      }
+    });
 
-    // The health check runs after every apply and the bootstrap; it waits for all nodes to be Ready.
-    const applied = pulumi.all([this.bootstrap.id, ...[...this.controlPlanes, ...this.workers].map((n) => n.apply.id)]);
-    this.healthy = applied.apply(() => talos.cluster.getHealthOutput({
-      clientConfiguration,
-      endpoints: plan.talosEndpoints,
-      controlPlaneNodes: plan.controlPlanes.map((n) => n.ip),
-      workerNodes: plan.workers.map((n) => n.ip),
-      timeouts: { read: "15m" },
-    }, { parent: this }).id);
+    this.stagedNodes = pulumi.all(all.map((n) => n.resolvedApplyMode)).apply((modes) => {
+      const staged = all.filter((_, i) => modes[i] === "staged").map((n) => n.node);
+      const advice = stagedConfigAdvice(staged);
+      if (advice && !pulumi.runtime.isDryRun()) pulumi.log.warn(advice, this);
+      return staged.map((n) => n.name);
+    });
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig });
   }

@@ -1,8 +1,10 @@
 // ControlPlaneNode and WorkerNode: a Proxmox VM plus its Talos machine configuration and apply.
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import { stringify } from "yaml";
 import { NodePlan, Plan } from "../core/plan/types";
+import { NODE_OBJECT_DELETE_SCRIPT, RESET_ON_DESTROY } from "../core/talos/node-removal";
 import { nodePatchDocuments } from "../core/talos/patches";
 import { ProxmoxVm } from "./ProxmoxVm";
 
@@ -14,6 +16,12 @@ export interface TalosNodeArgs {
   machineSecrets: pulumi.Input<talos.types.input.machine.MachineSecretsArgs>;
   clientConfiguration: pulumi.Input<talos.types.input.machine.ClientConfiguration>;
   proxmoxProvider: pulumi.ProviderResource;
+  /** the node ran under the last successful `up` (from the stack's `deployed` output) */
+  alreadyDeployed: boolean;
+  /** talosconfig contents, for the command that deletes the Kubernetes Node object on removal */
+  talosconfig: pulumi.Input<string>;
+  /** the cluster's machine secrets: when they go too (whole-stack destroy), skip per-node removal steps */
+  clusterSecrets: pulumi.Resource;
 }
 
 /** Serialises patch documents into the config-patch strings the Talos provider takes (one per document). */
@@ -25,6 +33,9 @@ abstract class TalosNode extends pulumi.ComponentResource {
   public readonly vm: ProxmoxVm;
   public readonly apply: talos.machine.ConfigurationApply;
   public readonly configHash: pulumi.Output<string>;
+  /** `staged` when Talos kept a reboot-needing config for the next reboot */
+  public readonly resolvedApplyMode: pulumi.Output<string>;
+  public readonly nodeObject: command.local.Command;
   public readonly node: NodePlan;
 
   protected constructor(type: string, name: string, args: TalosNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -43,15 +54,40 @@ abstract class TalosNode extends pulumi.ComponentResource {
       docs: false,
       examples: false,
     }, { parent: this });
+    // Deleted after the apply (its reset) and before the VM: see core/talos/node-removal.ts.
+    this.nodeObject = new command.local.Command(`${name}-node-object`, {
+      create: "true",
+      update: "true", // input changes must never replace it: a replacement would run the delete
+      delete: NODE_OBJECT_DELETE_SCRIPT,
+      interpreter: ["/bin/sh", "-c"],
+      environment: {
+        NODE_NAME: node.name,
+        CONTROL_PLANES: plan.controlPlanes.filter((c) => c.name !== node.name).map((c) => c.ip).join(" "),
+        TALOSCONFIG_DATA: pulumi.secret(args.talosconfig),
+      },
+    }, { parent: this, dependsOn: [this.vm], deletedWith: args.clusterSecrets });
     this.apply = new talos.machine.ConfigurationApply(`${name}-config`, {
       clientConfiguration: args.clientConfiguration,
       machineConfigurationInput: config.machineConfiguration,
       node: node.ip,
       endpoint: node.ip,
       configPatches: patches,
-      applyMode: "auto",
-    }, { parent: this, dependsOn: [this.vm] });
+      // A node in maintenance mode (new VM) takes its first config with `auto` (installs, reboots).
+      // On a running node a config that needs a reboot is staged instead, so no edit reboots nodes
+      // in parallel; the program lists staged nodes to roll one at a time. (staged_if_needing_reboot
+      // cannot be used at creation: maintenance mode answers the provider's dry run with mode
+      // REBOOT and refuses staged applies.)
+      applyMode: args.alreadyDeployed ? "staged_if_needing_reboot" : "auto",
+      onDestroy: RESET_ON_DESTROY,
+    }, {
+      parent: this, dependsOn: [this.vm, this.nodeObject],
+      // a new VM is blank: apply the config again; the old node leaves etcd before its VM goes
+      replaceWith: [this.vm.vm], deleteBeforeReplace: true,
+      // whole-stack destroy: no graceful resets, the VMs are deleted anyway
+      deletedWith: args.clusterSecrets,
+    });
     this.configHash = this.apply.machineConfigurationHash;
+    this.resolvedApplyMode = this.apply.resolvedApplyMode;
     this.registerOutputs({ configHash: this.configHash });
   }
 }

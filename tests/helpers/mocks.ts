@@ -5,6 +5,8 @@ export interface Recorded { type: string; name: string; inputs: Record<string, a
 
 export const recorded: Recorded[] = [];
 export const invokes: { token: string; inputs: Record<string, any> }[] = [];
+/** knobs for what the fake providers answer */
+export const mockBehaviour = { healthFails: false, resolvedApplyMode: undefined as string | undefined };
 
 const FAKE_CLIENT = { caCertificate: "Q0EtQ0VSVA==", clientCertificate: "Q0xJRU5ULUNFUlQ=", clientKey: "Q0xJRU5ULUtFWQ==" };
 
@@ -18,7 +20,13 @@ export function installMocks(): void {
         state.clientConfiguration = FAKE_CLIENT;
       }
       if (args.type === "talos:cluster/kubeconfig:Kubeconfig") state.kubeconfigRaw = "apiVersion: v1\nkind: Config\n";
-      if (args.type === "talos:machine/configurationApply:ConfigurationApply") state.machineConfigurationHash = `sha256-${args.name}`;
+      if (args.type === "talos:machine/configurationApply:ConfigurationApply") {
+        state.machineConfigurationHash = `sha256-${args.name}`;
+        // the provider resolves staged_if_needing_reboot to auto or staged by a dry run on the node
+        state.resolvedApplyMode = mockBehaviour.resolvedApplyMode ?? (args.inputs.applyMode === "staged_if_needing_reboot" ? "auto" : args.inputs.applyMode);
+      }
+      // the provider's ID of a downloaded file is its volume ID
+      if (args.type === "proxmoxve:download/file:File") return { id: `${args.inputs.datastoreId}:${args.inputs.contentType}/${args.inputs.fileName}`, state };
       if (args.type === "talos:imageFactory/schematic:Schematic") return { id: "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515", state };
       if (args.type === "proxmoxve:index/vmLegacy:VmLegacy") state.vmId = args.inputs.vmId;
       return { id: `${args.name}-id`, state };
@@ -27,7 +35,10 @@ export function installMocks(): void {
       invokes.push({ token: args.token, inputs: args.inputs });
       if (args.token === "talos:machine/getConfiguration:getConfiguration") return { ...args.inputs, machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${args.inputs.machineType}\n` };
       if (args.token === "talos:client/getConfiguration:getConfiguration") return { ...args.inputs, talosConfig: `context: ${args.inputs.clusterName}\n` };
-      if (args.token === "talos:cluster/getHealth:getHealth") return { ...args.inputs, id: "healthy" };
+      if (args.token === "talos:cluster/getHealth:getHealth") {
+        if (mockBehaviour.healthFails) throw new Error("timeout waiting for nodes to be Ready");
+        return { ...args.inputs, id: "healthy" };
+      }
       return args.inputs;
     },
   }, "homelab", "homelab", false);

@@ -46,10 +46,10 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
       assert.equal(vm.scsiHardware, "virtio-scsi-single");
       assert.equal(vm.agent.enabled, true);
       assert.equal(vm.onBoot, true);
-      assert.deepEqual(vm.tags, ["homelab", n.role, "talos"]);
+      assert.deepEqual(vm.tags, ["homelab", n.role, "talos"].sort());
       const os = vm.disks[0];
       assert.deepEqual([os.discard, os.ssd, os.iothread], ["on", true, true]);
-      assert.ok(os.fileId, "OS disk boots the Talos image");
+      assert.ok(os.importFrom, "OS disk boots the Talos image");
       assert.equal(vm.initialization.ipConfigs[0].ipv4.address, `${n.ip}/24`);
     }
     assert.deepEqual(plan.workers.map((w) => byName[w.name].disks[1].size), [500, 500, 250, 250]);
@@ -65,9 +65,9 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
   });
 
   it("downloads the image once per Proxmox host and datastore", () => {
-    const files = ofType("proxmoxve:download/fileLegacy:FileLegacy");
+    const files = ofType("proxmoxve:download/file:File");
     assert.deepEqual(files.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}`).sort(), ["pve1/local", "pve2/local", "pve3/local"]);
-    for (const f of files) assert.match(f.inputs.url, /^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.11\.5\/nocloud-amd64\.raw\.gz$/);
+    for (const f of files) assert.match(f.inputs.url, /^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.11\.5\/nocloud-amd64\.qcow2$/);
     const schematic = ofType("talos:imageFactory/schematic:Schematic");
     assert.equal(schematic.length, 1);
     assert.match(schematic[0].inputs.schematic, /siderolabs\/qemu-guest-agent/);

@@ -1,0 +1,27 @@
+// Removing a node from the stack: the Talos config apply's on_destroy resets the node gracefully
+// (cordon, drain, leave etcd, wipe STATE and EPHEMERAL, halt); then this script deletes its
+// Kubernetes Node object; then the VM is deleted. Pulumi deletes dependents first, so the program
+// chains VM <- node-object command <- config apply. Pure text; run by a @pulumi/command local Command.
+
+/**
+ * Delete script. Environment: NODE_NAME, CONTROL_PLANES (space-separated IPs of the other control
+ * planes), TALOSCONFIG_DATA (talosconfig contents). It fetches a kubeconfig with talosctl from the
+ * first control plane that answers (the VIP may be the node being removed) and deletes the Node
+ * object; a missing object is fine (reset may run again after a failed attempt).
+ */
+export const NODE_OBJECT_DELETE_SCRIPT = `set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%s' "$TALOSCONFIG_DATA" > "$tmp/talosconfig"
+for cp in $CONTROL_PLANES; do
+  if talosctl --talosconfig "$tmp/talosconfig" --endpoints "$cp" --nodes "$cp" kubeconfig --force "$tmp/kubeconfig" >/dev/null 2>&1; then
+    kubectl --kubeconfig "$tmp/kubeconfig" delete node "$NODE_NAME" --ignore-not-found --wait=true
+    exit 0
+  fi
+done
+echo "no control plane of $CONTROL_PLANES answered talosctl; delete the Node object by hand: kubectl delete node $NODE_NAME" >&2
+exit 1
+`;
+
+/** Talos on_destroy of a node's config apply: graceful reset, then halt (the VM is deleted next). */
+export const RESET_ON_DESTROY = { reset: true, graceful: true, reboot: false } as const;
