@@ -60,7 +60,8 @@ export class TalosCluster extends pulumi.ComponentResource {
         schematicId: image.schematicId,
         machineSecrets: this.secrets.machineSecrets,
         clientConfiguration,
-        alreadyDeployed: (args.deployed?.nodes ?? []).some((d) => d.name === node.name),
+        // a new vmId replaces the VM: the new one starts in maintenance mode like any new node
+        alreadyDeployed: (args.deployed?.nodes ?? []).some((d) => d.name === node.name && (d.vmId === undefined || d.vmId === node.vmId)),
         talosconfig: this.talosconfig,
         clusterSecrets: this.secrets,
       };

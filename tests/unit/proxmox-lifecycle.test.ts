@@ -229,6 +229,14 @@ describe("changes to a running cluster (mocks)", () => {
     assert.equal(modes["talos-cp-01-config"], "staged_if_needing_reboot");
     assert.equal(r.health, 1, "a new node changes the set of configs");
   });
+
+  it("a control plane whose VM is replaced (new vmId) takes its first config with auto again", async () => {
+    const replaced = stackPlan("homelab", (c) => { c.nodes[1].vmId = 1112; });
+    const r = await run(replaced, deployed);
+    const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
+    assert.equal(modes["talos-cp-02-config"], "auto");
+    assert.equal(modes["talos-cp-01-config"], "staged_if_needing_reboot");
+  });
 });
 
 describe("guest agent and shared image storage (mocks)", () => {
