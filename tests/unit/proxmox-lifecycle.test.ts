@@ -65,7 +65,8 @@ async function run(plan: Plan, deployed?: DeployedState): Promise<Run> {
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const reveal = (v: any) => (v && typeof v === "object" && SECRET_SIG in v ? v.value : v);
 const ofType = (r: Run, t: string) => r.resources.filter((x) => x.type === t);
-const byName = (r: Run, t: string, key = (x: { inputs: any; name: string }) => x.inputs.name ?? x.name) =>
+type Emitted = Run["resources"][number];
+const byName = (r: Run, t: string, key = (x: Emitted) => x.inputs.name ?? x.name): Record<string, Emitted> =>
   Object.fromEntries(ofType(r, t).map((x) => [key(x), x]));
 /** What the engine would diff: inputs plus the options that decide replace-vs-update. */
 function diffView(r: Run) {
