@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
 import { imageDownloads } from "../core/plan/storage";
 import { schematic } from "../core/talos/patches";
+import { schematicId } from "../core/talos/schematic-id";
 
 export interface TalosImageArgs {
   plan: Plan;
@@ -16,15 +17,26 @@ export interface TalosImageArgs {
  * Proxmox host and image datastore (once per shared datastore), never per VM.
  */
 export class TalosImage extends pulumi.ComponentResource {
-  public readonly schematicId: pulumi.Output<string>;
+  /**
+   * Computed locally from the schematic document (the factory's own hash), so config patches that
+   * embed it are known on a first preview and the policy pack can judge them.
+   */
+  public readonly schematicId: string;
   /** Proxmox volume ID (`<datastore>:import/<file>`) of the image each host's VMs import, by host name */
   public readonly fileIds: Record<string, pulumi.Output<string>>;
 
   constructor(name: string, args: TalosImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:proxmox:TalosImage", name, {}, opts);
     const { plan } = args;
-    const sch = new talos.imagefactory.Schematic(`${name}-schematic`, { schematic: stringify(schematic(plan)) }, { parent: this });
-    this.schematicId = sch.id;
+    const doc = schematic(plan);
+    this.schematicId = schematicId(doc);
+    // Still registered with the factory: it serves images only for schematics it knows. The
+    // download waits for it, and stops if the factory's ID is not the one the configs carry.
+    const sch = new talos.imagefactory.Schematic(`${name}-schematic`, { schematic: stringify(doc) }, { parent: this });
+    const registeredId = sch.id.apply((id) => {
+      if (id !== this.schematicId) throw new Error(`Image Factory returned schematic ${id}, expected ${this.schematicId} (computed locally)`);
+      return id;
+    });
     this.fileIds = {};
     // The image is imported through the Proxmox API (`import` content type, disk `importFrom`), which
     // needs an uncompressed disk image: the factory serves nocloud-amd64.qcow2. The older raw.gz path
@@ -34,8 +46,8 @@ export class TalosImage extends pulumi.ComponentResource {
         nodeName: d.host,
         datastoreId: d.datastore,
         contentType: "import",
-        fileName: pulumi.interpolate`talos-${plan.talosVersion}-${sch.id.apply((id) => id.slice(0, 12))}-nocloud-amd64.qcow2`,
-        url: pulumi.interpolate`https://factory.talos.dev/image/${sch.id}/${plan.talosVersion}/nocloud-amd64.qcow2`,
+        fileName: pulumi.interpolate`talos-${plan.talosVersion}-${registeredId.apply((id) => id.slice(0, 12))}-nocloud-amd64.qcow2`,
+        url: pulumi.interpolate`https://factory.talos.dev/image/${registeredId}/${plan.talosVersion}/nocloud-amd64.qcow2`,
         overwrite: false,
       }, {
         parent: this, provider: args.proxmoxProvider,

@@ -1,8 +1,14 @@
 // Builds the shared rules' ClusterFacts from the resources the program really emits: Proxmox VMs
 // (role from their tags), Talos configuration applies (their patches) and the Cilium pool. Reads no
-// stack config. Anything unreadable or still unknown (preview) stays undefined.
+// stack config.
+//
+// On a preview, CrossGuard hands every resource's props through a proxy that throws UnknownValueError
+// as soon as an unknown value is read. Every property is therefore read on its own, through `read`:
+// an unknown costs exactly the facts derived from it (listed in `facts.unknown`, or left undefined on
+// a node), and the rules that need those facts say "cannot decide yet" while all others still judge.
+import { UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
-import { ClusterFacts, NodeFacts, Role } from "../core/rules/facts";
+import { ClusterFacts, FactName, NodeFacts, Role } from "../core/rules/facts";
 import { cidrBounds, intToIp, parseCidr } from "../core/rules/ip";
 
 export const TYPES = {
@@ -16,71 +22,143 @@ export const TYPES = {
 
 export interface ResourceLike { type: string; name: string; props: Record<string, any> }
 
-const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+/** Marker for a value the engine does not know yet (preview). */
+export const UNKNOWN = Symbol("unknown");
+type Unknown = typeof UNKNOWN;
 
-function roleOf(tags: unknown): Role | undefined {
+function isUnknownError(e: unknown): boolean {
+  // by class, and by name in case a second copy of @pulumi/policy built the proxy
+  return e instanceof UnknownValueError || (e instanceof Error && e.constructor?.name === "UnknownValueError");
+}
+
+/**
+ * Reads one property path. Unknown (preview) gives UNKNOWN; anything unreadable (wrong shape) gives
+ * undefined, like a missing value. Only plain values leave here, never a proxy: callers convert.
+ */
+function read<T>(get: () => T): T | Unknown | undefined {
+  try {
+    return get();
+  } catch (e) {
+    if (isUnknownError(e)) return UNKNOWN;
+    return undefined;
+  }
+}
+
+const asStr = (v: unknown) => (typeof v === "string" ? v : undefined);
+const asNum = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+/** A known string, UNKNOWN, or undefined (absent or not a string). */
+const readStr = (get: () => unknown): string | Unknown | undefined => {
+  const v = read(get);
+  return v === UNKNOWN ? UNKNOWN : asStr(v);
+};
+const readNum = (get: () => unknown): number | undefined => {
+  const v = read(get);
+  return v === UNKNOWN ? undefined : asNum(v);
+};
+const known = <T>(v: T | Unknown | undefined): T | undefined => (v === UNKNOWN ? undefined : v);
+
+/** Copies an array of strings element by element; UNKNOWN if the array or any element is unknown. */
+function readStrings(get: () => unknown): string[] | Unknown | undefined {
+  const arr = read(get);
+  if (arr === UNKNOWN) return UNKNOWN;
+  if (!Array.isArray(arr)) return undefined;
+  const n = readNum(() => arr.length) ?? 0;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = readStr(() => arr[i]);
+    if (v === UNKNOWN) return UNKNOWN;
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+function roleOf(tags: string[] | Unknown | undefined): Role | undefined {
   if (!Array.isArray(tags)) return undefined;
   if (tags.includes("controlplane")) return "controlplane";
   if (tags.includes("worker")) return "worker";
   return undefined;
 }
 
-function nodeFromVm(r: ResourceLike): NodeFacts {
-  const p = r.props ?? {};
-  const address = str(p.initialization?.ipConfigs?.[0]?.ipv4?.address);
-  const memoryMiB = num(p.memory?.dedicated);
+interface VmFacts { node: NodeFacts; address: string | Unknown | undefined; gateway: string | Unknown | undefined }
+
+function vmFacts(r: ResourceLike): VmFacts {
+  const p = r.props;
+  const name = known(readStr(() => p.name));
+  const address = readStr(() => p.initialization.ipConfigs[0].ipv4.address);
+  const memoryMiB = readNum(() => p.memory.dedicated);
   return {
-    ref: `nodes(${str(p.name) ?? r.name})`,
-    name: str(p.name),
-    role: roleOf(p.tags),
-    ip: address?.split("/")[0],
-    host: str(p.nodeName),
-    vmId: num(p.vmId),
-    cpu: num(p.cpu?.cores),
-    memoryGiB: memoryMiB === undefined ? undefined : memoryMiB / 1024,
-    osDiskGB: num(p.disks?.[0]?.size),
+    node: {
+      ref: `nodes(${name ?? r.name})`,
+      name,
+      role: roleOf(readStrings(() => p.tags)),
+      ip: known(address)?.split("/")[0],
+      host: known(readStr(() => p.nodeName)),
+      vmId: readNum(() => p.vmId),
+      cpu: readNum(() => p.cpu.cores),
+      memoryGiB: memoryMiB === undefined ? undefined : memoryMiB / 1024,
+      osDiskGB: readNum(() => p.disks[0].size),
+    },
+    address,
+    gateway: readStr(() => p.initialization.ipConfigs[0].ipv4.gateway),
   };
 }
 
-/** Patch documents of a configuration apply; unknown or malformed patches give an empty list. */
-export function patchDocuments(r: ResourceLike): Record<string, any>[] {
-  const patches = r.props?.configPatches;
-  if (!Array.isArray(patches)) return [];
-  const out: Record<string, any>[] = [];
-  for (const p of patches) {
-    if (typeof p !== "string") continue;
-    for (const d of parseAllDocuments(p)) {
+/** Patch documents of one configuration apply, and whether any of its patches is still unknown. */
+export function patchDocuments(r: ResourceLike): { docs: Record<string, any>[]; unknown: boolean } {
+  const patches = readStrings(() => r.props.configPatches);
+  if (patches === UNKNOWN) return { docs: [], unknown: true };
+  const docs: Record<string, any>[] = [];
+  for (const text of patches ?? []) {
+    for (const d of parseAllDocuments(text)) {
       const v = d.toJSON();
-      if (v && typeof v === "object") out.push(v);
+      if (v && typeof v === "object") docs.push(v);
     }
   }
-  return out;
+  return { docs, unknown: false };
 }
 
 export interface ExtraFacts { dhcpRange?: { start: string; stop: string } }
 
+const first = <T>(xs: T[]): T | undefined => (xs.length ? xs[0] : undefined);
+
 export function factsFromResources(resources: ResourceLike[], extra: ExtraFacts = {}): ClusterFacts {
-  const vms = resources.filter((r) => r.type === TYPES.vm);
-  const applies = resources.filter((r) => r.type === TYPES.apply);
-  const docs = applies.flatMap(patchDocuments);
+  const unknown = new Set<FactName>();
+  const typeOf = (r: ResourceLike) => asStr(read(() => r.type));
+  const vms = resources.filter((r) => typeOf(r) === TYPES.vm).map(vmFacts);
+  const applies = resources.filter((r) => typeOf(r) === TYPES.apply).map(patchDocuments);
+  const docs = applies.flatMap((a) => a.docs);
+  const somePatchUnknown = applies.some((a) => a.unknown);
   const v1 = docs.filter((d) => !("kind" in d));
+  const ifaces = v1.flatMap((d) => d.machine?.network?.interfaces ?? []);
+  const links = docs.filter((d) => d.kind === "LinkConfig");
 
-  // node subnet from the first static address with a prefix (v1alpha1 interfaces or LinkConfig)
-  const addresses: string[] = [
-    ...v1.flatMap((d) => d.machine?.network?.interfaces ?? []).flatMap((i: any) => i?.addresses ?? []),
-    ...docs.filter((d) => d.kind === "LinkConfig").flatMap((d) => (d.addresses ?? []).map((a: any) => a?.address)),
+  // A fact found in a known patch is known (every node carries the same network settings); one not
+  // found while some patch is unknown may be hiding there, so it is unknown rather than absent.
+  const fromPatches = <T>(name: FactName, value: T | undefined, absent: T | undefined = undefined): T | undefined => {
+    if (value !== undefined) return value;
+    if (somePatchUnknown) unknown.add(name);
+    return somePatchUnknown ? undefined : absent;
+  };
+
+  // node subnet: first static address with a prefix (v1alpha1 interfaces, LinkConfig, else the VMs)
+  const patchAddresses = [
+    ...ifaces.flatMap((i: any) => i?.addresses ?? []),
+    ...links.flatMap((d) => (d.addresses ?? []).map((a: any) => a?.address)),
   ].filter((a): a is string => typeof a === "string");
-  const cidr = addresses.map(parseCidr).find(Boolean);
-  const subnet = cidr ? `${intToIp(cidrBounds(cidr).first)}/${cidr.prefix}` : undefined;
+  const vmAddresses = vms.map((v) => known(v.address)).filter((a): a is string => !!a);
+  const cidr = [...patchAddresses, ...vmAddresses].map(parseCidr).find(Boolean);
+  const subnet: string | undefined = cidr ? `${intToIp(cidrBounds(cidr).first)}/${cidr.prefix}` : undefined;
+  if (!subnet && (somePatchUnknown || vms.some((v) => v.address === UNKNOWN))) unknown.add("subnet");
 
-  const gateways = [
-    ...v1.flatMap((d) => d.machine?.network?.interfaces ?? []).flatMap((i: any) => i?.routes ?? []).map((r: any) => r?.gateway),
-    ...docs.filter((d) => d.kind === "LinkConfig").flatMap((d) => d.routes ?? []).map((r: any) => r?.gateway),
+  const patchGateways = [
+    ...ifaces.flatMap((i: any) => i?.routes ?? []).map((r: any) => r?.gateway),
+    ...links.flatMap((d) => d.routes ?? []).map((r: any) => r?.gateway),
   ].filter((g): g is string => typeof g === "string");
+  const gateway = first(patchGateways) ?? first(vms.map((v) => known(v.gateway)).filter((g): g is string => !!g));
+  if (!gateway && (somePatchUnknown || vms.some((v) => v.gateway === UNKNOWN))) unknown.add("gateway");
 
   const vips = [
-    ...v1.flatMap((d) => d.machine?.network?.interfaces ?? []).map((i: any) => i?.vip?.ip),
+    ...ifaces.map((i: any) => i?.vip?.ip),
     ...docs.filter((d) => d.kind === "Layer2VIPConfig").map((d) => d.name),
   ].filter((v): v is string => typeof v === "string");
 
@@ -92,29 +170,46 @@ export function factsFromResources(resources: ResourceLike[], extra: ExtraFacts 
     ...v1.map((d) => d.machine?.time?.servers).filter(Array.isArray),
     ...docs.filter((d) => d.kind === "TimeSyncConfig").map((d) => d.ntp?.servers ?? []),
   ] as string[][];
-  const first = <T>(xs: T[]) => (xs.length ? xs[0] : undefined);
+  const hasApplies = applies.length > 0;
 
-  const pool = resources.find((r) => r.type === TYPES.lbPoolV2 || r.type === TYPES.lbPoolV2alpha1);
-  const block = pool?.props?.spec?.blocks?.[0];
-  const talosEndpoints = resources
-    .filter((r) => r.type === TYPES.apply || r.type === TYPES.bootstrap || r.type === TYPES.kubeconfig)
-    .map((r) => str(r.props?.endpoint))
-    .filter((e): e is string => !!e);
+  const pools = resources.filter((r) => {
+    const t = typeOf(r);
+    return t === TYPES.lbPoolV2 || t === TYPES.lbPoolV2alpha1;
+  });
+  let lbPool: ClusterFacts["lbPool"];
+  if (pools.length) {
+    const start = readStr(() => pools[0].props.spec.blocks[0].start);
+    const stop = readStr(() => pools[0].props.spec.blocks[0].stop);
+    if (start === UNKNOWN || stop === UNKNOWN) unknown.add("lbPool");
+    else if (start && stop) lbPool = { start, stop };
+  }
 
-  // an apply whose patches are still unknown leaves its facts undecided
-  const patchesKnown = applies.every((a) => Array.isArray(a.props?.configPatches));
+  const endpointResources = resources.filter((r) => [TYPES.apply, TYPES.bootstrap, TYPES.kubeconfig].includes(typeOf(r) as never));
+  const endpoints = endpointResources.map((r) => readStr(() => r.props.endpoint));
+  let talosEndpoints: string[] | undefined;
+  if (endpoints.includes(UNKNOWN)) unknown.add("talosEndpoints");
+  else {
+    const list = endpoints.filter((e): e is string => !!e);
+    talosEndpoints = list.length ? [...new Set(list)] : undefined;
+  }
+
+  const hostReads = resources.filter((r) => typeOf(r) === TYPES.vm).map((r) => readStr(() => r.props.nodeName));
+  if (hostReads.includes(UNKNOWN)) unknown.add("hosts");
+
   return {
-    nodes: vms.map(nodeFromVm),
-    hosts: [...new Set(vms.map((v) => str(v.props?.nodeName)).filter((h): h is string => !!h))],
+    nodes: vms.map((v) => v.node),
+    hosts: [...new Set(hostReads.filter((h): h is string => typeof h === "string" && !!h))],
     subnet,
-    gateway: first(gateways),
-    dns: patchesKnown && applies.length ? first(dnsLists) ?? [] : undefined,
-    ntp: patchesKnown && applies.length ? first(ntpLists) ?? [] : undefined,
-    podCidr: str(first(v1.map((d) => d.cluster?.network?.podSubnets?.[0]).filter(Boolean))),
-    serviceCidr: str(first(v1.map((d) => d.cluster?.network?.serviceSubnets?.[0]).filter(Boolean))),
-    vip: first(vips),
-    lbPool: block && str(block.start) && str(block.stop) ? { start: block.start, stop: block.stop } : undefined,
+    gateway,
+    // no patches at all (nothing to judge) is not "no DNS servers"
+    dns: hasApplies ? fromPatches("dns", first(dnsLists), []) : undefined,
+    ntp: hasApplies ? fromPatches("ntp", first(ntpLists), []) : undefined,
+    podCidr: fromPatches("podCidr", asStr(first(v1.map((d) => d.cluster?.network?.podSubnets?.[0]).filter(Boolean)))),
+    serviceCidr: fromPatches("serviceCidr", asStr(first(v1.map((d) => d.cluster?.network?.serviceSubnets?.[0]).filter(Boolean)))),
+    vip: fromPatches("vip", first(vips)),
+    lbPool,
     dhcpRange: extra.dhcpRange,
-    talosEndpoints: talosEndpoints.length ? [...new Set(talosEndpoints)] : undefined,
+    talosEndpoints,
+    unknown: unknown.size ? [...unknown].sort() : undefined,
   };
 }

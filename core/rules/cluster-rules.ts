@@ -1,16 +1,7 @@
 // Rules about the shape of the cluster: control-plane count, sizing, identity, placement, endpoints.
-import { ClusterFacts, Finding, NodeFacts, Role } from "./facts";
+import { ClusterFacts, Finding, NodeFacts, Role, undecidedFinding as undecided, unknownOf } from "./facts";
 import { RULE_NAMES } from "./names";
 import { TALOS_MINIMUM, Thresholds } from "./thresholds";
-
-const undecided = (rule: string, key: string, what: string): Finding => ({
-  rule,
-  severity: "advisory",
-  key,
-  message: `cannot decide yet: ${what} is not known until the resources exist`,
-  fix: "run the check again after `pulumi up`, or with known values",
-  undecided: true,
-});
 
 export function oddControlPlaneCount(facts: ClusterFacts, t: Thresholds): Finding[] {
   const rule = RULE_NAMES.oddControlPlaneCount;
@@ -92,12 +83,15 @@ export function uniqueNodeIdentity(facts: ClusterFacts): Finding[] {
     out.push({ rule, severity: "mandatory", key: "homelab:nodes", message: `VM ID ${id} is used by ${refsOf((n) => n.vmId === id)}`,
       fix: "give every node its own `vmId` (Proxmox VM IDs are unique per cluster)" });
   }
+  const partial = facts.nodes.filter((n) => n.name === undefined || n.ip === undefined || n.vmId === undefined);
+  if (partial.length) out.push(undecided(rule, "homelab:nodes", `the name, IP or VM ID of ${partial.map((n) => n.ref).join(", ")}`));
   return out;
 }
 
 export function controlPlaneSpread(facts: ClusterFacts): Finding[] {
   const rule = RULE_NAMES.controlPlaneSpread;
   const cps = facts.nodes.filter((n) => n.role === "controlplane");
+  if (unknownOf(facts, ["hosts"]).length) return [undecided(rule, "homelab:nodes", "the Proxmox hosts")];
   const hosts = new Set(facts.hosts ?? facts.nodes.map((n) => n.host).filter((h): h is string => !!h));
   if (hosts.size < 2 || cps.length < 2) return [];
   if (cps.some((n) => n.host === undefined)) return [undecided(rule, "homelab:nodes", "a control plane's Proxmox host")];
@@ -113,6 +107,8 @@ export function controlPlaneSpread(facts: ClusterFacts): Finding[] {
 
 export function talosEndpointsNotVip(facts: ClusterFacts): Finding[] {
   const rule = RULE_NAMES.talosconfigEndpointsNotVip;
+  const waiting = unknownOf(facts, ["talosEndpoints", "vip"]);
+  if (waiting.length) return [undecided(rule, "homelab:endpoint.vip", waiting.join(" and "))];
   if (facts.talosEndpoints === undefined || facts.vip === undefined) return [];
   if (facts.talosEndpoints.includes(facts.vip)) {
     return [{ rule, severity: "mandatory", key: "homelab:endpoint.vip",
@@ -123,6 +119,7 @@ export function talosEndpointsNotVip(facts: ClusterFacts): Finding[] {
 }
 
 export function dnsServers(facts: ClusterFacts, t: Thresholds): Finding[] {
+  if (unknownOf(facts, ["dns"]).length) return [undecided(RULE_NAMES.dnsServers, "homelab:network.dns", "the DNS server list")];
   if (facts.dns === undefined || facts.dns.length >= t.minimumDnsServers) return [];
   return [{ rule: RULE_NAMES.dnsServers, severity: "mandatory", key: "homelab:network.dns",
     message: `${facts.dns.length} DNS server(s) configured; one outage stops image pulls and name resolution`,
@@ -130,6 +127,7 @@ export function dnsServers(facts: ClusterFacts, t: Thresholds): Finding[] {
 }
 
 export function ntpServers(facts: ClusterFacts): Finding[] {
+  if (unknownOf(facts, ["ntp"]).length) return [undecided(RULE_NAMES.ntpServers, "homelab:network.ntp", "the NTP server list")];
   if (facts.ntp === undefined || facts.ntp.length > 0) return [];
   return [{ rule: RULE_NAMES.ntpServers, severity: "mandatory", key: "homelab:network.ntp",
     message: "no NTP servers: etcd and certificates need synchronised clocks",

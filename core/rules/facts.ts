@@ -30,7 +30,14 @@ export interface ClusterFacts {
   lbPool?: { start: string; stop: string };
   dhcpRange?: { start: string; stop: string };
   talosEndpoints?: string[];
+  /**
+   * Facts that exist but are not known yet (a preview before the resources exist). Undefined and not
+   * listed here means absent (e.g. no VIP in kubeprism mode); listed means a rule needing it waits.
+   */
+  unknown?: FactName[];
 }
+
+export type FactName = "subnet" | "gateway" | "dns" | "ntp" | "podCidr" | "serviceCidr" | "vip" | "lbPool" | "talosEndpoints" | "hosts";
 
 export type Severity = "mandatory" | "advisory";
 
@@ -44,4 +51,18 @@ export interface Finding {
   fix: string;
   /** true when the rule could not decide because an input is still unknown */
   undecided?: boolean;
+}
+
+/** A finding that says a rule has to wait for a value the engine does not know yet. */
+export function undecidedFinding(rule: string, key: string, what: string): Finding {
+  return {
+    rule, severity: "advisory", key, undecided: true,
+    message: `cannot decide yet: ${what} is not known until the resources exist`,
+    fix: "run the check again after `pulumi up`, or with known values",
+  };
+}
+
+/** The listed facts that are still unknown. */
+export function unknownOf(facts: ClusterFacts, names: FactName[]): FactName[] {
+  return names.filter((n) => facts.unknown?.includes(n));
 }

@@ -1,5 +1,5 @@
 // Rules about addresses: node subnet, pod and service CIDRs, the VIP, the LB pool and a DHCP range.
-import { ClusterFacts, Finding } from "./facts";
+import { ClusterFacts, Finding, undecidedFinding, unknownOf } from "./facts";
 import { RULE_NAMES } from "./names";
 import {
   broadcastAddress, cidrContains, cidrsOverlap, formatCidr, IpRange, isIPv4, networkAddress, parseCidr,
@@ -79,5 +79,9 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
     }
     if (pool && rangesOverlap(dhcp, pool as IpRange)) out.push(bad(key, `DHCP range ${text} overlaps the LB pool ${pool.start}-${pool.stop}`, "keep the pool and the DHCP range apart"));
   }
+  // what is decided above stands; the checks that needed an unknown value wait
+  const waiting: string[] = unknownOf(facts, ["subnet", "gateway", "podCidr", "serviceCidr", "vip", "lbPool"]);
+  const noIp = facts.nodes.filter((n) => n.ip === undefined).map((n) => `${n.ref}.ip`);
+  if (waiting.length || noIp.length) out.push(undecidedFinding(RULE, "homelab:network", [...waiting, ...noIp].join(", ")));
   return out;
 }

@@ -8,18 +8,37 @@ import { ApiEndpoint } from "../../components/ApiEndpoint";
 import { CiliumLbPool } from "../../components/CiliumLbPool";
 import { TalosCluster } from "../../components/TalosCluster";
 import { Plan } from "../../core/plan/types";
-import { installMocks, recorded, resolve } from "./mocks";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { installMocks, installPreviewMocks, RawRegistration, rawRegistrations, recorded, resolve } from "./mocks";
 
 export interface CapturedResource { type: string; name: string; props: Record<string, any> }
 
-export async function captureProgram(plan: Plan): Promise<CapturedResource[]> {
-  installMocks();
-  const start = recorded.length;
+function declareProgram(plan: Plan) {
   const provider = new proxmox.Provider(`proxmox-${plan.stack}`, { endpoint: plan.proxmox.endpoint });
   const api = new ApiEndpoint(`api-${plan.stack}`, { plan, sshPrivateKey: "test-key" });
   const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider: provider, endpointReady: api.ready });
   const kubernetesProvider = new k8s.Provider(`cluster-${plan.stack}`, { kubeconfig: cluster.kubeconfig });
   const pool = new CiliumLbPool(`cilium-lb-${plan.stack}`, { plan, kubernetesProvider });
+  return { cluster, pool };
+}
+
+export async function captureProgram(plan: Plan): Promise<CapturedResource[]> {
+  installMocks();
+  const start = recorded.length;
+  const { cluster, pool } = declareProgram(plan);
   await resolve(pulumi.all([cluster.kubeconfig, cluster.talosconfig, cluster.healthy, pool.pool.id, pool.l2Policy.id]));
   return structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
+}
+
+/**
+ * The program's registrations on a first preview (nothing exists yet), in their serialised form:
+ * unknown values are the engine's unknown sentinel, as a policy pack receives them.
+ */
+export async function capturePreview(plan: Plan): Promise<RawRegistration[]> {
+  installPreviewMocks();
+  const start = rawRegistrations.length;
+  declareProgram(plan);
+  // internal to @pulumi/pulumi (not in its typings): resolves once every registration has been sent
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return structuredClone(rawRegistrations.slice(start));
 }

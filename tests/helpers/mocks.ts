@@ -1,5 +1,6 @@
 // Pulumi mocks that record every resource the program registers, with what a provider would return.
 import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
 
 export interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
 
@@ -46,4 +47,37 @@ export function installMocks(): void {
 
 export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((res) => o.apply((v) => { res(v); return v; }));
+}
+
+/**
+ * A registration as it leaves the program: the serialised inputs, in which a value that is not known
+ * yet is the engine's unknown sentinel (not a missing key) and a secret is a signature object.
+ */
+export interface RawRegistration { type: string; name: string; object: Record<string, unknown> }
+export const rawRegistrations: RawRegistration[] = [];
+
+/**
+ * Preview mode, as on a fresh stack: a provider knows only the inputs it was given, so every output
+ * it would compute (IDs, generated secrets, the factory's schematic ID) stays unknown, and invokes
+ * with unknown arguments are not run.
+ */
+export function installPreviewMocks(): void {
+  pulumi.runtime.setMocks({
+    newResource(args) {
+      recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+      return { id: undefined, state: { ...args.inputs } };
+    },
+    call(args) {
+      invokes.push({ token: args.token, inputs: args.inputs });
+      return {};
+    },
+  }, "homelab", "homelab", true);
+  // The mock monitor receives the program's registration requests; keep their serialised form,
+  // which is what the engine forwards to a policy pack.
+  const monitor = settings.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    rawRegistrations.push({ type: req.getType(), name: req.getName(), object: req.getObject()?.toJavaScript() ?? {} });
+    return register(req, cb);
+  };
 }
