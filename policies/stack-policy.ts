@@ -1,5 +1,7 @@
-// Turns a shared rule (facts -> findings) into a CrossGuard stack policy that never crashes: unreadable
-// resources and unknown preview values make the policy "not applicable: cannot decide yet".
+// Turns a shared rule (facts -> findings) into a CrossGuard stack policy that never crashes. Unknown
+// preview values are handled property by property in factsFromResources, so a rule waits ("not
+// applicable: cannot decide yet") only when a fact it needs is unknown; violations it can decide are
+// reported even then. The catch below is a last resort for resources of an unexpected shape.
 import { EnforcementLevel, PolicyConfigSchema, Severity, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { ClusterFacts, Finding } from "../core/rules/facts";
 import { factsFromResources } from "./facts-from-resources";
