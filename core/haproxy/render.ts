@@ -1,24 +1,21 @@
 // HAProxy in front of the control planes: TCP frontends for the Kubernetes API (6443) and the
-// Talos API (50000), each with health-checked backends on every control-plane IP.
+// Talos API (50000), each forwarding to every control-plane IP with an active health check.
 import { Plan } from "../plan/types";
 
 export interface HaproxyBackend { name: string; ip: string }
 
-export function renderHaproxyConfig(listenAddress: string, backends: HaproxyBackend[], ports = { kubernetes: 6443, talos: 50000 }): string {
-  // one TCP frontend per API, each forwarding to every control plane with active health checks
-  const section = (name: string, port: number) => `
-frontend ${name}
-    bind ${listenAddress}:${port}
-    default_backend ${name}
+const servers = (backends: HaproxyBackend[], port: number, checkOptions: string) =>
+  backends.map((b) => `    server ${b.name} ${b.ip}:${port} check ${checkOptions}inter 3s fall 3 rise 2`).join("\n");
 
-backend ${name}
-    balance roundrobin
-    option tcp-check
-${backends.map((b) => `    server ${b.name} ${b.ip}:${port} check inter 3s fall 3 rise 2`).join("\n")}
-`;
+export function renderHaproxyConfig(listenAddress: string, backends: HaproxyBackend[], ports = { kubernetes: 6443, talos: 50000 }): string {
   return `# rendered by the homelab Pulumi program; do not edit on the host
 global
     log stdout format raw local0
+    # Debian's package defaults: drop root after binding, confined to an empty directory
+    chroot /var/lib/haproxy
+    user haproxy
+    group haproxy
+    stats socket /run/haproxy/admin.sock mode 660 level admin
     maxconn 4096
 
 defaults
@@ -29,7 +26,36 @@ defaults
     timeout connect 5s
     timeout client 1h
     timeout server 1h
-${section("kubernetes-api", ports.kubernetes)}${section("talos-api", ports.talos)}`;
+    timeout check 5s
+
+frontend kubernetes-api
+    bind ${listenAddress}:${ports.kubernetes}
+    default_backend kubernetes-api
+
+# Traffic stays TCP (clients verify the API server end to end); only the check speaks HTTPS. An
+# API server that accepts connections but is not ready (etcd unreachable, still starting) answers
+# /readyz with 500 and leaves rotation. "verify none": the serving certificate is signed by the
+# cluster's own CA, which this host does not hold; the check decides readiness, not trust.
+backend kubernetes-api
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /readyz
+    http-check expect status 200
+${servers(backends, ports.kubernetes, "check-ssl verify none ")}
+
+frontend talos-api
+    bind ${listenAddress}:${ports.talos}
+    default_backend talos-api
+
+# apid (gRPC over mutual TLS) has no endpoint a client without a Talos certificate may call, and a
+# Talos certificate on this host would be an admin credential; a TCP connect proves apid listens,
+# which is all talosctl needs from this node.
+backend talos-api
+    balance roundrobin
+    option tcp-check
+    tcp-check connect
+${servers(backends, ports.talos, "")}
+`;
 }
 
 export function haproxyConfigForPlan(plan: Plan): string {
@@ -37,14 +63,20 @@ export function haproxyConfigForPlan(plan: Plan): string {
   return renderHaproxyConfig(listen, plan.controlPlanes.map((n) => ({ name: n.name, ip: n.ip })));
 }
 
-/** Install, validate with `haproxy -c`, then reload (seamless: established connections are kept). */
+/**
+ * Install, validate with `haproxy -c`, then enable at boot and reload (seamless: established
+ * connections are kept; a stopped service is started).
+ */
 export function haproxyDeployScript(configPath = "/etc/haproxy/haproxy.cfg"): string {
   return [
     "set -eu",
     `tmp=$(mktemp ${configPath}.XXXXXX)`,
     'cat > "$tmp"',
     'haproxy -c -f "$tmp"',
+    // mktemp creates 0600; keep the packaged file's mode so `haproxy -c` works for any admin
+    'chmod 0644 "$tmp"',
     `mv "$tmp" ${configPath}`,
+    "systemctl enable haproxy",
     "systemctl reload-or-restart haproxy",
   ].join("\n");
 }

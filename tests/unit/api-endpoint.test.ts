@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as https from "node:https";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { renderHaproxyConfig, haproxyConfigForPlan } from "../../core/haproxy/render";
+import { haproxyConfigForPlan, haproxyDeployScript, renderHaproxyConfig } from "../../core/haproxy/render";
 import { captureProgram, CapturedResource } from "../helpers/capture";
 import { invokes } from "../helpers/mocks";
 import { problemsOf, stackInputs } from "../helpers/stacks";
@@ -92,6 +94,87 @@ describe("HAProxy config checked by the real haproxy", () => {
     fs.writeFileSync(file, renderHaproxyConfig("0.0.0.0", [{ name: "a", ip: "10.0.0.1" }]).replace("balance roundrobin", "balance no-such-algo"));
     const r = spawnSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
     assert.notEqual(r.status, 0);
+  });
+});
+
+const haproxyBin = spawnSync("sh", ["-c", "command -v haproxy || ls /usr/sbin/haproxy"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+const needsHaproxy = { skip: haproxyBin ? false : "haproxy is not installed (CI installs it)" };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
+  const cfg = haproxyConfigForPlan(modes.haproxy);
+  const globalLines = cfg.split("\ndefaults")[0].split("\n").map((l) => l.trim());
+  it("keeps Debian's user, group and chroot", () => {
+    for (const line of ["user haproxy", "group haproxy", "chroot /var/lib/haproxy"]) assert.ok(globalLines.includes(line), line);
+  });
+  it("control planes allow the anonymous /readyz the check sends, only in haproxy mode", () => {
+    const apiServer = (mode: keyof typeof modes, role: string) => {
+      const apply = captured[mode].find((r) => r.type === "talos:machine/configurationApply:ConfigurationApply" && parse(r.props.configPatches[0]).machine.nodeLabels["homelab.dev/role"] === role)!;
+      return parse(apply.props.configPatches[0]).cluster.apiServer;
+    };
+    assert.deepEqual(apiServer("haproxy", "controlplane").extraArgs, { "anonymous-auth": "true" });
+    assert.equal(apiServer("vip", "controlplane").extraArgs, undefined);
+    assert.equal(apiServer("kubeprism", "controlplane").extraArgs, undefined);
+    assert.equal(apiServer("haproxy", "worker"), undefined);
+  });
+
+  it("takes an API server that accepts TLS but is not ready out of rotation, and a dead apid", needsHaproxy, async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-run-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+      "-subj", "/CN=kube-apiserver", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    const tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
+    const k8sPort = 20000 + Math.floor(Math.random() * 20000);
+    const talosPort = k8sPort + 1;
+    const seen: Record<string, string[]> = { "127.0.0.2": [], "127.0.0.3": [] };
+    const apiServer = (ip: string, status: number) => https.createServer(tls, (req, res) => { seen[ip].push(`${req.method} ${req.url}`); res.writeHead(status).end(); }).listen(k8sPort, ip);
+    const closers: Array<{ close(): unknown }> = [apiServer("127.0.0.2", 200), apiServer("127.0.0.3", 500), net.createServer((s) => s.end()).listen(talosPort, "127.0.0.2")];
+    // same sections, faster checks, no privilege drop (tests need not run as root), socket in the sandbox
+    const config = renderHaproxyConfig("127.0.0.1", [{ name: "ready", ip: "127.0.0.2" }, { name: "starting", ip: "127.0.0.3" }], { kubernetes: k8sPort, talos: talosPort })
+      .replace(/^\s*(chroot|user|group) .*\n/gm, "")
+      .replace("/run/haproxy/admin.sock", path.join(dir, "admin.sock"))
+      .replace(/inter 3s/g, "inter 200ms");
+    fs.writeFileSync(path.join(dir, "haproxy.cfg"), config);
+    const proc = spawn(haproxyBin, ["-db", "-f", path.join(dir, "haproxy.cfg")], { stdio: "ignore" });
+    t.after(() => { proc.kill(); for (const c of closers) c.close(); });
+    const status = async () => {
+      const csv = await new Promise<string>((resolve, reject) => {
+        const sock = net.connect(path.join(dir, "admin.sock"));
+        let out = "";
+        sock.on("data", (d) => { out += d; }).on("end", () => resolve(out)).on("error", reject);
+        sock.write("show stat\n");
+      });
+      const rows = csv.split("\n").map((l) => l.split(","));
+      return Object.fromEntries(rows.filter((r) => r.length > 17 && !r[0].startsWith("#") && r[1] !== "FRONTEND" && r[1] !== "BACKEND").map((r) => [`${r[0]}/${r[1]}`, r[17]]));
+    };
+    let last: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) {
+      await sleep(200);
+      last = await status().catch(() => ({}));
+      if (last["kubernetes-api/starting"] === "DOWN" && last["talos-api/starting"] === "DOWN") break;
+    }
+    assert.deepEqual(last, { "kubernetes-api/ready": "UP", "kubernetes-api/starting": "DOWN", "talos-api/ready": "UP", "talos-api/starting": "DOWN" });
+    assert.ok(seen["127.0.0.2"].length > 0 && seen["127.0.0.2"].every((r) => r === "GET /readyz"), seen["127.0.0.2"].join());
+  });
+
+  it("the deploy script validates, installs, enables at boot and reloads; a broken config changes nothing", needsHaproxy, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-deploy-"));
+    fs.mkdirSync(path.join(dir, "bin"));
+    // a stand-in systemctl that records its calls; haproxy -c is the real one
+    fs.writeFileSync(path.join(dir, "bin", "systemctl"), `#!/bin/sh\necho "$*" >> ${dir}/systemctl.log\n`, { mode: 0o755 });
+    const target = path.join(dir, "haproxy.cfg");
+    const env = { ...process.env, PATH: `${path.join(dir, "bin")}:${path.dirname(haproxyBin)}:${process.env.PATH}` };
+    const deploy = (config: string) => spawnSync("sh", ["-c", haproxyDeployScript(target)], { input: config, env, encoding: "utf8" });
+    const good = renderHaproxyConfig("127.0.0.1", [{ name: "a", ip: "10.0.0.1" }]);
+    const ok = deploy(good);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(fs.readFileSync(target, "utf8"), good);
+    assert.equal(fs.statSync(target).mode & 0o777, 0o644);
+    assert.deepEqual(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n"), ["enable haproxy", "reload-or-restart haproxy"]);
+    const broken = deploy(good.replace("balance roundrobin", "balance no-such-algo"));
+    assert.notEqual(broken.status, 0);
+    assert.equal(fs.readFileSync(target, "utf8"), good, "the running config is untouched");
+    assert.equal(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n").length, 2, "no reload after a failed check");
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith("haproxy.cfg.")).length, 1, "the rejected file stays beside it for inspection");
   });
 });
 
