@@ -8,7 +8,7 @@ import { CiliumLbPool } from "./components/CiliumLbPool";
 import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
-import { CONFIG_KEYS, decodeConfigValue, readPolicyConfig } from "./core/plan/stack-file";
+import { namespaceValues, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
 import { nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
 import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
@@ -22,12 +22,8 @@ async function lastDeployed() {
 }
 
 const config = new pulumi.Config("homelab");
-const values: Record<string, unknown> = {};
-for (const key of CONFIG_KEYS) {
-  const text = config.get(key);
-  if (text === undefined) continue;
-  values[key] = decodeConfigValue(text);
-}
+// every key of the namespace, so that one nobody reads (a typo) is reported, not ignored
+const values = namespaceValues(pulumi.runtime.allConfig());
 const proxmoxApiToken = config.getSecret("proxmoxApiToken");
 const haproxySshPrivateKey = config.getSecret("haproxySshPrivateKey");
 

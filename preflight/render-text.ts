@@ -1,4 +1,5 @@
 // Human-readable preflight output.
+import { problemWhere } from "../core/plan/problems";
 import { PreflightReport } from "./report";
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
@@ -7,7 +8,7 @@ export function renderText(r: PreflightReport, files: string[] = []): string {
   const out: string[] = [`preflight of stack ${r.stack}: ${r.ok ? "clean" : `${r.problems.length} problem(s)`}`];
   if (r.problems.length) {
     out.push("", "Problems (must fix):");
-    for (const p of r.problems) out.push(`  - ${p.key}: ${p.message}`, `      fix: ${p.fix}`);
+    for (const p of r.problems) out.push(`  - ${problemWhere(p)}: ${p.message}`, `      fix: ${p.fix}`);
   }
   if (r.advisories.length) {
     out.push("", "Advisories:");

@@ -5,6 +5,7 @@ import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
+import { inputProblems, nameNodes, unknownKeyFix, unknownTopLevelKeys } from "./input-checks";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
 import { hostPlans, sharedDatastoreProblems } from "./storage";
@@ -49,17 +50,44 @@ export type PlanResult =
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
 
+/** Keys of the object schema at a config path (through optional, default and array wrappers). */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  let s: any = rawConfigSchema;
+  const unwrap = () => { while (s?._zod?.def?.innerType) s = s._zod.def.innerType; };
+  for (const seg of path) {
+    unwrap();
+    s = typeof seg === "number" ? s?.element : s?.shape?.[seg as string];
+  }
+  unwrap();
+  return s?.shape ? Object.keys(s.shape) : [];
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue): ConfigProblem[] => {
     const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("").replace(/^\./, "");
     const key = `homelab:${path || "(root)"}`;
+    if (issue.code === "unrecognized_keys") {
+      // one problem per key, each with the key it most likely meant
+      const known = knownKeysAt(issue.path);
+      return issue.keys.map((k) => ({ key: `${key}.${k}`, message: "is not a setting here; nothing reads it", fix: unknownKeyFix(k, known, `${path}.`) }));
+    }
     let fix = "see the config reference in README.md";
+    let message = issue.message;
     if (issue.code === "invalid_type") fix = `write a ${issue.expected} here`;
     if (issue.code === "invalid_value" && "values" in issue) fix = `write one of: ${(issue.values as unknown[]).join(", ")}`;
-    if (issue.code === "unrecognized_keys") fix = `remove or rename ${(issue as { keys: string[] }).keys.join(", ")}`;
-    if (issue.code === "too_small") fix = `write at least ${(issue as { minimum: number | bigint }).minimum}`;
-    const message = issue.code === "invalid_type" && issue.message.includes("undefined") ? "is missing" : issue.message;
-    return { key, message, fix };
+    if (issue.code === "too_small" || issue.code === "too_big") {
+      const small = issue.code === "too_small";
+      const bound = Number(small ? issue.minimum : issue.maximum);
+      const inclusive = issue.inclusive !== false;
+      if (issue.origin === "array") { message = small ? "has too few entries" : "has too many entries"; fix = `list ${small ? "at least" : "at most"} ${bound}`; }
+      else if (issue.origin === "string") { message = small && bound <= 1 ? "is empty" : message; fix = small ? "write a value here" : `write at most ${bound} characters`; }
+      else {
+        message = `${small ? "is too small" : "is too large"}`;
+        fix = inclusive ? `write ${small ? "at least" : "at most"} ${bound}` : `write a number ${small ? "greater" : "less"} than ${bound}`;
+      }
+    }
+    if (issue.code === "invalid_type" && issue.message.includes("undefined")) message = "is missing";
+    return [{ key, message, fix }];
   });
 }
 
@@ -101,10 +129,13 @@ export function planFacts(plan: Pick<Plan, "nodes" | "proxmox" | "network" | "en
 export function buildPlan(input: PlanInputs): PlanResult {
   const thresholds = thresholdsFromPolicyConfig(input.policyConfig);
   const parsed = rawConfigSchema.safeParse(input.config);
-  const problems: ConfigProblem[] = [];
-  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error), findings: [] };
+  // keys the program does not read: the schema would drop them silently
+  const unknownKeys = unknownTopLevelKeys(input.config, [...Object.keys(rawConfigSchema.shape), ...Object.keys(SECRET_KEYS)]);
+  const problems: ConfigProblem[] = [...unknownKeys];
+  if (!parsed.success) return { ok: false, problems: nameNodes([...unknownKeys, ...zodProblems(parsed.error)], input.config), findings: [] };
   const raw: RawConfig = parsed.data;
   const add = (key: string, message: string, fix: string) => problems.push({ key: `homelab:${key}`, message, fix });
+  inputProblems(raw, add);
 
   // Versions
   const talos = parseVersion(raw.versions.talos);
@@ -218,7 +249,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
 
   if (problems.length > 0 || !firstCp || !talosMinor || !cilium) {
     if (problems.length === 0) add("nodes", "no control plane", "add a node with `role: controlplane`");
-    return { ok: false, problems: dedupe(problems), findings };
+    return { ok: false, problems: nameNodes(dedupe(problems), input.config), findings };
   }
   const plan: Plan = {
     stack: input.stack,

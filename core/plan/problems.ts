@@ -3,6 +3,13 @@ export interface ConfigProblem {
   key: string;
   message: string;
   fix: string;
+  /** the node's name, for a problem with one entry of `nodes` (its key only has the index) */
+  node?: string;
+}
+
+/** `homelab:nodes[6].cpu (talos-wrk-04)`: the key, and the node's name where there is one. */
+export function problemWhere(p: ConfigProblem): string {
+  return p.node ? `${p.key} (${p.node})` : p.key;
 }
 
 export class ConfigError extends Error {
@@ -13,6 +20,6 @@ export class ConfigError extends Error {
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {
-  const lines = problems.map((p) => `  - ${p.key}: ${p.message}\n      fix: ${p.fix}`);
+  const lines = problems.map((p) => `  - ${problemWhere(p)}: ${p.message}\n      fix: ${p.fix}`);
   return `the stack config has ${problems.length} problem(s); nothing was created:\n${lines.join("\n")}`;
 }

@@ -9,7 +9,7 @@ export const hostSchema = z.object({
   name: str,
   datastore: str.default("local-lvm"),
   imageDatastore: str.default("local"),
-  capacity: z.object({ cpu: int.positive().optional(), memoryGiB: z.number().positive().optional(), diskGB: z.number().positive().optional() }).strict().optional(),
+  capacity: z.object({ cpu: int.min(1).optional(), memoryGiB: z.number().positive().optional(), diskGB: z.number().positive().optional() }).strict().optional(),
 }).strict();
 
 export const nodeSchema = z.object({
@@ -18,10 +18,10 @@ export const nodeSchema = z.object({
   ip: str,
   vmId: int.min(100).max(999999999),
   host: str.optional(),
-  cpu: int.positive(),
+  cpu: int.min(1),
   memoryGiB: z.number().positive(),
-  osDiskGB: int.positive().optional(),
-  dataDisksGB: z.array(int.positive()).default([]),
+  osDiskGB: int.min(1).optional(),
+  dataDisksGB: z.array(int.min(1)).default([]),
   mac: str.optional(),
 }).strict();
 
@@ -50,7 +50,7 @@ export const rawConfigSchema = z.object({
     mode: z.string(),
     vip: str.optional(),
     dnsName: str.optional(),
-    haproxy: z.object({ host: str, sshUser: str.default("root"), sshPort: int.positive().default(22), listenAddress: str.optional() }).strict().optional(),
+    haproxy: z.object({ host: str, sshUser: str.default("root"), sshPort: int.min(1).max(65535).default(22), listenAddress: str.optional() }).strict().optional(),
   }).strict(),
   kubePrismPort: int.min(1).max(65535).default(7445),
   capacityHeadroom: z.number().min(1).default(2),

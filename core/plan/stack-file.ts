@@ -30,6 +30,22 @@ export function decodeConfigValue(text: string): unknown {
 
 const asEngineText = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
+/**
+ * The program's config values: every key of the namespace the engine hands over
+ * (`pulumi.runtime.allConfig()`, keys `homelab:<name>`), not only the known ones, so that a key
+ * nobody reads is reported, as the preflight reports it from the stack file. Secret keys are left
+ * out: the program reads them as secrets, and the plan only needs to know they are set.
+ */
+export function namespaceValues(all: Record<string, string>): Record<string, unknown> {
+  const secret = new Set<string>(Object.values(SECRET_KEYS));
+  const values: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(all)) {
+    if (!key.startsWith(`${NAMESPACE}:`) || secret.has(key)) continue;
+    values[key.slice(NAMESPACE.length + 1)] = decodeConfigValue(text);
+  }
+  return values;
+}
+
 function readYaml(file: string): Record<string, unknown> {
   let text: string;
   try {

@@ -1,5 +1,5 @@
 // Rules about the shape of the cluster: control-plane count, sizing, identity, placement, endpoints.
-import { ClusterFacts, Finding, NodeFacts, Role, undecidedFinding as undecided, unknownOf } from "./facts";
+import { ClusterFacts, Finding, NodeFacts, nodeLabel, Role, undecidedFinding as undecided, unknownOf } from "./facts";
 import { RULE_NAMES } from "./names";
 import { TALOS_MINIMUM, Thresholds } from "./thresholds";
 
@@ -34,10 +34,10 @@ function sizingFindings(rule: string, severity: "mandatory" | "advisory", node: 
   ];
   for (const [field, value, key, unit] of checks) {
     if (value === undefined) {
-      out.push(undecided(rule, `homelab:${node.ref}.${key}`, `${node.name ?? node.ref}'s ${unit}`));
+      out.push(undecided(rule, `homelab:${node.ref}.${key}`, `${nodeLabel(node)}'s ${unit}`));
     } else if (value < min[field]) {
       out.push({ rule, severity, key: `homelab:${node.ref}.${key}`,
-        message: `${node.name ?? node.ref} (${node.role}) has ${value} ${unit}, below the ${what} of ${min[field]}`,
+        message: `${nodeLabel(node)}, a ${node.role}, has ${value} ${unit}, below the ${what} of ${min[field]}`,
         fix: `set \`${key}: ${min[field]}\` or more` });
     }
   }
@@ -70,7 +70,7 @@ function duplicates<T>(values: Array<T | undefined>): T[] {
 export function uniqueNodeIdentity(facts: ClusterFacts): Finding[] {
   const rule = RULE_NAMES.uniqueNodeIdentity;
   const out: Finding[] = [];
-  const refsOf = (pred: (n: NodeFacts) => boolean) => facts.nodes.filter(pred).map((n) => n.ref).join(", ");
+  const refsOf = (pred: (n: NodeFacts) => boolean) => facts.nodes.filter(pred).map(nodeLabel).join(", ");
   for (const ip of duplicates(facts.nodes.map((n) => n.ip))) {
     out.push({ rule, severity: "mandatory", key: "homelab:nodes", message: `node IP ${ip} is used by ${refsOf((n) => n.ip === ip)}`,
       fix: "give every node its own `ip`" });
@@ -120,9 +120,11 @@ export function talosEndpointsNotVip(facts: ClusterFacts): Finding[] {
 
 export function dnsServers(facts: ClusterFacts, t: Thresholds): Finding[] {
   if (unknownOf(facts, ["dns"]).length) return [undecided(RULE_NAMES.dnsServers, "homelab:network.dns", "the DNS server list")];
-  if (facts.dns === undefined || facts.dns.length >= t.minimumDnsServers) return [];
+  // a server listed twice is still one server
+  const distinct = facts.dns === undefined ? 0 : new Set(facts.dns).size;
+  if (facts.dns === undefined || distinct >= t.minimumDnsServers) return [];
   return [{ rule: RULE_NAMES.dnsServers, severity: "mandatory", key: "homelab:network.dns",
-    message: `${facts.dns.length} DNS server(s) configured; one outage stops image pulls and name resolution`,
+    message: `${distinct} DNS server(s) configured; one outage stops image pulls and name resolution`,
     fix: `list at least ${t.minimumDnsServers} servers under \`network.dns\`` }];
 }
 

@@ -66,3 +66,8 @@ export function undecidedFinding(rule: string, key: string, what: string): Findi
 export function unknownOf(facts: ClusterFacts, names: FactName[]): FactName[] {
   return names.filter((n) => facts.unknown?.includes(n));
 }
+
+/** How messages name a node: `nodes[6] (talos-wrk-04)`, or the resource-derived ref alone. */
+export function nodeLabel(n: Pick<NodeFacts, "ref" | "name">): string {
+  return n.name && !n.ref.includes(n.name) ? `${n.ref} (${n.name})` : n.ref;
+}

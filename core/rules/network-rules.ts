@@ -1,5 +1,5 @@
 // Rules about addresses: node subnet, pod and service CIDRs, the VIP, the LB pool and a DHCP range.
-import { ClusterFacts, Finding, undecidedFinding, unknownOf } from "./facts";
+import { ClusterFacts, Finding, nodeLabel, undecidedFinding, unknownOf } from "./facts";
 import { RULE_NAMES } from "./names";
 import {
   broadcastAddress, cidrContains, cidrsOverlap, formatCidr, IpRange, isIPv4, networkAddress, parseCidr,
@@ -14,23 +14,28 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
   const subnet = parseCidr(facts.subnet);
   const pod = parseCidr(facts.podCidr);
   const svc = parseCidr(facts.serviceCidr);
-  const named: Array<[string, string, ReturnType<typeof parseCidr>]> = [
-    ["homelab:network.subnet", "node subnet", subnet],
-    ["homelab:network.podCidr", "pod CIDR", pod],
-    ["homelab:network.serviceCidr", "service CIDR", svc],
+  // Which key gets the problem (the message names both): the node subnet is the LAN as it is, so
+  // the pod or service CIDR moves; between those two, CIDRs either nest or are apart, and the
+  // narrower one, sitting inside the other, is the one to move (equal ones: the service CIDR).
+  const cidrNames: Array<{ key: string; what: string; c: ReturnType<typeof parseCidr> }> = [
+    { key: "homelab:network.subnet", what: "node subnet", c: subnet },
+    { key: "homelab:network.podCidr", what: "pod CIDR", c: pod },
+    { key: "homelab:network.serviceCidr", what: "service CIDR", c: svc },
   ];
-  for (let i = 0; i < named.length; i++) {
-    for (let j = i + 1; j < named.length; j++) {
-      const [, an, a] = named[i];
-      const [bk, bn, b] = named[j];
-      if (a && b && cidrsOverlap(a, b)) {
-        out.push(bad(bk, `${bn} ${formatCidr(b)} overlaps the ${an} ${formatCidr(a)}`,
-          `choose a ${bn} that shares no address with the ${an} (e.g. 10.20.0.0/16 pods, 10.96.0.0/12 services)`));
-      }
+  for (let i = 0; i < cidrNames.length; i++) {
+    for (let j = i + 1; j < cidrNames.length; j++) {
+      const a = cidrNames[i];
+      const b = cidrNames[j];
+      if (!a.c || !b.c || !cidrsOverlap(a.c, b.c)) continue;
+      const [blamed, other] = i === 0 || b.c.prefix >= a.c.prefix ? [b, a] : [a, b];
+      out.push(bad(blamed.key, `${blamed.what} ${formatCidr(blamed.c!)} overlaps the ${other.what} ${formatCidr(other.c!)} (${other.key})`,
+        `move one of them so they share no address: change \`${blamed.key.slice(8)}\`${i === 0 ? "" : ` or \`${other.key.slice(8)}\``} (e.g. 10.20.0.0/16 pods, 10.96.0.0/12 services)`));
     }
   }
 
-  const nodeIps = facts.nodes.map((n) => ({ ref: n.ref, ip: n.ip })).filter((n): n is { ref: string; ip: string } => isIPv4(n.ip));
+  const nodeIps = facts.nodes.map((n) => ({ ref: n.ref, label: nodeLabel(n), ip: n.ip })).filter((n): n is { ref: string; label: string; ip: string } => isIPv4(n.ip));
+  // DNS servers inside the node subnet are hosts of their own: nothing else may claim their address
+  const dnsHosts = (facts.dns ?? []).filter((d) => isIPv4(d) && (!subnet || cidrContains(subnet, d)));
   const pool = facts.lbPool && isIPv4(facts.lbPool.start) && isIPv4(facts.lbPool.stop) ? facts.lbPool : undefined;
 
   if (subnet) {
@@ -40,9 +45,12 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
       else if (n.ip === networkAddress(subnet) || n.ip === broadcastAddress(subnet)) out.push(bad(key, `node IP ${n.ip} is the network or broadcast address of ${formatCidr(subnet)}`, "pick a host address"));
       if (facts.gateway && n.ip === facts.gateway) out.push(bad(key, `node IP ${n.ip} is the gateway`, "pick an address other than `network.gateway`"));
       if (facts.vip && n.ip === facts.vip) out.push(bad(key, `node IP ${n.ip} is the API VIP`, "pick an address other than `endpoint.vip`"));
+      if (dnsHosts.includes(n.ip)) out.push(bad(key, `node IP ${n.ip} of ${n.label} is the DNS server listed in network.dns`, "pick an address no other host uses"));
     }
     if (facts.gateway && isIPv4(facts.gateway) && !cidrContains(subnet, facts.gateway)) {
       out.push(bad("homelab:network.gateway", `gateway ${facts.gateway} is outside the node subnet ${formatCidr(subnet)}`, `use the router address inside ${formatCidr(subnet)}`));
+    } else if (facts.gateway && isIPv4(facts.gateway) && subnet.prefix < 31 && [networkAddress(subnet), broadcastAddress(subnet)].includes(facts.gateway)) {
+      out.push(bad("homelab:network.gateway", `gateway ${facts.gateway} is the network or broadcast address of ${formatCidr(subnet)}`, "use the router's own address"));
     }
   }
 
@@ -50,6 +58,8 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
     const key = "homelab:endpoint.vip";
     if (subnet && !cidrContains(subnet, facts.vip)) out.push(bad(key, `VIP ${facts.vip} is outside the node subnet ${formatCidr(subnet)}`, `pick an unused address inside ${formatCidr(subnet)}: a layer-2 VIP only works on the nodes' own segment`));
     if (facts.gateway && facts.vip === facts.gateway) out.push(bad(key, `VIP ${facts.vip} is the gateway`, "pick an unused address for the VIP"));
+    if (dnsHosts.includes(facts.vip)) out.push(bad(key, `VIP ${facts.vip} is the DNS server listed in network.dns`, "pick an unused address for the VIP"));
+    if (subnet && subnet.prefix < 31 && [networkAddress(subnet), broadcastAddress(subnet)].includes(facts.vip)) out.push(bad(key, `VIP ${facts.vip} is the network or broadcast address of ${formatCidr(subnet)}`, "pick an unused host address"));
     if (pool && rangeContains(pool, facts.vip)) out.push(bad(key, `VIP ${facts.vip} is inside the LB pool ${pool.start}-${pool.stop}`, "move the VIP out of `lbPool`, or shrink the pool"));
   }
 
@@ -60,9 +70,15 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
     if (svc && rangeOverlapsCidr(pool, svc)) out.push(bad(key, `LB pool ${text} overlaps the service CIDR`, "take the pool from the node subnet"));
     if (subnet && !rangeWithinCidr(pool, subnet)) out.push(bad(key, `LB pool ${text} is not inside the node subnet ${formatCidr(subnet)}`, "L2 announcements answer ARP on the node segment: take the pool from the node subnet"));
     for (const n of nodeIps) {
-      if (rangeContains(pool, n.ip)) out.push(bad(key, `LB pool ${text} contains node IP ${n.ip} (${n.ref})`, "keep node IPs out of the pool"));
+      if (rangeContains(pool, n.ip)) out.push(bad(key, `LB pool ${text} contains node IP ${n.ip} of ${n.label}`, "keep node IPs out of the pool"));
     }
     if (facts.gateway && isIPv4(facts.gateway) && rangeContains(pool, facts.gateway)) out.push(bad(key, `LB pool ${text} contains the gateway ${facts.gateway}`, "keep the gateway out of the pool"));
+    for (const d of dnsHosts) if (rangeContains(pool, d)) out.push(bad(key, `LB pool ${text} contains the DNS server ${d}`, "keep the DNS servers out of the pool"));
+    if (subnet && subnet.prefix < 31) {
+      for (const [addr, what] of [[networkAddress(subnet), "network"], [broadcastAddress(subnet), "broadcast"]]) {
+        if (rangeContains(pool, addr)) out.push(bad(key, `LB pool ${text} contains the ${what} address ${addr} of ${formatCidr(subnet)}`, "start the pool above the network address and stop it below the broadcast address"));
+      }
+    }
   }
 
   const dhcp = facts.dhcpRange && isIPv4(facts.dhcpRange.start) && isIPv4(facts.dhcpRange.stop) ? facts.dhcpRange : undefined;
@@ -70,7 +86,8 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
     const key = "homelab:network.dhcpRange";
     const text = `${dhcp.start}-${dhcp.stop}`;
     const statics: Array<[string, string]> = [
-      ...nodeIps.map((n): [string, string] => [n.ip, n.ref]),
+      ...nodeIps.map((n): [string, string] => [n.ip, n.label]),
+      ...dnsHosts.map((d): [string, string] => [d, "a DNS server"]),
       ...(facts.vip && isIPv4(facts.vip) ? [[facts.vip, "the VIP"] as [string, string]] : []),
       ...(facts.gateway && isIPv4(facts.gateway) ? [[facts.gateway, "the gateway"] as [string, string]] : []),
     ];

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildPlan } from "../../core/plan/build-plan";
+import { formatProblems } from "../../core/plan/problems";
+import { namespaceValues } from "../../core/plan/stack-file";
 import { problemsOf, stackInputs, stackPlan } from "../helpers/stacks";
 
 const keys = (ps: { key: string }[]) => ps.map((p) => p.key);
@@ -119,5 +121,120 @@ describe("bad input: every problem at once, each with its key and a fix", () => 
     const ps = problemsOf((c) => { c.versions.talos = "v1.9.0"; c.versions.cilium = "1.14.0"; });
     assert.ok(ps.some((p) => p.key === "homelab:versions.talos" && p.fix.includes("1.11")));
     assert.ok(ps.some((p) => p.key === "homelab:versions.cilium"));
+  });
+});
+
+describe("input checks: each hole a careful user expects to be caught", () => {
+  const find = (ps: { key: string; message: string; fix: string; node?: string }[], key: string, re: RegExp) => ps.find((p) => p.key === key && re.test(`${p.message} | ${p.fix}`));
+  const expectProblem = (mutate: (c: Record<string, any>) => void, key: string, re: RegExp, overrides = {}) => {
+    const ps = problemsOf(mutate, "homelab", overrides);
+    const p = find(ps, key, re);
+    assert.ok(p, `no ${key} ~ ${re} in:\n${ps.map((x) => `${x.key}: ${x.message} | ${x.fix}`).join("\n")}`);
+    return p!;
+  };
+
+  it("pod and service CIDRs with host bits, with the network address to write", () => {
+    const ps = problemsOf((c) => { c.network.serviceCidr = "10.96.0.1/12"; c.network.podCidr = "10.20.5.0/16"; });
+    assert.ok(find(ps, "homelab:network.serviceCidr", /host bits.*write the network address: 10\.96\.0\.0\/12/));
+    assert.ok(find(ps, "homelab:network.podCidr", /host bits.*10\.20\.0\.0\/16/));
+  });
+  it("an unknown top-level key, with the key it probably meant", () => {
+    const p = expectProblem((c) => { c.lbPools = c.lbPool; delete c.lbPool; }, "homelab:lbPools", /nothing reads it.*did you mean `homelab:lbPool`/);
+    assert.ok(p);
+    expectProblem((c) => { c.kubeprismPort = 7445; }, "homelab:kubeprismPort", /did you mean `homelab:kubePrismPort`/);
+    expectProblem((c) => { c.flavour = "x"; }, "homelab:flavour", /remove it; known keys are clusterName/);
+  });
+  it("the missing key and the misspelt one are reported together", () => {
+    const ps = problemsOf((c) => { c.lbPools = c.lbPool; delete c.lbPool; });
+    assert.ok(find(ps, "homelab:lbPool", /is missing/));
+    assert.ok(find(ps, "homelab:lbPools", /did you mean/));
+  });
+  it("an unknown nested key, with the key it probably meant", () => {
+    expectProblem((c) => { c.network.podCIDR = "10.20.0.0/16"; }, "homelab:network.podCIDR", /did you mean `network\.podCidr`/);
+    expectProblem((c) => { c.nodes[2].memory = 8; }, "homelab:nodes[2].memory", /did you mean `nodes\[2\]\.memoryGiB`/);
+  });
+  it("an overlap names both keys and is filed under the one to move", () => {
+    // pod CIDR nested inside the service CIDR: the pod CIDR moves
+    const inside = expectProblem((c) => { c.network.podCidr = "10.96.0.0/16"; }, "homelab:network.podCidr", /overlaps the service CIDR 10\.96\.0\.0\/12 \(homelab:network\.serviceCidr\)/);
+    assert.match(inside.fix, /`network\.podCidr` or `network\.serviceCidr`/);
+    // service CIDR nested inside the pod CIDR: the service CIDR moves
+    expectProblem((c) => { c.network.podCidr = "10.0.0.0/8"; }, "homelab:network.serviceCidr", /overlaps the pod CIDR 10\.0\.0\.0\/8 \(homelab:network\.podCidr\)/);
+    // the node subnet is the LAN as it is: never the one blamed
+    expectProblem((c) => { c.network.serviceCidr = "192.168.0.0/28"; }, "homelab:network.serviceCidr", /overlaps the node subnet/);
+  });
+  it("a count below its minimum says the real minimum", () => {
+    const p = expectProblem((c) => { c.nodes[3].cpu = -4; }, "homelab:nodes[3].cpu", /write at least 1/);
+    assert.doesNotMatch(p.fix, /at least 0/);
+    expectProblem((c) => { c.nodes[3].memoryGiB = 0; }, "homelab:nodes[3].memoryGiB", /greater than 0/);
+    expectProblem((c) => { c.nodes = []; }, "homelab:nodes", /list at least 1/);
+    expectProblem((c) => { c.kubePrismPort = 70000; }, "homelab:kubePrismPort", /write at most 65535/);
+  });
+  it("names the node next to its index, for shape errors and for rule findings", () => {
+    assert.equal(expectProblem((c) => { c.nodes[6].cpu = -4; }, "homelab:nodes[6].cpu", /at least 1/).node, "talos-wrk-04");
+    assert.equal(expectProblem((c) => { c.nodes[6].ip = "10.9.9.9"; }, "homelab:nodes[6].ip", /outside/).node, "talos-wrk-04");
+    expectProblem((c) => { c.nodes[5].ip = "192.168.0.14"; }, "homelab:nodes", /used by nodes\[3\] \(talos-wrk-01\), nodes\[5\] \(talos-wrk-03\)/);
+    const r = buildPlan({ ...stackInputs("homelab"), config: { ...stackInputs("homelab").config, nodes: [{ ...(stackInputs("homelab").config as any).nodes[0], cpu: 0 }] } });
+    assert.equal(r.ok, false);
+    assert.match(formatProblems((r as any).problems), /homelab:nodes\[0\]\.cpu \(talos-cp-01\): /);
+  });
+  it("two fields that claim the same address", () => {
+    expectProblem((c) => { c.nodes[4].ip = "192.168.0.2"; }, "homelab:nodes[4].ip", /DNS server/);
+    expectProblem((c) => { c.endpoint.vip = "192.168.0.3"; }, "homelab:endpoint.vip", /DNS server/);
+    expectProblem((c) => { c.lbPool = { start: "192.168.0.1", stop: "192.168.0.9" }; }, "homelab:lbPool", /contains the DNS server 192\.168\.0\.2/);
+    expectProblem((c) => { c.network.dhcpRange = { start: "192.168.0.2", stop: "192.168.0.9" }; }, "homelab:network.dhcpRange", /hands out 192\.168\.0\.2 \(a DNS server\)/);
+    const hp = { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } };
+    expectProblem((c) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.12" } }; }, "homelab:endpoint.haproxy.host", /nodes\[1\] \(talos-cp-02\)/, hp);
+    expectProblem((c) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.205" } }; }, "homelab:endpoint.haproxy.host", /inside the LB pool/, hp);
+    expectProblem((c) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", listenAddress: "0.0.0.0" } }; }, "homelab:endpoint.haproxy.listenAddress", /not an address clients can reach/, hp);
+  });
+  it("two settings that claim the same port", () => {
+    for (const port of [6443, 50000, 50001, 2379, 10250]) expectProblem((c) => { c.kubePrismPort = port; }, "homelab:kubePrismPort", /already taken on every node/);
+    expectProblem((c) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshPort: 6443 } }; }, "homelab:endpoint.haproxy.sshPort", /frontend port/, { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } });
+  });
+  it("ranges and addresses that swallow the network or broadcast address", () => {
+    expectProblem((c) => { c.lbPool = { start: "192.168.0.240", stop: "192.168.0.255" }; }, "homelab:lbPool", /broadcast address 192\.168\.0\.255/);
+    expectProblem((c) => { c.network.gateway = "192.168.0.0"; }, "homelab:network.gateway", /network or broadcast/);
+    expectProblem((c) => { c.endpoint.vip = "192.168.0.255"; }, "homelab:endpoint.vip", /network or broadcast/);
+  });
+  it("CIDRs of sizes Kubernetes cannot use, or in special ranges", () => {
+    expectProblem((c) => { c.network.serviceCidr = "10.0.0.0/8"; c.network.podCidr = "172.16.0.0/16"; }, "homelab:network.serviceCidr", /larger than Kubernetes accepts/);
+    expectProblem((c) => { c.network.serviceCidr = "10.96.0.0/30"; }, "homelab:network.serviceCidr", /too few addresses/);
+    expectProblem((c) => { c.network.podCidr = "10.20.0.0/23"; }, "homelab:network.podCidr", /holds 2 per-node \/24 range\(s\) for 7 nodes/);
+    expectProblem((c) => { c.network.podCidr = "169.254.0.0/16"; }, "homelab:network.podCidr", /link-local/);
+  });
+  it("names past DNS limits", () => {
+    expectProblem((c) => { c.clusterName = "a".repeat(64); }, "homelab:clusterName", /64 characters/);
+    expectProblem((c) => { c.nodes[0].name = "n".repeat(64); }, "homelab:nodes[0].name", /at most 63/);
+    expectProblem((c) => { c.endpoint = { mode: "kubeprism", dnsName: `${"k".repeat(64)}.home.arpa` }; }, "homelab:endpoint.dnsName", /at most 63/);
+    expectProblem((c) => { c.endpoint = { mode: "kubeprism", dnsName: `${"k8s.".repeat(64)}arpa` }; }, "homelab:endpoint.dnsName", /at most 253/);
+    expectProblem((c) => { c.network.ntp = ["time..cloudflare.com"]; }, "homelab:network.ntp[0]", /empty label/);
+    expectProblem((c) => { c.network.ntp = ["-pool.ntp.org"]; }, "homelab:network.ntp[0]", /not at either end/);
+  });
+  it("lists that name the same thing twice, and a repeated DNS server does not count twice", () => {
+    expectProblem((c) => { c.network.dns = ["192.168.0.2", "192.168.0.2"]; }, "homelab:network.dns[1]", /already listed at network\.dns\[0\]/);
+    expectProblem((c) => { c.network.dns = ["192.168.0.2", "192.168.0.2"]; }, "homelab:network.dns", /1 DNS server/);
+    expectProblem((c) => { c.network.ntp = ["pool.ntp.org", "POOL.ntp.org"]; }, "homelab:network.ntp[1]", /already listed/);
+    expectProblem((c) => { c.image = { extensions: ["siderolabs/qemu-guest-agent", "siderolabs/qemu-guest-agent"] }; }, "homelab:image.extensions[1]", /already listed/);
+  });
+  it("extension names the Image Factory knows, and unicast MACs", () => {
+    expectProblem((c) => { c.image = { extensions: ["qemu-guest-agent"] }; }, "homelab:image.extensions[0]", /<org>\/<name>/);
+    expectProblem((c) => { c.nodes[1].mac = "01:00:5E:00:00:01"; }, "homelab:nodes[1].mac", /multicast/);
+  });
+  it("the reference stacks pass every one of these checks", () => {
+    assert.equal(buildPlan(stackInputs("homelab")).ok, true);
+    assert.equal(buildPlan(stackInputs("lab")).ok, true);
+  });
+});
+
+describe("config as the program receives it from the engine", () => {
+  it("keeps every key of the namespace, unknown ones included, and leaves secrets out", () => {
+    const values = namespaceValues({
+      "homelab:lbPools": '{"start":"192.168.0.201","stop":"192.168.0.210"}',
+      "homelab:clusterName": "homelab",
+      "homelab:proxmoxApiToken": "root@pam!t=secret",
+      "homelab:haproxySshPrivateKey": "-----BEGIN",
+      "proxmoxve:endpoint": "https://x:8006/",
+    });
+    assert.deepEqual(values, { lbPools: { start: "192.168.0.201", stop: "192.168.0.210" }, clusterName: "homelab" });
   });
 });

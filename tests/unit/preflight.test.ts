@@ -38,6 +38,10 @@ describe("preflight", () => {
     ["identity", (t) => t.replace("ip: 192.168.0.15", "ip: 192.168.0.14"), /node IP 192\.168\.0\.14 is used by/],
     ["DNS", (t) => t.replace("dns: [192.168.0.2, 192.168.0.3, 1.1.1.1]", "dns: [192.168.0.2]"), /1 DNS server/],
     ["DHCP range", (t) => t.replace("dhcpRange: { start: 192.168.0.100", "dhcpRange: { start: 192.168.0.10"), /DHCP range .* hands out 192\.168\.0\.11/],
+    ["an unknown key", (t) => t.replace("homelab:lbPool:", "homelab:lbPools:"), /homelab:lbPools: is not a setting .*\n\s+fix: did you mean `homelab:lbPool`\?/],
+    ["host bits in the service CIDR", (t) => t.replace("serviceCidr: 10.96.0.0/12", "serviceCidr: 10.96.0.1/12"), /homelab:network\.serviceCidr: "10\.96\.0\.1\/12" has host bits/],
+    ["a node's problem, with its name", (t) => t.replace("vmId: 1017, host: pve1, cpu: 8,", "vmId: 1017, host: pve1, cpu: -4,"), /homelab:nodes\[6\]\.cpu \(talos-wrk-04\): .*\n\s+fix: write at least 1/],
+    ["a port taken twice", (t) => t.replace("homelab:kubePrismPort: 7445", "homelab:kubePrismPort: 50000"), /homelab:kubePrismPort: port 50000 is already taken on every node by Talos apid/],
   ];
   for (const [family, edit, expected] of families) {
     it(`catches ${family} on a broken copy (exit 1, key and fix)`, () => {
@@ -70,6 +74,8 @@ describe("preflight", () => {
     const broken = JSON.parse(run("broken", projectWith("broken", (t) => t.replace("ip: 192.168.0.15", "ip: 192.168.0.14")), "--json").stdout);
     assert.equal(broken.ok, false);
     assert.ok(broken.problems.every((p: { key: string; fix: string }) => p.key && p.fix));
+    const named = JSON.parse(run("broken", projectWith("broken", (t) => t.replace("ip: 192.168.0.17", "ip: 10.1.1.17")), "--json").stdout);
+    assert.ok(named.problems.some((p: { key: string; node?: string }) => p.key === "homelab:nodes[6].ip" && p.node === "talos-wrk-04"), JSON.stringify(named.problems));
   });
 
   it("writes an SVG diagram that a real renderer rasterises, and Mermaid text", () => {
