@@ -30,6 +30,19 @@ describe("real engine", { skip: toolchainMissing }, () => {
     assert.deepEqual(types.filter((t: string) => t !== "pulumi:pulumi:Stack"), [], "nothing but the stack was recorded");
   });
 
+  it("reports a config key nobody reads, as the engine passes it to the program", () => {
+    const p = tempProject();
+    // a key with a default: the engine itself refuses a missing required key before the program runs
+    const typo = fs.readFileSync(path.join(p.dir, "Pulumi.homelab.yaml"), "utf8").replace("homelab:kubePrismPort: 7445", "homelab:kubeprismPort: 7446");
+    fs.writeFileSync(path.join(p.dir, "Pulumi.typo.yaml"), typo);
+    assert.equal(p.run(["stack", "init", "typo", "--secrets-provider", "passphrase"]).status, 0);
+    const preview = p.run(["preview", "--stack", "typo"], { PROXMOX_VE_API_TOKEN: TOKEN });
+    const out = preview.stdout + preview.stderr;
+    assert.notEqual(preview.status, 0);
+    assert.match(out, /homelab:kubeprismPort: is not a setting of this program; nothing reads it/);
+    assert.match(out, /did you mean `homelab:kubePrismPort`\?/);
+  });
+
   it("keeps the Proxmox token a secret: encrypted in the stack file, absent from output and state", () => {
     const p = tempProject();
     assert.equal(p.run(["stack", "init", "homelab", "--secrets-provider", "passphrase"]).status, 0);

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { buildPlan } from "../../core/plan/build-plan";
 import { formatProblems } from "../../core/plan/problems";
+import { rawConfigSchema } from "../../core/plan/raw-config";
 import { namespaceValues } from "../../core/plan/stack-file";
-import { problemsOf, stackInputs, stackPlan } from "../helpers/stacks";
+import { problemsOf, PROJECT_DIR, stackInputs, stackPlan } from "../helpers/stacks";
 
 const keys = (ps: { key: string }[]) => ps.map((p) => p.key);
 
@@ -236,5 +240,24 @@ describe("config as the program receives it from the engine", () => {
       "proxmoxve:endpoint": "https://x:8006/",
     });
     assert.deepEqual(values, { lbPools: { start: "192.168.0.201", stop: "192.168.0.210" }, clusterName: "homelab" });
+  });
+});
+
+describe("Pulumi.yaml and the config schema agree", () => {
+  // The engine enforces Pulumi.yaml's types before the program runs; a stricter type there than in
+  // the schema refuses values the preflight accepts (capacityHeadroom: 1.5 was one).
+  const project = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
+  const declared = Object.entries(project.config as Record<string, { type?: string; default?: unknown }>);
+  const sample: Record<string, unknown> = { integer: 1.5, string: 5, boolean: "yes" };
+  for (const [key, decl] of declared.filter(([, d]) => d && d.type)) {
+    it(`${key} is ${decl.type} in both`, () => {
+      const bare = key.replace(/^homelab:/, "");
+      const r = buildPlan({ ...stackInputs("homelab"), config: { ...stackInputs("homelab").config, [bare]: sample[decl.type!] } });
+      assert.equal(r.ok, false, `the schema accepts ${JSON.stringify(sample[decl.type!])} for ${key}, the engine would refuse it`);
+    });
+  }
+  it("every declared key is one the program reads", () => {
+    const known = Object.keys(rawConfigSchema.shape);
+    for (const [key] of declared) assert.ok(known.includes(key.replace(/^homelab:/, "")), key);
   });
 });
