@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
 import { imageDownloads } from "../core/plan/storage";
 import { schematic } from "../core/talos/patches";
-import { schematicId } from "../core/talos/schematic-id";
+import { checkFactorySchematicId, schematicId } from "../core/talos/schematic-id";
 
 export interface TalosImageArgs {
   plan: Plan;
@@ -33,10 +33,7 @@ export class TalosImage extends pulumi.ComponentResource {
     // Still registered with the factory: it serves images only for schematics it knows. The
     // download waits for it, and stops if the factory's ID is not the one the configs carry.
     const sch = new talos.imagefactory.Schematic(`${name}-schematic`, { schematic: stringify(doc) }, { parent: this });
-    const registeredId = sch.id.apply((id) => {
-      if (id !== this.schematicId) throw new Error(`Image Factory returned schematic ${id}, expected ${this.schematicId} (computed locally)`);
-      return id;
-    });
+    const registeredId = sch.id.apply((id) => checkFactorySchematicId(id, this.schematicId));
     this.fileIds = {};
     // The image is imported through the Proxmox API (`import` content type, disk `importFrom`), which
     // needs an uncompressed disk image: the factory serves nocloud-amd64.qcow2. The older raw.gz path

@@ -29,3 +29,14 @@ export function canonicalSchematicYaml(doc: SchematicDocument): string {
 export function schematicId(doc: SchematicDocument): string {
   return createHash("sha256").update(canonicalSchematicYaml(doc)).digest("hex");
 }
+
+/**
+ * The ID the factory answered, if it is the one computed here. Anything else would leave nodes with
+ * an installer image the factory does not serve, so the deployment stops before any VM exists.
+ */
+export function checkFactorySchematicId(returned: string, expected: string): string {
+  if (returned !== expected) {
+    throw new Error(`the Image Factory registered schematic ${returned}, but the configs were built for ${expected} (computed locally); the factory's encoding may have changed: see core/talos/schematic-id.ts`);
+  }
+  return returned;
+}

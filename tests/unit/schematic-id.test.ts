@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { schematic } from "../../core/talos/patches";
-import { canonicalSchematicYaml, schematicId } from "../../core/talos/schematic-id";
+import { canonicalSchematicYaml, checkFactorySchematicId, schematicId } from "../../core/talos/schematic-id";
 import { stackPlan } from "../helpers/stacks";
 
 const withExtensions = (officialExtensions: string[]) => ({ customization: { systemExtensions: { officialExtensions } } });
@@ -29,5 +29,10 @@ describe("Image Factory schematic ID", () => {
   it("refuses names whose YAML quoting it would have to guess", () => {
     assert.throws(() => schematicId(withExtensions(["true"])), /not an <org>\/<name>/);
     assert.throws(() => schematicId(withExtensions(["siderolabs/x: y"])), /not an <org>\/<name>/);
+  });
+  it("a factory answer other than the local ID stops the deployment", () => {
+    const id = schematicId(withExtensions(["siderolabs/qemu-guest-agent"]));
+    assert.equal(checkFactorySchematicId(id, id), id);
+    assert.throws(() => checkFactorySchematicId("376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba", id), /registered schematic 3765.*built for ce4c/);
   });
 });
