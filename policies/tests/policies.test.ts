@@ -187,7 +187,7 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
   it("the capture really carries unknowns, and the proxy throws on reading one", () => {
     const rs = asAnalyzerSees(raw.homelab);
     const disk = vms(rs)[0].props.disks[0];
-    assert.throws(() => disk.fileId, UnknownValueError, "the image file ID is unknown before the download exists");
+    assert.throws(() => disk.importFrom, UnknownValueError, "the image's volume ID is unknown before the download exists");
     assert.throws(() => rs.find((r) => r.type === TYPES.apply)!.props.machineConfigurationInput, UnknownValueError);
   });
   it("the config patches are known: the schematic ID inside them is computed, not awaited", () => {

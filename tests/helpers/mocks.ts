@@ -1,6 +1,8 @@
 // Pulumi mocks that record every resource the program registers, with what a provider would return.
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { parse } from "yaml";
+import { schematicId } from "../../core/talos/schematic-id";
 
 export interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
 
@@ -28,7 +30,8 @@ export function installMocks(): void {
       }
       // the provider's ID of a downloaded file is its volume ID
       if (args.type === "proxmoxve:download/file:File") return { id: `${args.inputs.datastoreId}:${args.inputs.contentType}/${args.inputs.fileName}`, state };
-      if (args.type === "talos:imageFactory/schematic:Schematic") return { id: "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515", state };
+      // the factory's answer: the hash of the posted schematic (checked against factory-issued IDs in schematic-id.test.ts)
+      if (args.type === "talos:imageFactory/schematic:Schematic") return { id: schematicId(parse(args.inputs.schematic)), state };
       if (args.type === "proxmoxve:index/vmLegacy:VmLegacy") state.vmId = args.inputs.vmId;
       return { id: `${args.name}-id`, state };
     },
