@@ -5,7 +5,7 @@ import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
-import { inputProblems, nameNodes, unknownKeyFix, unknownTopLevelKeys } from "./input-checks";
+import { inputProblems, nameNodes, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
 import { hostPlans, sharedDatastoreProblems } from "./storage";
@@ -131,8 +131,8 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const parsed = rawConfigSchema.safeParse(input.config);
   // keys the program does not read: the schema would drop them silently
   const unknownKeys = unknownTopLevelKeys(input.config, [...Object.keys(rawConfigSchema.shape), ...Object.keys(SECRET_KEYS)]);
-  const problems: ConfigProblem[] = [...unknownKeys];
-  if (!parsed.success) return { ok: false, problems: nameNodes([...unknownKeys, ...zodProblems(parsed.error)], input.config), findings: [] };
+  const problems: ConfigProblem[] = [...unknownKeys, ...unknownPolicyRules(input.policyConfig, input.stack)];
+  if (!parsed.success) return { ok: false, problems: nameNodes([...problems, ...zodProblems(parsed.error)], input.config), findings: [] };
   const raw: RawConfig = parsed.data;
   const add = (key: string, message: string, fix: string) => problems.push({ key: `homelab:${key}`, message, fix });
   inputProblems(raw, add);

@@ -2,6 +2,7 @@
 // host bits or of unusable sizes, ports and lists that claim the same thing twice. Pure; every
 // problem names its key and what to write instead. The address collisions between fields live in
 // the shared rules (core/rules/network-rules.ts) so that the policy pack judges them too.
+import { RULE_NAMES } from "../rules/names";
 import { EXTENSION_NAME } from "../talos/schematic-id";
 import { cidrsOverlap, formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { ConfigProblem } from "./problems";
@@ -189,4 +190,17 @@ export function nameNodes(problems: ConfigProblem[], config: Record<string, unkn
     const name = m ? (nodes[Number(m[1])] as { name?: unknown } | undefined)?.name : undefined;
     return typeof name === "string" && name && !p.node ? { ...p, node: name } : p;
   });
+}
+
+/**
+ * Rule names in the stack's policy config (policies/config/<stack>.json) that no rule has: a typo
+ * there silently leaves the rule at its default level and thresholds, in the pack and here alike.
+ */
+export function unknownPolicyRules(policyConfig: Record<string, unknown> | undefined, stack: string): ConfigProblem[] {
+  const known = [...Object.values(RULE_NAMES), "all"];
+  return Object.keys(policyConfig ?? {}).filter((k) => !known.includes(k)).map((k) => ({
+    key: `policies/config/${stack}.json: ${k}`,
+    message: "is not a rule of the policy pack; its settings are ignored",
+    fix: unknownKeyFix(k, known, ""),
+  }));
 }

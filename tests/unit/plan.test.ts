@@ -224,6 +224,11 @@ describe("input checks: each hole a careful user expects to be caught", () => {
     expectProblem((c) => { c.image = { extensions: ["qemu-guest-agent"] }; }, "homelab:image.extensions[0]", /<org>\/<name>/);
     expectProblem((c) => { c.nodes[1].mac = "01:00:5E:00:00:01"; }, "homelab:nodes[1].mac", /multicast/);
   });
+  it("a rule name in the stack's policy config that no rule has", () => {
+    const policyConfig = { ...stackInputs("homelab").policyConfig, "dns-server": { minimum: 3 } };
+    const ps = problemsOf(() => {}, "homelab", { policyConfig });
+    assert.ok(find(ps, "policies/config/homelab.json: dns-server", /not a rule of the policy pack.*did you mean `dns-servers`/), JSON.stringify(ps));
+  });
   it("the reference stacks pass every one of these checks", () => {
     assert.equal(buildPlan(stackInputs("homelab")).ok, true);
     assert.equal(buildPlan(stackInputs("lab")).ok, true);
