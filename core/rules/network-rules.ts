@@ -35,7 +35,8 @@ export function nonOverlappingNetworks(facts: ClusterFacts): Finding[] {
 
   const nodeIps = facts.nodes.map((n) => ({ ref: n.ref, label: nodeLabel(n), ip: n.ip })).filter((n): n is { ref: string; label: string; ip: string } => isIPv4(n.ip));
   // DNS servers inside the node subnet are hosts of their own: nothing else may claim their address
-  const dnsHosts = (facts.dns ?? []).filter((d) => isIPv4(d) && (!subnet || cidrContains(subnet, d)));
+  // (a router that is also the resolver is checked once, as the gateway)
+  const dnsHosts = [...new Set(facts.dns ?? [])].filter((d) => isIPv4(d) && d !== facts.gateway && (!subnet || cidrContains(subnet, d)));
   const pool = facts.lbPool && isIPv4(facts.lbPool.start) && isIPv4(facts.lbPool.stop) ? facts.lbPool : undefined;
 
   if (subnet) {

@@ -186,6 +186,9 @@ describe("input checks: each hole a careful user expects to be caught", () => {
     expectProblem((c) => { c.endpoint.vip = "192.168.0.3"; }, "homelab:endpoint.vip", /DNS server/);
     expectProblem((c) => { c.lbPool = { start: "192.168.0.1", stop: "192.168.0.9" }; }, "homelab:lbPool", /contains the DNS server 192\.168\.0\.2/);
     expectProblem((c) => { c.network.dhcpRange = { start: "192.168.0.2", stop: "192.168.0.9" }; }, "homelab:network.dhcpRange", /hands out 192\.168\.0\.2 \(a DNS server\)/);
+    // a router that is also the resolver is reported once, as the gateway
+    const both = problemsOf((c) => { c.network.dns = ["192.168.0.1", "1.1.1.1"]; c.nodes[4].ip = "192.168.0.1"; });
+    assert.deepEqual(both.filter((p) => p.key === "homelab:nodes[4].ip").map((p) => p.message), ["node IP 192.168.0.1 is the gateway"]);
     const hp = { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } };
     expectProblem((c) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.12" } }; }, "homelab:endpoint.haproxy.host", /nodes\[1\] \(talos-cp-02\)/, hp);
     expectProblem((c) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.205" } }; }, "homelab:endpoint.haproxy.host", /inside the LB pool/, hp);
