@@ -9,6 +9,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { haproxyConfigForPlan, haproxyDeployScript, renderHaproxyConfig } from "../../core/haproxy/render";
 import { captureProgram, CapturedResource } from "../helpers/capture";
+import { LOOPBACK_TLS } from "../helpers/loopback-tls";
 import { invokes } from "../helpers/mocks";
 import { problemsOf, stackInputs } from "../helpers/stacks";
 import { buildPlan } from "../../core/plan/build-plan";
@@ -120,9 +121,7 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
 
   it("takes an API server that accepts TLS but is not ready out of rotation, and a dead apid", needsHaproxy, async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-run-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-      "-subj", "/CN=kube-apiserver", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
-    const tls = { key: fs.readFileSync(path.join(dir, "key.pem")), cert: fs.readFileSync(path.join(dir, "cert.pem")) };
+    const tls = LOOPBACK_TLS;
     const k8sPort = 20000 + Math.floor(Math.random() * 20000);
     const talosPort = k8sPort + 1;
     const seen: Record<string, string[]> = { "127.0.0.2": [], "127.0.0.3": [] };

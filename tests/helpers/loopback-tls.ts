@@ -1,0 +1,20 @@
+// A throwaway self-signed certificate (CN kube-apiserver-test, valid to 2126) for TLS servers on
+// loopback addresses in tests; not a credential of anything. Embedded so the tests need no openssl.
+export const LOOPBACK_TLS = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0D4ah3HWL9FX+fHr
+sfYh6SqhXk57I76PegINUEBi51ShRANCAAQguGqGp66wgygqaemrpxjZDSo4PeNi
+COJavoxhltEcVaDZMnAaRbVPSVW3aqiLYwAApXwlgRvPoVzfnXjwUDie
+-----END PRIVATE KEY-----`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBkzCCATmgAwIBAgIUeG8sFQXyifYASEqWn0VB3jogGQ4wCgYIKoZIzj0EAwIw
+HjEcMBoGA1UEAwwTa3ViZS1hcGlzZXJ2ZXItdGVzdDAgFw0yNjExMjEyMTAxMjJa
+GA8yMTI2MTAyODIxMDEyMlowHjEcMBoGA1UEAwwTa3ViZS1hcGlzZXJ2ZXItdGVz
+dDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABCC4aoanrrCDKCpp6aunGNkNKjg9
+42II4lq+jGGW0RxVoNkycBpFtU9JVbdqqItjAAClfCWBG8+hXN+dePBQOJ6jUzBR
+MB0GA1UdDgQWBBSnlvSVt8JKC7V2M0HndKtMPdaoejAfBgNVHSMEGDAWgBSnlvSV
+t8JKC7V2M0HndKtMPdaoejAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gA
+MEUCIB9xFnRnqcnDMQ5/alhk7RJis34XolVF1JvNV0K3xN3FAiEA4AtWnegK3V+F
+g5EQbQ7ifzD9Y4yFy5TMAbQK0mX039w=
+-----END CERTIFICATE-----`,
+};
