@@ -5,7 +5,7 @@ import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
-import { inputProblems, nameNodes, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
+import { inputProblems, nameNodes, partialConfig, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
 import { hostPlans, sharedDatastoreProblems } from "./storage";
@@ -73,7 +73,7 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     }
     let fix = "see the config reference in README.md";
     let message = issue.message;
-    if (issue.code === "invalid_type") fix = `write a ${issue.expected} here`;
+    if (issue.code === "invalid_type") fix = `write ${/^[aeiou]/.test(String(issue.expected)) ? "an" : "a"} ${issue.expected} here`;
     if (issue.code === "invalid_value" && "values" in issue) fix = `write one of: ${(issue.values as unknown[]).join(", ")}`;
     if (issue.code === "too_small" || issue.code === "too_big") {
       const small = issue.code === "too_small";
@@ -86,7 +86,10 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
         fix = inclusive ? `write ${small ? "at least" : "at most"} ${bound}` : `write a number ${small ? "greater" : "less"} than ${bound}`;
       }
     }
-    if (issue.code === "invalid_type" && issue.message.includes("undefined")) message = "is missing";
+    if (issue.code === "invalid_type" && issue.message.includes("undefined")) {
+      message = "is missing";
+      fix = `add \`${path}\` (see the configuration reference in README.md)`;
+    }
     return [{ key, message, fix }];
   });
 }
@@ -132,10 +135,11 @@ export function buildPlan(input: PlanInputs): PlanResult {
   // keys the program does not read: the schema would drop them silently
   const unknownKeys = unknownTopLevelKeys(input.config, [...Object.keys(rawConfigSchema.shape), ...Object.keys(SECRET_KEYS)]);
   const problems: ConfigProblem[] = [...unknownKeys, ...unknownPolicyRules(input.policyConfig, input.stack)];
-  if (!parsed.success) return { ok: false, problems: nameNodes([...problems, ...zodProblems(parsed.error)], input.config), findings: [] };
-  const raw: RawConfig = parsed.data;
   const add = (key: string, message: string, fix: string) => problems.push({ key: `homelab:${key}`, message, fix });
-  inputProblems(raw, add);
+  // these run on every well-formed part, so a shape error elsewhere does not hide them
+  inputProblems(partialConfig(input.config), add);
+  if (!parsed.success) return { ok: false, problems: nameNodes(dedupe([...problems, ...zodProblems(parsed.error)]), input.config), findings: [] };
+  const raw: RawConfig = parsed.data;
 
   // Versions
   const talos = parseVersion(raw.versions.talos);

@@ -6,7 +6,7 @@ import { RULE_NAMES } from "../rules/names";
 import { EXTENSION_NAME } from "../talos/schematic-id";
 import { cidrsOverlap, formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { ConfigProblem } from "./problems";
-import { RawConfig } from "./raw-config";
+import { nodeSchema, RawConfig, rawConfigSchema } from "./raw-config";
 
 type Add = (key: string, message: string, fix: string) => void;
 
@@ -91,8 +91,33 @@ export const SERVICE_CIDR_MIN_SIZE_PREFIX = 28;
 /** Per-node pod range kube-controller-manager hands out (node-cidr-mask-size default for IPv4). */
 export const NODE_POD_PREFIX = 24;
 
-function cidrChecks(raw: RawConfig, add: Add): void {
-  const named: Array<[string, string, string]> = [["network.subnet", "node subnet", raw.network.subnet], ["network.podCidr", "pod CIDR", raw.network.podCidr], ["network.serviceCidr", "service CIDR", raw.network.serviceCidr]];
+/**
+ * The parts of the config that are well-formed, each top-level key parsed on its own (nodes one by
+ * one, keeping their index), so that these checks also run while other keys still have shape errors.
+ */
+export interface PartialConfig {
+  clusterName?: RawConfig["clusterName"];
+  network?: RawConfig["network"];
+  endpoint?: RawConfig["endpoint"];
+  image?: RawConfig["image"];
+  kubePrismPort?: RawConfig["kubePrismPort"];
+  lbPool?: RawConfig["lbPool"];
+  /** by index; undefined where that node is malformed */
+  nodes: Array<RawConfig["nodes"][number] | undefined>;
+}
+
+export function partialConfig(config: Record<string, unknown>): PartialConfig {
+  const shape = rawConfigSchema.shape;
+  const one = <K extends keyof typeof shape>(k: K) => {
+    const r = shape[k].safeParse(config[k]);
+    return r.success ? (r.data as RawConfig[K]) : undefined;
+  };
+  const nodes = Array.isArray(config.nodes) ? config.nodes.map((n) => { const r = nodeSchema.safeParse(n); return r.success ? r.data : undefined; }) : [];
+  return { clusterName: one("clusterName"), network: one("network"), endpoint: one("endpoint"), image: one("image"), kubePrismPort: one("kubePrismPort"), lbPool: one("lbPool"), nodes };
+}
+
+function cidrChecks(network: RawConfig["network"], nodeCount: number, add: Add): void {
+  const named: Array<[string, string, string]> = [["network.subnet", "node subnet", network.subnet], ["network.podCidr", "pod CIDR", network.podCidr], ["network.serviceCidr", "service CIDR", network.serviceCidr]];
   for (const [key, what, value] of named) {
     const c = parseCidr(value);
     if (!c) continue;
@@ -104,42 +129,41 @@ function cidrChecks(raw: RawConfig, add: Add): void {
       if (cidrsOverlap(c, parseCidr(range)!)) add(key, `${what} ${formatCidr(c)} overlaps ${range}, ${why}`, "use a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)");
     }
   }
-  const svc = parseCidr(raw.network.serviceCidr);
+  const svc = parseCidr(network.serviceCidr);
   if (svc && svc.prefix < SERVICE_CIDR_MAX_SIZE_PREFIX) add("network.serviceCidr", `service CIDR /${svc.prefix} is larger than Kubernetes accepts (/${SERVICE_CIDR_MAX_SIZE_PREFIX} at most)`, `use a prefix of /${SERVICE_CIDR_MAX_SIZE_PREFIX} or longer, e.g. 10.96.0.0/12`);
   if (svc && svc.prefix > SERVICE_CIDR_MIN_SIZE_PREFIX) add("network.serviceCidr", `service CIDR /${svc.prefix} has too few addresses (CoreDNS takes the 10th)`, `use /${SERVICE_CIDR_MIN_SIZE_PREFIX} or shorter; /12 to /20 is usual`);
-  const pod = parseCidr(raw.network.podCidr);
+  const pod = parseCidr(network.podCidr);
   if (pod) {
     const blocks = pod.prefix > NODE_POD_PREFIX ? 0 : 2 ** (NODE_POD_PREFIX - pod.prefix);
-    if (blocks < raw.nodes.length) {
-      add("network.podCidr", `pod CIDR /${pod.prefix} holds ${blocks} per-node /${NODE_POD_PREFIX} range(s) for ${raw.nodes.length} nodes`,
-        `use a prefix of /${Math.max(8, NODE_POD_PREFIX - Math.ceil(Math.log2(raw.nodes.length)))} or shorter (e.g. /16): every node gets its own /${NODE_POD_PREFIX}`);
+    if (blocks < nodeCount) {
+      add("network.podCidr", `pod CIDR /${pod.prefix} holds ${blocks} per-node /${NODE_POD_PREFIX} range(s) for ${nodeCount} nodes`,
+        `use a prefix of /${Math.max(8, NODE_POD_PREFIX - Math.ceil(Math.log2(nodeCount)))} or shorter (e.g. /16): every node gets its own /${NODE_POD_PREFIX}`);
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** Every check of this file on a config that passed the shape check. */
-export function inputProblems(raw: RawConfig, add: Add): void {
-  cidrChecks(raw, add);
+/** Every check of this file, on the well-formed parts of the config. */
+export function inputProblems(cfg: PartialConfig, add: Add): void {
+  const { network, endpoint, image, lbPool } = cfg;
+  if (network) cidrChecks(network, cfg.nodes.length, add);
 
-  const clusterNameProblem = raw.clusterName.length > 63 ? `is ${raw.clusterName.length} characters long; it is a DNS label and a Proxmox tag (63 at most)` : undefined;
-  if (clusterNameProblem) add("clusterName", `"${raw.clusterName.slice(0, 20)}..." ${clusterNameProblem}`, "use a shorter name");
-  raw.nodes.forEach((n, i) => {
+  if (cfg.clusterName && cfg.clusterName.length > 63) {
+    add("clusterName", `"${cfg.clusterName.slice(0, 20)}..." is ${cfg.clusterName.length} characters long; it is a DNS label and a Proxmox tag (63 at most)`, "use a shorter name");
+  }
+  cfg.nodes.forEach((n, i) => {
+    if (!n) return;
     if (n.name.length > 63) add(`nodes[${i}].name`, `is ${n.name.length} characters long; a hostname label has at most 63`, "use a shorter name, e.g. talos-wrk-05");
     // first octet's lowest bit set: a group (multicast) address, which no NIC may use as its own
     if (n.mac && /^[0-9A-Fa-f]{2}:/.test(n.mac) && parseInt(n.mac.slice(0, 2), 16) & 1) add(`nodes[${i}].mac`, `${n.mac} is a multicast address`, "use a unicast MAC, e.g. BC:24:11:xx:xx:xx (Proxmox's prefix), or leave `mac` out");
   });
-  if (raw.endpoint.dnsName) {
-    const p = dnsNameProblem(raw.endpoint.dnsName);
-    if (p) add("endpoint.dnsName", `"${raw.endpoint.dnsName}" ${p}`, "write a name such as k8s.home.arpa");
+  if (endpoint?.dnsName) {
+    const p = dnsNameProblem(endpoint.dnsName);
+    if (p) add("endpoint.dnsName", `"${endpoint.dnsName}" ${p}`, "write a name such as k8s.home.arpa");
   }
-  raw.network.ntp.forEach((s, i) => {
-    const p = /^\d+(\.\d+){3}$/.test(s) ? undefined : dnsNameProblem(s);
-    if (p) add(`network.ntp[${i}]`, `"${s}" ${p}`, "write an NTP server such as time.cloudflare.com");
-  });
 
-  const dupes = (key: string, list: string[], what: string, fold = (s: string) => s) => {
+  const dupes = (key: string, list: string[], what: string, fold = (v: string) => v) => {
     const seen = new Map<string, number>();
     list.forEach((v, i) => {
       const k = fold(v);
@@ -147,17 +171,25 @@ export function inputProblems(raw: RawConfig, add: Add): void {
       else seen.set(k, i);
     });
   };
-  dupes("network.dns", raw.network.dns, "DNS server");
-  dupes("network.ntp", raw.network.ntp, "NTP server", (s) => s.toLowerCase());
-  dupes("image.extensions", raw.image.extensions, "extension");
-  raw.image.extensions.forEach((e, i) => {
-    if (!EXTENSION_NAME.test(e)) add(`image.extensions[${i}]`, `"${e}" is not an official extension name`, "write <org>/<name> in lowercase, e.g. siderolabs/qemu-guest-agent");
-  });
-
-  if (NODE_PORTS[raw.kubePrismPort]) {
-    add("kubePrismPort", `port ${raw.kubePrismPort} is already taken on every node by ${NODE_PORTS[raw.kubePrismPort]}`, "keep the default 7445, or pick a free port above 1024 that no node service uses");
+  if (network) {
+    network.ntp.forEach((v, i) => {
+      const p = /^\d+(\.\d+){3}$/.test(v) ? undefined : dnsNameProblem(v);
+      if (p) add(`network.ntp[${i}]`, `"${v}" ${p}`, "write an NTP server such as time.cloudflare.com");
+    });
+    dupes("network.dns", network.dns, "DNS server");
+    dupes("network.ntp", network.ntp, "NTP server", (v) => v.toLowerCase());
   }
-  const hp = raw.endpoint.haproxy;
+  if (image) {
+    dupes("image.extensions", image.extensions, "extension");
+    image.extensions.forEach((e, i) => {
+      if (!EXTENSION_NAME.test(e)) add(`image.extensions[${i}]`, `"${e}" is not an official extension name`, "write <org>/<name> in lowercase, e.g. siderolabs/qemu-guest-agent");
+    });
+  }
+
+  if (cfg.kubePrismPort !== undefined && NODE_PORTS[cfg.kubePrismPort]) {
+    add("kubePrismPort", `port ${cfg.kubePrismPort} is already taken on every node by ${NODE_PORTS[cfg.kubePrismPort]}`, "keep the default 7445, or pick a free port above 1024 that no node service uses");
+  }
+  const hp = endpoint?.haproxy;
   if (hp) {
     for (const [port, what] of [[6443, "Kubernetes API"], [50000, "Talos API"]] as const) {
       if (hp.sshPort === port) add("endpoint.haproxy.sshPort", `SSH port ${port} is the HAProxy frontend port of the ${what} on that host`, "use the host's real SSH port (usually 22)");
@@ -168,13 +200,12 @@ export function inputProblems(raw: RawConfig, add: Add): void {
     // HAProxy runs on a host of its own: its address must not be one the cluster hands out
     for (const [field, addr] of [["host", hp.host], ["listenAddress", hp.listenAddress]] as const) {
       if (!addr || !isIPv4(addr)) continue;
-      const i = raw.nodes.findIndex((n) => n.ip === addr);
-      if (i >= 0) add(`endpoint.haproxy.${field}`, `${addr} is the IP of nodes[${i}] (${raw.nodes[i].name}); a Talos node cannot run HAProxy`, "use the address of a separate Linux host");
-      const pool = raw.lbPool;
-      if (isIPv4(pool.start) && isIPv4(pool.stop) && ipToInt(addr) >= ipToInt(pool.start) && ipToInt(addr) <= ipToInt(pool.stop)) {
-        add(`endpoint.haproxy.${field}`, `${addr} is inside the LB pool ${pool.start}-${pool.stop}; Cilium may hand it to a Service`, "use an address outside `lbPool`, or shrink the pool");
+      const i = cfg.nodes.findIndex((n) => n?.ip === addr);
+      if (i >= 0) add(`endpoint.haproxy.${field}`, `${addr} is the IP of nodes[${i}] (${cfg.nodes[i]!.name}); a Talos node cannot run HAProxy`, "use the address of a separate Linux host");
+      if (lbPool && isIPv4(lbPool.start) && isIPv4(lbPool.stop) && ipToInt(addr) >= ipToInt(lbPool.start) && ipToInt(addr) <= ipToInt(lbPool.stop)) {
+        add(`endpoint.haproxy.${field}`, `${addr} is inside the LB pool ${lbPool.start}-${lbPool.stop}; Cilium may hand it to a Service`, "use an address outside `lbPool`, or shrink the pool");
       }
-      if (addr === raw.network.gateway) add(`endpoint.haproxy.${field}`, `${addr} is the gateway`, "use the HAProxy host's own address");
+      if (network && addr === network.gateway) add(`endpoint.haproxy.${field}`, `${addr} is the gateway`, "use the HAProxy host's own address");
     }
   }
 }

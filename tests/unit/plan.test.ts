@@ -153,6 +153,14 @@ describe("input checks: each hole a careful user expects to be caught", () => {
     assert.ok(find(ps, "homelab:lbPool", /is missing/));
     assert.ok(find(ps, "homelab:lbPools", /did you mean/));
   });
+  it("a shape error elsewhere does not hide these checks", () => {
+    const ps = problemsOf((c) => { c.nodes[2].cpu = "four"; delete c.lbPool; c.network.serviceCidr = "10.96.0.1/12"; c.kubePrismPort = 6443; c.network.dns = ["1.1.1.1", "1.1.1.1"]; });
+    for (const key of ["homelab:nodes[2].cpu", "homelab:lbPool", "homelab:network.serviceCidr", "homelab:kubePrismPort", "homelab:network.dns[1]"]) {
+      assert.ok(ps.some((p) => p.key === key), `${key} missing: ${ps.map((p) => p.key).join(", ")}`);
+    }
+    assert.match(ps.find((p) => p.key === "homelab:lbPool")!.fix, /add `lbPool`/);
+    assert.match(ps.find((p) => p.key === "homelab:nodes[2].cpu")!.fix, /write a number here/);
+  });
   it("an unknown nested key, with the key it probably meant", () => {
     expectProblem((c) => { c.network.podCIDR = "10.20.0.0/16"; }, "homelab:network.podCIDR", /did you mean `network\.podCidr`/);
     expectProblem((c) => { c.nodes[2].memory = 8; }, "homelab:nodes[2].memory", /did you mean `nodes\[2\]\.memoryGiB`/);
