@@ -3,9 +3,10 @@
 import { z } from "zod";
 import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
+import { nonOverlappingNetworks } from "../rules/network-rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
-import { inputProblems, nameNodes, partialConfig, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
+import { inputProblems, nameNodes, partialConfig, partialNetworkFacts, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
 import { hostPlans, sharedDatastoreProblems } from "./storage";
@@ -137,8 +138,14 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const problems: ConfigProblem[] = [...unknownKeys, ...unknownPolicyRules(input.policyConfig, input.stack)];
   const add = (key: string, message: string, fix: string) => problems.push({ key: `homelab:${key}`, message, fix });
   // these run on every well-formed part, so a shape error elsewhere does not hide them
-  inputProblems(partialConfig(input.config), add);
-  if (!parsed.success) return { ok: false, problems: nameNodes(dedupe([...problems, ...zodProblems(parsed.error)]), input.config), findings: [] };
+  const wellFormed = partialConfig(input.config);
+  inputProblems(wellFormed, add);
+  if (!parsed.success) {
+    // the address rule too; the others need the whole plan (counts, sizes) and wait for it
+    const network = applyEnforcement(nonOverlappingNetworks(partialNetworkFacts(wellFormed)), input.policyConfig)
+      .filter((f) => f.severity === "mandatory" && !f.undecided).map((f) => ({ key: f.key, message: f.message, fix: f.fix }));
+    return { ok: false, problems: nameNodes(dedupe([...problems, ...zodProblems(parsed.error), ...network]), input.config), findings: [] };
+  }
   const raw: RawConfig = parsed.data;
 
   // Versions

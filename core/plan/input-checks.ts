@@ -2,6 +2,7 @@
 // host bits or of unusable sizes, ports and lists that claim the same thing twice. Pure; every
 // problem names its key and what to write instead. The address collisions between fields live in
 // the shared rules (core/rules/network-rules.ts) so that the policy pack judges them too.
+import { ClusterFacts } from "../rules/facts";
 import { RULE_NAMES } from "../rules/names";
 import { EXTENSION_NAME } from "../talos/schematic-id";
 import { cidrsOverlap, formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
@@ -114,6 +115,19 @@ export function partialConfig(config: Record<string, unknown>): PartialConfig {
   };
   const nodes = Array.isArray(config.nodes) ? config.nodes.map((n) => { const r = nodeSchema.safeParse(n); return r.success ? r.data : undefined; }) : [];
   return { clusterName: one("clusterName"), network: one("network"), endpoint: one("endpoint"), image: one("image"), kubePrismPort: one("kubePrismPort"), lbPool: one("lbPool"), nodes };
+}
+
+/**
+ * Address facts of the well-formed parts, for the network rule while other keys have shape errors.
+ * Malformed nodes are left out; everything a rule cannot read it skips.
+ */
+export function partialNetworkFacts(cfg: PartialConfig): ClusterFacts {
+  const nodes = cfg.nodes.flatMap((n, i) => (n ? [{ ref: `nodes[${i}]`, name: n.name, role: n.role, ip: n.ip }] : []));
+  return {
+    nodes, subnet: cfg.network?.subnet, gateway: cfg.network?.gateway, dns: cfg.network?.dns, ntp: cfg.network?.ntp,
+    podCidr: cfg.network?.podCidr, serviceCidr: cfg.network?.serviceCidr, dhcpRange: cfg.network?.dhcpRange,
+    vip: cfg.endpoint?.mode === "vip" ? cfg.endpoint.vip : undefined, lbPool: cfg.lbPool,
+  };
 }
 
 function cidrChecks(network: RawConfig["network"], nodeCount: number, add: Add): void {

@@ -154,8 +154,11 @@ describe("input checks: each hole a careful user expects to be caught", () => {
     assert.ok(find(ps, "homelab:lbPools", /did you mean/));
   });
   it("a shape error elsewhere does not hide these checks", () => {
-    const ps = problemsOf((c) => { c.nodes[2].cpu = "four"; delete c.lbPool; c.network.serviceCidr = "10.96.0.1/12"; c.kubePrismPort = 6443; c.network.dns = ["1.1.1.1", "1.1.1.1"]; });
-    for (const key of ["homelab:nodes[2].cpu", "homelab:lbPool", "homelab:network.serviceCidr", "homelab:kubePrismPort", "homelab:network.dns[1]"]) {
+    const ps = problemsOf((c) => {
+      c.nodes[2].cpu = "four"; delete c.lbPool; c.network.serviceCidr = "10.96.0.1/12"; c.kubePrismPort = 6443; c.network.dns = ["1.1.1.1", "1.1.1.1"];
+      c.network.podCidr = "10.96.0.0/16"; c.nodes[4].ip = "192.168.0.1";
+    });
+    for (const key of ["homelab:nodes[2].cpu", "homelab:lbPool", "homelab:network.serviceCidr", "homelab:kubePrismPort", "homelab:network.dns[1]", "homelab:network.podCidr", "homelab:nodes[4].ip"]) {
       assert.ok(ps.some((p) => p.key === key), `${key} missing: ${ps.map((p) => p.key).join(", ")}`);
     }
     assert.match(ps.find((p) => p.key === "homelab:lbPool")!.fix, /add `lbPool`/);
