@@ -51,8 +51,8 @@ export type PlanResult =
 
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
 
-/** Keys of the object schema at a config path (through optional, default and array wrappers). */
-function knownKeysAt(path: PropertyKey[]): string[] {
+/** The schema at a config path (through optional, default and array wrappers). */
+function schemaAt(path: PropertyKey[]): any {
   let s: any = rawConfigSchema;
   const unwrap = () => { while (s?._zod?.def?.innerType) s = s._zod.def.innerType; };
   for (const seg of path) {
@@ -60,6 +60,12 @@ function knownKeysAt(path: PropertyKey[]): string[] {
     s = typeof seg === "number" ? s?.element : s?.shape?.[seg as string];
   }
   unwrap();
+  return s;
+}
+
+/** Keys of the object schema at a config path. */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  const s = schemaAt(path);
   return s?.shape ? Object.keys(s.shape) : [];
 }
 
@@ -84,7 +90,10 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
       else if (issue.origin === "string") { message = small && bound <= 1 ? "is empty" : message; fix = small ? "write a value here" : `write at most ${bound} characters`; }
       else {
         message = `${small ? "is too small" : "is too large"}`;
-        fix = inclusive ? `write ${small ? "at least" : "at most"} ${bound}` : `write a number ${small ? "greater" : "less"} than ${bound}`;
+        // an integer "> 0" (positive()) is "at least 1": say the value to write, not the bound
+        const integer = schemaAt(issue.path)?.isInt === true;
+        const edge = inclusive ? bound : integer ? (small ? bound + 1 : bound - 1) : undefined;
+        fix = edge !== undefined ? `write ${small ? "at least" : "at most"} ${edge}` : `write a number ${small ? "greater" : "less"} than ${bound}`;
       }
     }
     if (issue.code === "invalid_type" && issue.message.includes("undefined")) {

@@ -183,6 +183,7 @@ describe("input checks: each hole a careful user expects to be caught", () => {
     expectProblem((c) => { c.nodes[3].memoryGiB = 0; }, "homelab:nodes[3].memoryGiB", /greater than 0/);
     expectProblem((c) => { c.nodes = []; }, "homelab:nodes", /list at least 1/);
     expectProblem((c) => { c.kubePrismPort = 70000; }, "homelab:kubePrismPort", /write at most 65535/);
+    expectProblem((c) => { c.proxmox.hosts[0].capacity.cpu = 0; }, "homelab:proxmox.hosts[0].capacity.cpu", /write at least 1/);
   });
   it("names the node next to its index, for shape errors and for rule findings", () => {
     assert.equal(expectProblem((c) => { c.nodes[6].cpu = -4; }, "homelab:nodes[6].cpu", /at least 1/).node, "talos-wrk-04");
