@@ -23,13 +23,15 @@ async function lastDeployed() {
 
 const config = new pulumi.Config("homelab");
 // every key of the namespace, so that one nobody reads (a typo) is reported, not ignored
-const values = namespaceValues(pulumi.runtime.allConfig());
+const allConfig = pulumi.runtime.allConfig();
+const values = namespaceValues(allConfig);
 const proxmoxApiToken = config.getSecret("proxmoxApiToken");
 const haproxySshPrivateKey = config.getSecret("haproxySshPrivateKey");
 
 const result = buildPlan({
   stack: pulumi.getStack(),
   config: values,
+  otherKeys: Object.keys(allConfig).filter((k) => !k.startsWith("homelab:")),
   secretsPresent: { proxmoxApiToken: proxmoxApiToken !== undefined, haproxySshPrivateKey: haproxySshPrivateKey !== undefined },
   env: credentialEnv(process.env),
   policyConfig: readPolicyConfig(__dirname, pulumi.getStack()),

@@ -27,7 +27,7 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
     throw e;
   }
   const env = credentialEnv(process.env);
-  const result = buildPlan({ stack, config: sc.values, secretsPresent: sc.secretsPresent, policyConfig, checkCredentials: false, env });
+  const result = buildPlan({ stack, config: sc.values, otherKeys: sc.otherKeys, secretsPresent: sc.secretsPresent, policyConfig, checkCredentials: false, env });
   const notes: string[] = [];
   if (!hasProxmoxCredentials({ secretsPresent: sc.secretsPresent, env })) {
     notes.push("Proxmox credentials are not set yet: before `pulumi up`, run `pulumi config set --secret homelab:proxmoxApiToken ...` or export PROXMOX_VE_API_TOKEN");

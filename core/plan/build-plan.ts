@@ -6,7 +6,7 @@ import { runAllRules } from "../rules";
 import { nonOverlappingNetworks } from "../rules/network-rules";
 import { formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
 import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-config";
-import { inputProblems, nameNodes, partialConfig, partialNetworkFacts, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
+import { inputProblems, misspeltNamespaceKeys, nameNodes, partialConfig, partialNetworkFacts, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
 import { hostPlans, sharedDatastoreProblems } from "./storage";
@@ -26,6 +26,8 @@ export interface PlanInputs {
   env: { PROXMOX_VE_API_TOKEN?: boolean; PROXMOX_VE_USERNAME?: boolean; PROXMOX_VE_PASSWORD?: boolean; PROXMOX_VE_ENDPOINT?: boolean };
   /** policy-pack config of this stack: enforcement levels re-level the shared rules' findings */
   policyConfig?: Record<string, unknown>;
+  /** config keys outside the `homelab` namespace (checked for a misspelt namespace) */
+  otherKeys?: string[];
   /** false for offline planning (preflight): credentials are only needed to deploy */
   checkCredentials?: boolean;
 }
@@ -143,7 +145,8 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const thresholds = thresholdsFromPolicyConfig(input.policyConfig);
   const parsed = rawConfigSchema.safeParse(input.config);
   // keys the program does not read: the schema would drop them silently
-  const unknownKeys = unknownTopLevelKeys(input.config, [...Object.keys(rawConfigSchema.shape), ...Object.keys(SECRET_KEYS)]);
+  const knownKeys = [...Object.keys(rawConfigSchema.shape), ...Object.keys(SECRET_KEYS)];
+  const unknownKeys = [...unknownTopLevelKeys(input.config, knownKeys), ...misspeltNamespaceKeys(input.otherKeys ?? [], knownKeys)];
   const problems: ConfigProblem[] = [...unknownKeys, ...unknownPolicyRules(input.policyConfig, input.stack)];
   const add = (key: string, message: string, fix: string) => problems.push({ key: `homelab:${key}`, message, fix });
   // these run on every well-formed part, so a shape error elsewhere does not hide them

@@ -43,6 +43,20 @@ export function unknownKeyFix(key: string, known: readonly string[], where: stri
   return guess ? `did you mean \`${where}${guess}\`? rename it` : `remove it; known keys are ${known.join(", ")}`;
 }
 
+/**
+ * Keys of another namespace that look like a misspelt `homelab:` (`homelb:nodes`): the engine passes
+ * them on, nothing reads them, and an optional setting silently keeps its default.
+ */
+export function misspeltNamespaceKeys(keys: readonly string[], known: readonly string[]): ConfigProblem[] {
+  return keys.flatMap((k) => {
+    const [ns, ...rest] = k.split(":");
+    const name = rest.join(":");
+    if (ns === "homelab" || !name || distance(ns, "homelab") > 2) return [];
+    const guess = known.includes(name) ? name : didYouMean(name, known);
+    return [{ key: k, message: `namespace "${ns}" is not this program's; nothing reads it`, fix: `did you mean \`homelab:${guess ?? name}\`? rename it` }];
+  });
+}
+
 /** Top-level keys of the namespace that no part of the program reads. */
 export function unknownTopLevelKeys(config: Record<string, unknown>, known: readonly string[]): ConfigProblem[] {
   return Object.keys(config).filter((k) => !known.includes(k)).map((k) => ({

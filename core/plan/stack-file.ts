@@ -11,6 +11,8 @@ export const CONFIG_KEYS = Object.keys(rawConfigSchema.shape);
 export interface StackConfig {
   stack: string;
   values: Record<string, unknown>;
+  /** keys of the stack file outside the namespace (a misspelt namespace is reported) */
+  otherKeys: string[];
   secretsPresent: { proxmoxApiToken: boolean; haproxySshPrivateKey: boolean };
 }
 
@@ -71,8 +73,9 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
   }
   const stackConfig = (stackFile.config ?? {}) as Record<string, unknown>;
   const present = new Set<string>();
+  const otherKeys: string[] = [];
   for (const [key, value] of Object.entries(stackConfig)) {
-    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    if (!key.startsWith(`${NAMESPACE}:`)) { otherKeys.push(key); continue; }
     const bare = key.slice(NAMESPACE.length + 1);
     present.add(key);
     if (value && typeof value === "object" && "secure" in (value as object)) continue;
@@ -81,6 +84,7 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
   return {
     stack,
     values,
+    otherKeys,
     secretsPresent: { proxmoxApiToken: present.has(SECRET_KEYS.proxmoxApiToken), haproxySshPrivateKey: present.has(SECRET_KEYS.haproxySshPrivateKey) },
   };
 }

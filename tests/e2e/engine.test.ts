@@ -33,7 +33,8 @@ describe("real engine", { skip: toolchainMissing }, () => {
   it("reports a config key nobody reads, as the engine passes it to the program", () => {
     const p = tempProject();
     // a key with a default: the engine itself refuses a missing required key before the program runs
-    const typo = fs.readFileSync(path.join(p.dir, "Pulumi.homelab.yaml"), "utf8").replace("homelab:kubePrismPort: 7445", "homelab:kubeprismPort: 7446");
+    const typo = fs.readFileSync(path.join(p.dir, "Pulumi.homelab.yaml"), "utf8")
+      .replace("homelab:kubePrismPort: 7445", "homelab:kubeprismPort: 7446\n  homelb:capacityHeadroom: 3");
     fs.writeFileSync(path.join(p.dir, "Pulumi.typo.yaml"), typo);
     assert.equal(p.run(["stack", "init", "typo", "--secrets-provider", "passphrase"]).status, 0);
     const preview = p.run(["preview", "--stack", "typo"], { PROXMOX_VE_API_TOKEN: TOKEN });
@@ -41,6 +42,7 @@ describe("real engine", { skip: toolchainMissing }, () => {
     assert.notEqual(preview.status, 0);
     assert.match(out, /homelab:kubeprismPort: is not a setting of this program; nothing reads it/);
     assert.match(out, /did you mean `homelab:kubePrismPort`\?/);
+    assert.match(out, /homelb:capacityHeadroom: namespace "homelb" is not this program's[^\n]*\n\s+fix: did you mean `homelab:capacityHeadroom`\?/);
   });
 
   it("keeps the Proxmox token a secret: encrypted in the stack file, absent from output and state", () => {

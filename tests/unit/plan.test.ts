@@ -148,6 +148,10 @@ describe("input checks: each hole a careful user expects to be caught", () => {
     expectProblem((c) => { c.kubeprismPort = 7445; }, "homelab:kubeprismPort", /did you mean `homelab:kubePrismPort`/);
     expectProblem((c) => { c.flavour = "x"; }, "homelab:flavour", /remove it; known keys are clusterName/);
   });
+  it("a key in a misspelt namespace, while provider namespaces are left alone", () => {
+    const ps = problemsOf(() => {}, "homelab", { otherKeys: ["homelb:kubePrismPort", "proxmoxve:endpoint", "talos:foo", "pulumi:template"] });
+    assert.deepEqual(ps.map((p) => [p.key, p.fix]), [["homelb:kubePrismPort", "did you mean `homelab:kubePrismPort`? rename it"]]);
+  });
   it("the missing key and the misspelt one are reported together", () => {
     const ps = problemsOf((c) => { c.lbPools = c.lbPool; delete c.lbPool; });
     assert.ok(find(ps, "homelab:lbPool", /is missing/));

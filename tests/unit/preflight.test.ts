@@ -41,6 +41,7 @@ describe("preflight", () => {
     ["an unknown key", (t) => t.replace("homelab:lbPool:", "homelab:lbPools:"), /homelab:lbPools: is not a setting .*\n\s+fix: did you mean `homelab:lbPool`\?/],
     ["host bits in the service CIDR", (t) => t.replace("serviceCidr: 10.96.0.0/12", "serviceCidr: 10.96.0.1/12"), /homelab:network\.serviceCidr: "10\.96\.0\.1\/12" has host bits/],
     ["a node's problem, with its name", (t) => t.replace("vmId: 1017, host: pve1, cpu: 8,", "vmId: 1017, host: pve1, cpu: -4,"), /homelab:nodes\[6\]\.cpu \(talos-wrk-04\): .*\n\s+fix: write at least 1/],
+    ["a misspelt namespace", (t) => t.replace("homelab:kubePrismPort: 7445", "homelb:kubePrismPort: 7446"), /homelb:kubePrismPort: namespace "homelb" is not this program's.*\n\s+fix: did you mean `homelab:kubePrismPort`\?/],
     ["a port taken twice", (t) => t.replace("homelab:kubePrismPort: 7445", "homelab:kubePrismPort: 50000"), /homelab:kubePrismPort: port 50000 is already taken on every node by Talos apid/],
   ];
   for (const [family, edit, expected] of families) {
