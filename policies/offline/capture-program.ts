@@ -1,0 +1,54 @@
+// Runs the real program (index.ts) for a stack in preview mode under Pulumi mocks, with no engine and no
+// provider plugins, and keeps each resource registration in the serialised form the engine forwards
+// to a policy pack: values no provider has computed yet are the engine's unknown sentinel, secrets
+// are secret signatures. The pack then judges exactly what the program declares on a first preview.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { NAMESPACE, readStackConfig } from "../../core/plan/stack-file";
+
+export interface RawRegistration { type: string; name: string; object: Record<string, unknown> }
+
+/** Placeholder for a secret config value: the program only needs to know that it is set. */
+const SECRET_PLACEHOLDER = "set-with-pulumi-config-set-secret";
+
+export async function captureProgramPreview(projectDir: string, stack: string): Promise<RawRegistration[]> {
+  const sc = readStackConfig(projectDir, stack);
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(sc.values)) config[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [name, present] of Object.entries(sc.secretsPresent)) {
+    if (!present) continue;
+    config[`${NAMESPACE}:${name}`] = SECRET_PLACEHOLDER;
+    secretKeys.push(`${NAMESPACE}:${name}`);
+  }
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  // credentials are needed to deploy, not to declare resources; nothing here reaches Proxmox
+  if (!sc.secretsPresent.proxmoxApiToken && !process.env.PROXMOX_VE_API_TOKEN && !process.env.PROXMOX_VE_USERNAME) {
+    process.env.PROXMOX_VE_API_TOKEN = "offline@pve!capture=00000000-0000-0000-0000-000000000000";
+  }
+
+  const registrations: RawRegistration[] = [];
+  pulumi.runtime.setMocks({
+    // a first preview: providers know only their inputs; every computed output stays unknown
+    newResource(args) {
+      if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { outputs: {} } };
+      return { id: undefined, state: { ...args.inputs } };
+    },
+    call() { return {}; },
+  }, "homelab", stack, true, "organization");
+  const monitor = settings.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    registrations.push({ type: req.getType(), name: req.getName(), object: req.getObject()?.toJavaScript() ?? {} });
+    return register(req, cb);
+  };
+
+  // index.ts exports its main function; the engine would call it the same way
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const main = require(path.join(projectDir, "index.ts")) as () => Promise<unknown>;
+  await main();
+  // internal to @pulumi/pulumi (not in its typings): resolves once every registration has been sent
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return registrations;
+}
