@@ -3,8 +3,7 @@
 // to a policy pack: values no provider has computed yet are the engine's unknown sentinel, secrets
 // are secret signatures. The pack then judges exactly what the program declares on a first preview.
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import * as settings from "@pulumi/pulumi/runtime/settings";
+import type * as Pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../core/plan/stack-file";
 
 export interface RawRegistration { type: string; name: string; object: Record<string, unknown> }
@@ -13,6 +12,10 @@ export interface RawRegistration { type: string; name: string; object: Record<st
 const SECRET_PLACEHOLDER = "set-with-pulumi-config-set-secret";
 
 export async function captureProgramPreview(projectDir: string, stack: string): Promise<RawRegistration[]> {
+  // the program's own copy of the SDK (policies/ has another): mocks must be set where index.ts looks
+  const sdk = require.resolve("@pulumi/pulumi", { paths: [projectDir] });
+  const pulumi = require(sdk) as typeof Pulumi;
+  const settings = require(path.join(path.dirname(sdk), "runtime", "settings"));
   const sc = readStackConfig(projectDir, stack);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
