@@ -1,5 +1,7 @@
 // Test helpers: plan inputs read from the real stack files, so tests judge what users ship.
+import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { buildPlan, PlanInputs } from "../../core/plan/build-plan";
 import { readPolicyConfig, readStackConfig } from "../../core/plan/stack-file";
 import { Plan } from "../../core/plan/types";
@@ -34,4 +36,19 @@ export function problemsOf(mutate: (config: Record<string, any>) => void, stack 
   const r = buildPlan(inputs);
   if (r.ok) throw new Error("expected the plan to fail, it succeeded");
   return r.problems;
+}
+
+/**
+ * The `config` map of a stack file as committed: whatever `pulumi stack init` or `config set --secret`
+ * added in this working tree (encryption salt, secrets provider, encrypted values) is left out, and
+ * the values are objects, so a stack file Pulumi reformatted reads the same.
+ */
+export function referenceStackConfig(stack: string): Record<string, any> {
+  const file = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+  const config: Record<string, any> = {};
+  for (const [key, value] of Object.entries((file.config ?? {}) as Record<string, any>)) {
+    if (value && typeof value === "object" && "secure" in value) continue;
+    config[key] = value;
+  }
+  return config;
 }

@@ -2,25 +2,39 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { Resvg } from "@resvg/resvg-js";
 import { main } from "../../preflight/cli";
-import { PROJECT_DIR } from "../helpers/stacks";
+import { PROJECT_DIR, referenceStackConfig } from "../helpers/stacks";
+import { stringify } from "yaml";
 
-/** A throwaway project dir holding Pulumi.yaml, policy configs and a stack file edited by `edit`. */
-function projectWith(stack: string, edit: (text: string) => string, base = "homelab"): string {
+type Config = Record<string, any>;
+const temps: string[] = [];
+after(() => { for (const d of temps) fs.rmSync(d, { recursive: true, force: true }); });
+
+/**
+ * A throwaway project dir holding Pulumi.yaml, policy configs and a stack file: the reference stack's
+ * config edited by `edit` (objects, not text, so a stack file Pulumi reformatted works the same), or
+ * the raw text `edit` returns.
+ */
+function projectWith(stack: string, edit: (config: Config) => void | string, base = "homelab"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
+  temps.push(dir);
   fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
   fs.cpSync(path.join(PROJECT_DIR, "policies", "config"), path.join(dir, "policies", "config"), { recursive: true });
   fs.copyFileSync(path.join(dir, "policies", "config", `${base}.json`), path.join(dir, "policies", "config", `${stack}.json`));
-  fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edit(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${base}.yaml`), "utf8")));
+  const config = referenceStackConfig(base);
+  const raw = edit(config);
+  fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), typeof raw === "string" ? raw : stringify({ config }));
   return dir;
 }
+const node = (c: Config, name: string) => c["homelab:nodes"].find((n: { name: string }) => n.name === name);
+const rename = (c: Config, from: string, to: string) => { c[to] = c[from]; delete c[from]; };
 const run = (stack: string, dir: string, ...flags: string[]) => main([stack, "--out", path.join(dir, "out"), ...flags], dir);
 
 describe("preflight", () => {
   it("finds the homelab stack clean and prints the IP plan and capacity", () => {
-    const dir = projectWith("homelab", (t) => t);
+    const dir = projectWith("homelab", () => undefined);
     const r = run("homelab", dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /talos-wrk-04\s+worker\s+192\.168\.0\.17\s+1017\s+pve1/);
@@ -30,19 +44,19 @@ describe("preflight", () => {
     assert.match(r.stdout, /pve1: cpu headroom 1\.6x is below the 2x wanted/);
   });
 
-  const families: [string, (t: string) => string, RegExp][] = [
-    ["malformed input", (t) => t.replace("gateway: 192.168.0.1", "gateway: 192.168.0"), /homelab:network\.gateway/],
-    ["control-plane count", (t) => t.replace(/\n.*talos-cp-03.*\n/, "\n"), /odd|etcd/],
-    ["sizing", (t) => t.replace("cpu: 4, memoryGiB: 8, osDiskGB: 50 }\n    - { name: talos-cp-03", "cpu: 4, memoryGiB: 1, osDiskGB: 50 }\n    - { name: talos-cp-03"), /Talos minimum/],
-    ["networks", (t) => t.replace("podCidr: 10.20.0.0/16", "podCidr: 192.168.0.0/16"), /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/],
-    ["identity", (t) => t.replace("ip: 192.168.0.15", "ip: 192.168.0.14"), /node IP 192\.168\.0\.14 is used by/],
-    ["DNS", (t) => t.replace("dns: [192.168.0.2, 192.168.0.3, 1.1.1.1]", "dns: [192.168.0.2]"), /1 DNS server/],
-    ["DHCP range", (t) => t.replace("dhcpRange: { start: 192.168.0.100", "dhcpRange: { start: 192.168.0.10"), /DHCP range .* hands out 192\.168\.0\.11/],
-    ["an unknown key", (t) => t.replace("homelab:lbPool:", "homelab:lbPools:"), /homelab:lbPools: is not a setting .*\n\s+fix: did you mean `homelab:lbPool`\?/],
-    ["host bits in the service CIDR", (t) => t.replace("serviceCidr: 10.96.0.0/12", "serviceCidr: 10.96.0.1/12"), /homelab:network\.serviceCidr: "10\.96\.0\.1\/12" has host bits/],
-    ["a node's problem, with its name", (t) => t.replace("vmId: 1017, host: pve1, cpu: 8,", "vmId: 1017, host: pve1, cpu: -4,"), /homelab:nodes\[6\]\.cpu \(talos-wrk-04\): .*\n\s+fix: write at least 1/],
-    ["a misspelt namespace", (t) => t.replace("homelab:kubePrismPort: 7445", "homelb:kubePrismPort: 7446"), /homelb:kubePrismPort: namespace "homelb" is not this program's.*\n\s+fix: did you mean `homelab:kubePrismPort`\?/],
-    ["a port taken twice", (t) => t.replace("homelab:kubePrismPort: 7445", "homelab:kubePrismPort: 50000"), /homelab:kubePrismPort: port 50000 is already taken on every node by Talos apid/],
+  const families: [string, (c: Config) => void, RegExp][] = [
+    ["malformed input", (c) => { c["homelab:network"].gateway = "192.168.0"; }, /homelab:network\.gateway/],
+    ["control-plane count", (c) => { c["homelab:nodes"] = c["homelab:nodes"].filter((n: { name: string }) => n.name !== "talos-cp-03"); }, /odd|etcd/],
+    ["sizing", (c) => { node(c, "talos-cp-02").memoryGiB = 1; }, /Talos minimum/],
+    ["networks", (c) => { c["homelab:network"].podCidr = "192.168.0.0/16"; }, /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/],
+    ["identity", (c) => { node(c, "talos-wrk-02").ip = "192.168.0.14"; }, /node IP 192\.168\.0\.14 is used by/],
+    ["DNS", (c) => { c["homelab:network"].dns = ["192.168.0.2"]; }, /1 DNS server/],
+    ["DHCP range", (c) => { c["homelab:network"].dhcpRange.start = "192.168.0.10"; }, /DHCP range .* hands out 192\.168\.0\.11/],
+    ["an unknown key", (c) => rename(c, "homelab:lbPool", "homelab:lbPools"), /homelab:lbPools: is not a setting .*\n\s+fix: did you mean `homelab:lbPool`\?/],
+    ["host bits in the service CIDR", (c) => { c["homelab:network"].serviceCidr = "10.96.0.1/12"; }, /homelab:network\.serviceCidr: "10\.96\.0\.1\/12" has host bits/],
+    ["a node's problem, with its name", (c) => { node(c, "talos-wrk-04").cpu = -4; }, /homelab:nodes\[6\]\.cpu \(talos-wrk-04\): .*\n\s+fix: write at least 1/],
+    ["a misspelt namespace", (c) => { delete c["homelab:kubePrismPort"]; c["homelb:kubePrismPort"] = 7446; }, /homelb:kubePrismPort: namespace "homelb" is not this program's.*\n\s+fix: did you mean `homelab:kubePrismPort`\?/],
+    ["a port taken twice", (c) => { c["homelab:kubePrismPort"] = 50000; }, /homelab:kubePrismPort: port 50000 is already taken on every node by Talos apid/],
   ];
   for (const [family, edit, expected] of families) {
     it(`catches ${family} on a broken copy (exit 1, key and fix)`, () => {
@@ -63,7 +77,7 @@ describe("preflight", () => {
   });
 
   it("--json output round-trips and carries the same content as the text", () => {
-    const dir = projectWith("homelab", (t) => t);
+    const dir = projectWith("homelab", () => undefined);
     const r = run("homelab", dir, "--json");
     const parsed = JSON.parse(r.stdout);
     assert.deepEqual(JSON.parse(JSON.stringify(parsed)), parsed);
@@ -72,15 +86,15 @@ describe("preflight", () => {
     assert.equal(parsed.ipPlan.freeCount, 133);
     assert.equal(parsed.capacity.total.requested.cpu, 44);
     assert.match(parsed.mermaid, /^flowchart TB/);
-    const broken = JSON.parse(run("broken", projectWith("broken", (t) => t.replace("ip: 192.168.0.15", "ip: 192.168.0.14")), "--json").stdout);
+    const broken = JSON.parse(run("broken", projectWith("broken", (c) => { node(c, "talos-wrk-02").ip = "192.168.0.14"; }), "--json").stdout);
     assert.equal(broken.ok, false);
     assert.ok(broken.problems.every((p: { key: string; fix: string }) => p.key && p.fix));
-    const named = JSON.parse(run("broken", projectWith("broken", (t) => t.replace("ip: 192.168.0.17", "ip: 10.1.1.17")), "--json").stdout);
+    const named = JSON.parse(run("broken", projectWith("broken", (c) => { node(c, "talos-wrk-04").ip = "10.1.1.17"; }), "--json").stdout);
     assert.ok(named.problems.some((p: { key: string; node?: string }) => p.key === "homelab:nodes[6].ip" && p.node === "talos-wrk-04"), JSON.stringify(named.problems));
   });
 
   it("writes an SVG diagram that a real renderer rasterises, and Mermaid text", () => {
-    const dir = projectWith("homelab", (t) => t);
+    const dir = projectWith("homelab", () => undefined);
     run("homelab", dir);
     const svg = fs.readFileSync(path.join(dir, "out", "homelab-network.svg"), "utf8");
     const image = new Resvg(svg, { font: { loadSystemFonts: true } }).render();
