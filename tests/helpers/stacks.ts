@@ -7,7 +7,6 @@ import { readPolicyConfig, readStackConfig } from "../../core/plan/stack-file";
 import { Plan } from "../../core/plan/types";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
-export const SHARED_DIR = path.resolve(PROJECT_DIR, "..", "shared");
 
 export function stackInputs(stack: string, overrides: Partial<PlanInputs> = {}): PlanInputs {
   const sc = readStackConfig(PROJECT_DIR, stack);

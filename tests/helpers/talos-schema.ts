@@ -1,18 +1,16 @@
-// Validates Talos config documents against the machine-config JSON schema of a Talos release
-// (../shared/reference/talos): the judge is Talos's own schema, not our idea of it.
+// Validates Talos config documents against the machine-config JSON schema of a Talos release (from the
+// pinned Talos machinery module, see helpers/judges): the judge is Talos's own schema, not our idea of it.
 import Ajv2020 from "ajv/dist/2020";
 import * as fs from "fs";
-import * as path from "path";
 import { TalosMinor } from "../../core/plan/types";
-import { SHARED_DIR } from "./stacks";
+import { talosSchemaFile } from "./judges";
 
-const FILES: Record<TalosMinor, string> = { "1.11": "config.schema.v1.11.6.json", "1.12": "config.schema.v1.12.11.json", "1.13": "config.schema.v1.13.9.json" };
 const cache = new Map<TalosMinor, (doc: unknown) => string[]>();
 
 export function talosValidator(minor: TalosMinor): (doc: unknown) => string[] {
   const hit = cache.get(minor);
   if (hit) return hit;
-  const schema = JSON.parse(fs.readFileSync(path.join(SHARED_DIR, "reference", "talos", FILES[minor]), "utf8"));
+  const schema = JSON.parse(fs.readFileSync(talosSchemaFile(minor), "utf8"));
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   ajv.addSchema(schema, "talos");
   const whole = ajv.getSchema("talos")!;

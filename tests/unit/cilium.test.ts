@@ -9,10 +9,11 @@ import { parse, parseAllDocuments } from "yaml";
 import { ciliumHelmValues, ciliumInlineManifest, ciliumInstallScript, ciliumJobName } from "../../core/cilium/install";
 import { l2PolicyManifest, lbPoolManifest } from "../../core/cilium/lb-pool";
 import { ciliumPlanFor } from "../../core/plan/build-plan";
-import { SHARED_DIR, stackPlan } from "../helpers/stacks";
+import { ciliumCrdFile } from "../helpers/judges";
+import { stackPlan } from "../helpers/stacks";
 
 function crdValidator(file: string, version: string) {
-  const crd = parse(fs.readFileSync(path.join(SHARED_DIR, "reference", "cilium", file), "utf8"));
+  const crd = parse(fs.readFileSync(ciliumCrdFile(file), "utf8"));
   const v = crd.spec.versions.find((x: any) => x.name === version);
   assert.ok(v, `${file} serves ${version}`);
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -25,24 +26,24 @@ describe("Cilium manifests against Cilium's CRD schemas", () => {
   it("the LB pool is a valid cilium.io/v2 CiliumLoadBalancerIPPool equal to the config", () => {
     const pool = lbPoolManifest(plan);
     assert.equal(pool.apiVersion, "cilium.io/v2");
-    assert.deepEqual(crdValidator("ciliumloadbalancerippools.crd.yaml", "v2")(pool), []);
+    assert.deepEqual(crdValidator("ciliumloadbalancerippools.yaml", "v2")(pool), []);
     assert.deepEqual(pool.spec.blocks, [{ start: "192.168.0.201", stop: "192.168.0.210" }]);
   });
   it("older Cilium gets the v2alpha1 pool, which its CRD also accepts", () => {
     const old = { ...plan, cilium: ciliumPlanFor("1.17.6")! };
     const pool = lbPoolManifest(old);
     assert.equal(pool.apiVersion, "cilium.io/v2alpha1");
-    assert.deepEqual(crdValidator("ciliumloadbalancerippools.crd.yaml", "v2alpha1")(pool), []);
+    assert.deepEqual(crdValidator("ciliumloadbalancerippools.yaml", "v2alpha1")(pool), []);
   });
   it("the L2 announcement policy is valid and announces LB and external IPs on the node interface", () => {
     const l2 = l2PolicyManifest(plan);
-    assert.deepEqual(crdValidator("ciliuml2announcementpolicies.crd.yaml", "v2alpha1")(l2), []);
+    assert.deepEqual(crdValidator("ciliuml2announcementpolicies.yaml", "v2alpha1")(l2), []);
     assert.equal(l2.spec.loadBalancerIPs, true);
     assert.deepEqual(l2.spec.interfaces, ["^eth0$"]);
   });
   it("the schema judge rejects a malformed pool", () => {
     const bad = { ...lbPoolManifest(plan), spec: { blocks: "192.168.0.201-210" } };
-    assert.ok(crdValidator("ciliumloadbalancerippools.crd.yaml", "v2")(bad).length > 0);
+    assert.ok(crdValidator("ciliumloadbalancerippools.yaml", "v2")(bad).length > 0);
   });
   it("refuses Cilium versions it cannot configure", () => {
     assert.equal(ciliumPlanFor("1.15.0"), undefined);
