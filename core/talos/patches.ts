@@ -77,7 +77,8 @@ function networkDocuments(plan: Plan, node: NodePlan): PatchDocument[] {
     {
       apiVersion: "v1alpha1", kind: "LinkConfig", name: plan.network.interface, up: true,
       addresses: [{ address: `${node.ip}/${plan.network.prefix}` }],
-      routes: [{ destination: "0.0.0.0/0", gateway: plan.network.gateway }],
+      // no destination: Talos 1.12+ makes a gateway-only route the default route and rejects 0.0.0.0/0
+      routes: [{ gateway: plan.network.gateway }],
     },
   ];
   if (node.role === "controlplane" && plan.endpoint.mode === "vip" && plan.endpoint.vip) {

@@ -20,8 +20,8 @@ export function stackInputs(stack: string, overrides: Partial<PlanInputs> = {}):
   };
 }
 
-export function stackPlan(stack: string, mutate?: (config: Record<string, any>) => void): Plan {
-  const inputs = stackInputs(stack);
+export function stackPlan(stack: string, mutate?: (config: Record<string, any>) => void, overrides: Partial<PlanInputs> = {}): Plan {
+  const inputs = stackInputs(stack, overrides);
   mutate?.(inputs.config as Record<string, any>);
   const r = buildPlan(inputs);
   if (!r.ok) throw new Error(`${stack} does not plan:\n${JSON.stringify(r.problems, null, 2)}`);

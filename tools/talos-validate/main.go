@@ -1,23 +1,36 @@
-// Command talos-validate renders Talos machine configs the way the Talos provider does (machinery's
-// generate + configpatcher) from our per-node patches, then runs Talos's own validation in metal mode.
+// Command talos-validate renders each node's full Talos machine config from our patches the way the
+// Talos provider does, then lets Talos's own code judge it the way a node does on apply. It is built
+// once per supported Talos minor, each against that minor's machinery module (machinery-<minor>.mod).
+//
+// Rendering, as in siderolabs/terraform-provider-talos: the talos_machine_configuration data source
+// generates the base config with a config bundle (generate options below, comments off), then
+// talos_machine_configuration_apply applies our config patches to it with configpatcher.
+// Judging: the node loads the bytes it receives and validates them for its platform; here in metal
+// mode (installed to disk, not in a container), strict (warnings count as errors).
 //
 // Input on stdin (JSON): {"clusterName", "clusterEndpoint", "talosVersion", "kubernetesVersion",
-// "nodes": [{"name", "type": "controlplane"|"worker", "patches": ["<yaml>", ...]}]}.
-// Output (JSON): one result per node with Talos's warnings and its error, if any. Exit 1 on errors.
+// "render": bool, "nodes": [{"name", "type": "controlplane"|"worker", "patches": ["<yaml>", ...]}]}.
+// Output (JSON): per node, Talos's warnings, its error if any, and with "render" the rendered config.
+// Exit 1 when any node's config is rejected, 2 when the request itself cannot be handled.
 package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/siderolabs/talos/pkg/machinery/config"
+	"github.com/siderolabs/talos/pkg/machinery/config/bundle"
+	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/config/configpatcher"
+	"github.com/siderolabs/talos/pkg/machinery/config/encoder"
 	"github.com/siderolabs/talos/pkg/machinery/config/generate"
 	"github.com/siderolabs/talos/pkg/machinery/config/generate/secrets"
 	"github.com/siderolabs/talos/pkg/machinery/config/machine"
 	"github.com/siderolabs/talos/pkg/machinery/config/validation"
+	"github.com/siderolabs/talos/pkg/machinery/constants"
 )
 
 type metalMode struct{}
@@ -31,6 +44,7 @@ type request struct {
 	ClusterEndpoint   string `json:"clusterEndpoint"`
 	TalosVersion      string `json:"talosVersion"`
 	KubernetesVersion string `json:"kubernetesVersion"`
+	Render            bool   `json:"render"`
 	Nodes             []struct {
 		Name    string   `json:"name"`
 		Type    string   `json:"type"`
@@ -42,6 +56,7 @@ type result struct {
 	Name     string   `json:"name"`
 	Warnings []string `json:"warnings"`
 	Error    string   `json:"error,omitempty"`
+	Config   string   `json:"config,omitempty"`
 }
 
 func main() {
@@ -49,16 +64,7 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		fail(fmt.Errorf("reading request: %w", err))
 	}
-	contract, err := config.ParseContractFromVersion(req.TalosVersion)
-	if err != nil {
-		fail(err)
-	}
-	bundle, err := secrets.NewBundle(secrets.NewFixedClock(time.Now()), contract)
-	if err != nil {
-		fail(err)
-	}
-	input, err := generate.NewInput(req.ClusterName, req.ClusterEndpoint, req.KubernetesVersion,
-		generate.WithSecretsBundle(bundle), generate.WithVersionContract(contract))
+	base, err := baseConfigs(req)
 	if err != nil {
 		fail(err)
 	}
@@ -66,7 +72,11 @@ func main() {
 	failed := false
 	for _, n := range req.Nodes {
 		r := result{Name: n.Name, Warnings: []string{}}
-		if err := validateNode(input, n.Type, n.Patches, &r); err != nil {
+		t, err := machine.ParseType(n.Type)
+		if err == nil {
+			err = judge(base[t], n.Patches, req.Render, &r)
+		}
+		if err != nil {
 			r.Error = err.Error()
 			failed = true
 		}
@@ -80,26 +90,62 @@ func main() {
 	}
 }
 
-func validateNode(input *generate.Input, nodeType string, patchTexts []string, r *result) error {
-	t, err := machine.ParseType(nodeType)
+// baseConfigs renders the data source's output for both machine types, from one set of cluster secrets.
+func baseConfigs(req request) (map[machine.Type][]byte, error) {
+	contract, err := config.ParseContractFromVersion(req.TalosVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	base, err := input.Config(t)
+	secretsBundle, err := secrets.NewBundle(secrets.NewFixedClock(time.Now()), contract)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	// the provider's generate options; its install image is left to generate's default because our
+	// patches set machine.install.image
+	b, err := bundle.NewBundle(bundle.WithVerbose(false), bundle.WithInputOptions(&bundle.InputOptions{
+		ClusterName: req.ClusterName,
+		Endpoint:    req.ClusterEndpoint,
+		KubeVersion: strings.TrimPrefix(req.KubernetesVersion, "v"),
+		GenOptions: []generate.Option{
+			generate.WithClusterDiscovery(true),
+			generate.WithDNSDomain(constants.DefaultDNSDomain),
+			generate.WithInstallDisk("/dev/sda"),
+			generate.WithSecretsBundle(secretsBundle),
+			generate.WithVersionContract(contract),
+		},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("generating the base config: %w", err)
+	}
+	out := map[machine.Type][]byte{}
+	for _, t := range []machine.Type{machine.TypeControlPlane, machine.TypeWorker} {
+		if out[t], err = b.Serialize(encoder.CommentsDisabled, t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// judge applies a node's patches to its base config, as the apply resource does, and validates the result.
+func judge(base []byte, patchTexts []string, render bool, r *result) error {
 	patches, err := configpatcher.LoadPatches(patchTexts)
 	if err != nil {
 		return fmt.Errorf("loading patches: %w", err)
 	}
-	out, err := configpatcher.Apply(configpatcher.WithConfig(base), patches)
+	patched, err := configpatcher.Apply(configpatcher.WithBytes(base), patches)
 	if err != nil {
 		return fmt.Errorf("applying patches: %w", err)
 	}
-	cfg, err := out.Config()
+	rendered, err := patched.Bytes()
 	if err != nil {
-		return fmt.Errorf("patched config: %w", err)
+		return fmt.Errorf("rendering the patched config: %w", err)
+	}
+	if render {
+		r.Config = string(rendered)
+	}
+	cfg, err := configloader.NewFromBytes(rendered)
+	if err != nil {
+		return fmt.Errorf("loading the rendered config: %w", err)
 	}
 	warnings, err := cfg.Validate(metalMode{}, validation.WithStrict())
 	r.Warnings = append(r.Warnings, warnings...)

@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
-# Builds tools/talos-validate (Talos machinery v1.11.5: render + validate machine configs) into .toolchain/bin.
+# Builds tools/talos-validate once per supported Talos minor into .toolchain/bin/talos-validate-<minor>,
+# each against its own machinery release: one source, one module file per minor
+# (`go build -modfile=machinery-<minor>.mod`), pinned to the release tools/versions.env names.
+# Each binary is rebuilt only when its sources change (hash stamp).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$ROOT/tools/versions.env"
+SRC="$ROOT/tools/talos-validate"
 BIN="$ROOT/.toolchain/bin"
 mkdir -p "$BIN"
-SRC_HASH="$(cat "$ROOT"/tools/talos-validate/{main.go,go.mod,go.sum} | sha256sum | cut -c1-16)"
-if [ -x "$BIN/talos-validate-1.11" ] && [ "$(cat "$BIN/.talos-validate.hash" 2>/dev/null)" = "$SRC_HASH" ]; then exit 0; fi
-(cd "$ROOT/tools/talos-validate" && go build -trimpath -o "$BIN/talos-validate-1.11" .)
-echo "$SRC_HASH" > "$BIN/.talos-validate.hash"
+for v in $TALOS_MACHINERY_VERSIONS; do
+  minor="${v#v}"; minor="${minor%.*}"
+  mod="$SRC/machinery-$minor.mod"
+  if ! grep -Eq "^[[:space:]]*(require )?github.com/siderolabs/talos/pkg/machinery $v( |$)" "$mod" 2>/dev/null; then
+    echo "build-talos-validate: ${mod#$ROOT/} must require github.com/siderolabs/talos/pkg/machinery $v (tools/versions.env);" \
+      "after changing the pin run: (cd tools/talos-validate && go mod edit -require=github.com/siderolabs/talos/pkg/machinery@$v machinery-$minor.mod && go mod tidy -modfile=machinery-$minor.mod)" >&2
+    exit 1
+  fi
+  out="$BIN/talos-validate-$minor"
+  hash="$(cat "$SRC/main.go" "$mod" "$SRC/machinery-$minor.sum" | sha256sum | cut -c1-16)"
+  if [ -x "$out" ] && [ "$(cat "$BIN/.talos-validate-$minor.hash" 2>/dev/null)" = "$hash" ]; then continue; fi
+  (cd "$SRC" && go build -trimpath -modfile="machinery-$minor.mod" -o "$out" .)
+  echo "$hash" > "$BIN/.talos-validate-$minor.hash"
+done
