@@ -19,7 +19,9 @@ for v in $TALOS_MACHINERY_VERSIONS; do
   fi
   out="$BIN/talos-validate-$minor"
   hash="$(cat "$SRC/main.go" "$mod" "$SRC/machinery-$minor.sum" | sha256sum | cut -c1-16)"
-  if [ -x "$out" ] && [ "$(cat "$BIN/.talos-validate-$minor.hash" 2>/dev/null)" = "$hash" ]; then continue; fi
+  stamp="$BIN/.talos-validate-$minor.hash"
+  # up to date: same sources, and the binary not replaced since (it would be newer than the stamp)
+  if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] && ! [ "$out" -nt "$stamp" ]; then continue; fi
   (cd "$SRC" && go build -trimpath -modfile="machinery-$minor.mod" -o "$out" .)
-  echo "$hash" > "$BIN/.talos-validate-$minor.hash"
+  echo "$hash" > "$stamp"
 done
