@@ -9,6 +9,7 @@ cd "$ROOT"
 [ -f .toolchain/toolchain.env ] || { echo "setup-tests: run tools/setup.sh first" >&2; exit 1; }
 command -v go >/dev/null || { echo "setup-tests: the tests build their judges with Go 1.24+; install Go" >&2; exit 1; }
 t0=$(date +%s)
+bash tools/toolchain/fetch-judges.sh
 bash tools/toolchain/build-talos-validate.sh
 # the pull-request workflow is linted by the real actionlint
 if [ "$(cat .toolchain/bin/.actionlint.version 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then

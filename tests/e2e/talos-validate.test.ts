@@ -1,5 +1,5 @@
 // Talos's own code judges our patches, for every supported Talos minor: tools/talos-validate, built by
-// tools/setup.sh against that minor's machinery release, renders each node's full machine config from
+// tools/setup-tests.sh against that minor's machinery release, renders each node's full machine config from
 // our patches the way the Talos provider does (config bundle + configpatcher) and validates it the way
 // a node does on apply, in metal mode, strict.
 import assert from "node:assert/strict";

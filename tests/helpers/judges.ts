@@ -1,6 +1,7 @@
-// Where the external judges live. They come from pinned upstream releases (tools/versions.env), fetched
-// and built by tools/setup.sh into .toolchain/ (git-ignored): Talos's machine-config JSON schemas, Cilium's
-// CRDs and the Talos machinery validators. A missing judge fails the test that needs it, with the fix.
+// Where the external judges live: Talos's machine-config JSON schemas, Cilium's CRDs and the Talos
+// machinery validators, from pinned upstream releases (tools/versions.env), fetched and built into
+// .toolchain/ (git-ignored) by tools/setup-tests.sh, which npm test runs first. A missing judge fails
+// the test that needs it, saying how to get it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TalosMinor } from "../../core/plan/types";
@@ -30,7 +31,7 @@ function required(file: string, what: string, fix: string): string {
   if (!fs.existsSync(file)) throw new Error(`${what} is missing (${path.relative(PROJECT_DIR, file)}): ${fix}`);
   return file;
 }
-const FETCH_FIX = "run tools/setup.sh (fetches the Talos schemas / Cilium CRDs)";
+const FETCH_FIX = "run tools/setup-tests.sh (fetches the Talos schemas / Cilium CRDs; npm test runs it first)";
 
 /** Talos's machine-config JSON schema (config/schemas/config.schema.json of the pinned machinery). */
 export function talosSchemaFile(minor: TalosMinor): string {
@@ -45,5 +46,5 @@ export function ciliumCrdFile(name: string): string {
 
 /** tools/talos-validate built against the pinned machinery of this minor. */
 export function talosValidateBin(minor: TalosMinor): string {
-  return required(path.join(BIN, `talos-validate-${minor}`), `the Talos ${minor} machinery validator`, "run tools/setup.sh (builds talos-validate for Talos 1.11, 1.12 and 1.13)");
+  return required(path.join(BIN, `talos-validate-${minor}`), `the Talos ${minor} machinery validator`, "run tools/setup-tests.sh (builds talos-validate for Talos 1.11, 1.12 and 1.13; npm test runs it first)");
 }
