@@ -119,17 +119,21 @@ describe("Cilium install script: install or upgrade by the Helm release records"
    */
   function runScript(kubectl: { states: string[] } | "unreachable") {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cilium-script-"));
-    const bin = path.join(dir, "bin");
-    fs.mkdirSync(bin);
-    const kubectlBody = kubectl === "unreachable"
-      ? "echo 'The connection to the server localhost:7445 was refused' >&2; exit 1"
-      : `echo "$*" > ${dir}/kubectl.args\nprintf '${kubectl.states.map((s) => `${s}\\n`).join("")}'`;
-    fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\n${kubectlBody}\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(bin, "cilium"), `#!/bin/sh\necho "$*" >> ${dir}/cilium.calls\n`, { mode: 0o755 });
-    const r = spawnSync("/bin/sh", ["-c", ciliumInstallScript(plan)], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
-    const calls = fs.existsSync(path.join(dir, "cilium.calls")) ? fs.readFileSync(path.join(dir, "cilium.calls"), "utf8").trim().split("\n") : [];
-    const kubectlArgs = fs.existsSync(path.join(dir, "kubectl.args")) ? fs.readFileSync(path.join(dir, "kubectl.args"), "utf8").trim() : "";
-    return { status: r.status, stderr: r.stderr, calls, kubectlArgs };
+    try {
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      const kubectlBody = kubectl === "unreachable"
+        ? "echo 'The connection to the server localhost:7445 was refused' >&2; exit 1"
+        : `echo "$*" > ${dir}/kubectl.args\nprintf '${kubectl.states.map((s) => `${s}\\n`).join("")}'`;
+      fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\n${kubectlBody}\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(bin, "cilium"), `#!/bin/sh\necho "$*" >> ${dir}/cilium.calls\n`, { mode: 0o755 });
+      const r = spawnSync("/bin/sh", ["-c", ciliumInstallScript(plan)], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+      const calls = fs.existsSync(path.join(dir, "cilium.calls")) ? fs.readFileSync(path.join(dir, "cilium.calls"), "utf8").trim().split("\n") : [];
+      const kubectlArgs = fs.existsSync(path.join(dir, "kubectl.args")) ? fs.readFileSync(path.join(dir, "kubectl.args"), "utf8").trim() : "";
+      return { status: r.status, stderr: r.stderr, calls, kubectlArgs };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
   it("asks Kubernetes for Helm's release records of cilium in kube-system", () => {
     const r = runScript({ states: [] });
