@@ -9,6 +9,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { haproxyConfigForPlan, haproxyDeployScript, renderHaproxyConfig } from "../../core/haproxy/render";
 import { captureProgram, CapturedResource } from "../helpers/capture";
+import { tempDir } from "../helpers/tmp";
 import { LOOPBACK_TLS } from "../helpers/loopback-tls";
 import { invokes } from "../helpers/mocks";
 import { problemsOf, stackInputs } from "../helpers/stacks";
@@ -83,14 +84,14 @@ describe("API endpoint per mode (mocks)", () => {
 describe("HAProxy config checked by the real haproxy", () => {
   const haproxy = spawnSync("sh", ["-c", "command -v haproxy || ls /usr/sbin/haproxy"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
   it("passes `haproxy -c -f`", { skip: haproxy ? false : "haproxy is not installed (CI installs it)" }, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-"));
+    const dir = tempDir("haproxy");
     const file = path.join(dir, "haproxy.cfg");
     fs.writeFileSync(file, haproxyConfigForPlan(modes.haproxy));
     const out = execFileSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
     assert.match(out, /Configuration file is valid/);
   });
   it("and haproxy rejects a broken one (the check can fail)", { skip: haproxy ? false : "haproxy is not installed" }, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-"));
+    const dir = tempDir("haproxy");
     const file = path.join(dir, "haproxy.cfg");
     fs.writeFileSync(file, renderHaproxyConfig("0.0.0.0", [{ name: "a", ip: "10.0.0.1" }]).replace("balance roundrobin", "balance no-such-algo"));
     const r = spawnSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
@@ -120,7 +121,7 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
   });
 
   it("takes an API server that accepts TLS but is not ready out of rotation, and a dead apid", needsHaproxy, async (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-run-"));
+    const dir = tempDir("haproxy-run");
     const tls = LOOPBACK_TLS;
     const k8sPort = 20000 + Math.floor(Math.random() * 20000);
     const talosPort = k8sPort + 1;
@@ -156,7 +157,7 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
   });
 
   it("the deploy script validates, installs, enables at boot and reloads; a broken config changes nothing", needsHaproxy, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "haproxy-deploy-"));
+    const dir = tempDir("haproxy-deploy");
     fs.mkdirSync(path.join(dir, "bin"));
     // a stand-in systemctl that records its calls; haproxy -c is the real one
     fs.writeFileSync(path.join(dir, "bin", "systemctl"), `#!/bin/sh\necho "$*" >> ${dir}/systemctl.log\n`, { mode: 0o755 });

@@ -2,8 +2,8 @@
 // reboot, when the health check runs, and the node-removal script (run with fake talosctl/kubectl).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { tempDir } from "../helpers/tmp";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { healthCheckFor, pendingVmReboots, stagedConfigAdvice, vmRebootAdvice } from "../../core/deployed/rollout";
@@ -136,7 +136,7 @@ describe("when the health check runs", () => {
 
 describe("node-object removal script (fake talosctl and kubectl on PATH)", () => {
   function runScript(answering: string[]) {
-    const dir = mkdtempSync(path.join(tmpdir(), "removal-"));
+    const dir = tempDir("removal");
     const log = path.join(dir, "calls.log");
     // talosctl succeeds only for endpoints in ANSWERING; both tools log their arguments
     writeFileSync(path.join(dir, "talosctl"), `#!/bin/sh\necho "talosctl $*" >> "${log}"\ncase " $ANSWERING " in *" $4 "*) : > "$9"; exit 0;; esac\nexit 1\n`);
