@@ -13,6 +13,7 @@ import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/dep
 import { nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
 import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
 import { spawnSync } from "child_process";
+import { resolveContract } from "./core/deployed/contract";
 
 /** This stack's own outputs of its last `pulumi up` (none on a new stack). */
 async function lastDeployed() {
@@ -40,13 +41,15 @@ if (!result.ok) {
   // RunError: the engine prints the message alone, no stack trace, and no resource is registered.
   throw new pulumi.RunError(formatProblems(result.problems));
 }
-const plan = result.plan;
+const validPlan = result.plan;
 for (const f of result.findings) pulumi.log.warn(`${f.key}: ${f.message} (fix: ${f.fix})`);
 
 async function main() {
   // The plan is valid on its own; now judge the change against what is running (node removals,
   // version steps). Still nothing is created when this fails.
   const deployed = await lastDeployed();
+  // the config contract defaults to the one the cluster was created with
+  const plan = resolveContract(validPlan, deployed);
   const onPath = (tool: string) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status === 0;
   const transition = [
     ...transitionProblems(plan, deployed),
@@ -86,8 +89,9 @@ async function main() {
     // VMs with pending hardware changes and nodes with a staged config: roll them one at a time
     pendingVmReboots: pendingReboots.map((p) => p.name),
     stagedConfigs: cluster.stagedNodes,
-    // read back by the next run (lastDeployed); only meaningful once this `up` succeeded
-    [DEPLOYED_OUTPUT]: cluster.configHashes.apply((machineConfigHashes) => ({ ...deployedStateOf(plan), machineConfigHashes })),
+    // read back by the next run (lastDeployed); resolves only once the upgrade roll finished too, so a
+    // stopped roll leaves the previous versions recorded
+    [DEPLOYED_OUTPUT]: pulumi.all([cluster.configHashes, cluster.upgrade.done]).apply(([machineConfigHashes]) => ({ ...deployedStateOf(plan), machineConfigHashes })),
   };
 }
 

@@ -7,6 +7,7 @@ import { DeployedState } from "../core/deployed/state";
 import { Plan } from "../core/plan/types";
 import { ControlPlaneNode, WorkerNode } from "./TalosNode";
 import { TalosImage } from "./TalosImage";
+import { TalosUpgrade } from "./TalosUpgrade";
 
 export interface TalosClusterArgs {
   plan: Plan;
@@ -33,14 +34,19 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly configHashes: pulumi.Output<Record<string, string>>;
   /** nodes whose new config Talos staged for their next reboot */
   public readonly stagedNodes: pulumi.Output<string[]>;
+  /** etcd snapshot, rolling Talos upgrade, Kubernetes upgrade (components/TalosUpgrade.ts) */
+  public readonly upgrade: TalosUpgrade;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:talos:TalosCluster", name, {}, opts);
     const { plan } = args;
 
     // Losing these means re-keying the whole cluster: protected from deletion, outputs kept secret.
-    this.secrets = new talos.machine.Secrets(`${name}-secrets`, { talosVersion: plan.talosVersion }, {
-      parent: this, protect: true, additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
+    // talosVersion is the config contract and matters only when the secrets are generated; the provider
+    // replaces the secrets when it is lowered (RequiresReplace on a downgrade), so later changes are
+    // ignored: no version change can ever re-key the cluster.
+    this.secrets = new talos.machine.Secrets(`${name}-secrets`, { talosVersion: plan.configTalosVersion }, {
+      parent: this, protect: true, additionalSecretOutputs: ["machineSecrets", "clientConfiguration"], ignoreChanges: ["talosVersion"],
     });
     const clientConfiguration = this.secrets.clientConfiguration;
 
@@ -117,6 +123,10 @@ export class TalosCluster extends pulumi.ComponentResource {
       if (advice && !pulumi.runtime.isDryRun()) pulumi.log.warn(advice, this);
       return staged.map((n) => n.name);
     });
+
+    this.upgrade = new TalosUpgrade(`${name}-day2`, {
+      plan, deployed: args.deployed, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId, ready: this.healthy,
+    }, { parent: this });
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig });
   }

@@ -49,7 +49,8 @@ abstract class TalosNode extends pulumi.ComponentResource {
       clusterEndpoint: plan.endpoint.url,
       machineType: node.role,
       machineSecrets: args.machineSecrets,
-      talosVersion: plan.talosVersion,
+      // the config contract, not the installed version (siderolabs/terraform-provider-talos#399)
+      talosVersion: plan.configTalosVersion,
       kubernetesVersion: plan.kubernetesVersion,
       docs: false,
       examples: false,

@@ -65,7 +65,7 @@ export function parseDeployedState(value: unknown): DeployedState | undefined {
 }
 
 /** The `deployed` output of this run: what the cluster runs once this `pulumi up` succeeds. */
-export function deployedStateOf(plan: Plan, configTalosVersion: string = plan.talosVersion): DeployedState {
+export function deployedStateOf(plan: Plan, configTalosVersion: string = plan.configTalosVersion): DeployedState {
   return {
     talosVersion: plan.talosVersion,
     kubernetesVersion: plan.kubernetesVersion,

@@ -3,6 +3,7 @@
 import { ConfigProblem } from "../plan/problems";
 import { Plan } from "../plan/types";
 import { DeployedState } from "./state";
+import { upgradePathProblems } from "../day2/upgrade-path";
 
 export type TransitionRule = (plan: Plan, deployed: DeployedState) => ConfigProblem[];
 
@@ -40,8 +41,18 @@ export const controlPlaneRemoval: TransitionRule = (plan, deployed) => {
   return problems;
 };
 
+/**
+ * Version steps against what runs now: no skipped Talos or Kubernetes minor, no downgrade, Kubernetes
+ * (running and new) inside the target Talos range, and a config contract that follows the installed
+ * release (core/day2/upgrade-path.ts).
+ */
+export const upgradePath: TransitionRule = (plan, deployed) => upgradePathProblems(
+  { talos: deployed.talosVersion, kubernetes: deployed.kubernetesVersion, talosConfig: deployed.configTalosVersion },
+  { talos: plan.talosVersion, kubernetes: plan.kubernetesVersion, talosConfig: plan.configTalosVersion },
+);
+
 /** Every transition rule; rules for versions and upgrades join this list. */
-export const TRANSITION_RULES: TransitionRule[] = [controlPlaneRemoval];
+export const TRANSITION_RULES: TransitionRule[] = [controlPlaneRemoval, upgradePath];
 
 export function transitionProblems(plan: Plan, deployed: DeployedState | undefined): ConfigProblem[] {
   if (!deployed) return [];

@@ -14,7 +14,8 @@ import { CiliumPlan, EndpointPlan, NodePlan, Plan, TalosMinor } from "./types";
 
 export const SUPPORTED_TALOS: TalosMinor[] = ["1.11", "1.12", "1.13"];
 export const SUPPORTED_CILIUM_MINORS = ["1.16", "1.17", "1.18", "1.19"];
-const K8S_FOR_TALOS: Record<TalosMinor, [number, number]> = { "1.11": [29, 34], "1.12": [30, 35], "1.13": [31, 36] };
+/** Kubernetes minors each Talos minor supports, [lowest, highest] */
+export const K8S_FOR_TALOS: Record<TalosMinor, [number, number]> = { "1.11": [29, 34], "1.12": [30, 35], "1.13": [31, 36] };
 
 export interface PlanInputs {
   stack: string;
@@ -106,7 +107,12 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
   });
 }
 
-function parseVersion(value: string): [number, number, number] | undefined {
+/** <0, 0, >0 like a comparator, over [major, minor, patch] */
+export function compareVersions(a: [number, number, number], b: [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+export function parseVersion(value: string): [number, number, number] | undefined {
   const m = SEMVER.exec(value);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
@@ -170,6 +176,13 @@ export function buildPlan(input: PlanInputs): PlanResult {
   else if (talosMinor && SUPPORTED_TALOS.includes(talosMinor)) {
     const [lo, hi] = K8S_FOR_TALOS[talosMinor];
     if (k8s[0] !== 1 || k8s[1] < lo || k8s[1] > hi) add("versions.kubernetes", `Kubernetes ${raw.versions.kubernetes} is not supported by Talos ${talosMinor}`, `use Kubernetes v1.${lo} to v1.${hi}`);
+  }
+  const contract = raw.versions.talosConfig === undefined ? talos : parseVersion(raw.versions.talosConfig);
+  const contractMinor = contract ? (`${contract[0]}.${contract[1]}` as TalosMinor) : undefined;
+  if (!contract) add("versions.talosConfig", `"${raw.versions.talosConfig}" is not a version`, "write the Talos release the cluster was created with, such as v1.11.5, or remove the key");
+  else if (raw.versions.talosConfig !== undefined && talos && (!SUPPORTED_TALOS.includes(contractMinor!) || compareVersions(contract, talos) > 0)) {
+    add("versions.talosConfig", `config contract ${raw.versions.talosConfig} must be a supported release no newer than versions.talos (${raw.versions.talos})`,
+      `write a version of Talos ${SUPPORTED_TALOS.join(", ")} not above ${raw.versions.talos}: nodes reject config documents of a newer release`);
   }
   const cilium = ciliumPlanFor(raw.versions.cilium);
   if (!cilium) add("versions.cilium", `Cilium "${raw.versions.cilium}" cannot be configured by this program`, `use a Cilium release of ${SUPPORTED_CILIUM_MINORS.join(", ")} such as 1.18.4`);
@@ -270,7 +283,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const mandatory = findings.filter((f) => f.severity === "mandatory" && !f.undecided);
   for (const f of mandatory) problems.push({ key: f.key, message: f.message, fix: f.fix });
 
-  if (problems.length > 0 || !firstCp || !talosMinor || !cilium) {
+  if (problems.length > 0 || !firstCp || !talosMinor || !cilium || !contract) {
     if (problems.length === 0) add("nodes", "no control plane", "add a node with `role: controlplane`");
     return { ok: false, problems: nameNodes(dedupe(problems), input.config), findings };
   }
@@ -279,7 +292,11 @@ export function buildPlan(input: PlanInputs): PlanResult {
     clusterName: raw.clusterName,
     talosVersion: `v${talos!.join(".")}`,
     talosMinor,
+    configTalosVersion: `v${contract.join(".")}`,
+    configTalosMinor: contractMinor!,
+    configTalosVersionSet: raw.versions.talosConfig !== undefined,
     kubernetesVersion: `v${k8s!.join(".")}`,
+    upgrade: raw.upgrade,
     ...partial,
     image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64", guestAgent: raw.image.extensions.includes(GUEST_AGENT_EXTENSION) },
     kubePrismPort: raw.kubePrismPort,

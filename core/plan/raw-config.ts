@@ -27,7 +27,9 @@ export const nodeSchema = z.object({
 
 export const rawConfigSchema = z.object({
   clusterName: str.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "lowercase letters, digits and '-'").default("homelab"),
-  versions: z.object({ talos: str, kubernetes: str, cilium: str }).strict(),
+  // talosConfig: the version the machine configs are generated for (the config contract); see
+  // core/deployed/contract.ts for its default
+  versions: z.object({ talos: str, kubernetes: str, cilium: str, talosConfig: str.optional() }).strict(),
   proxmox: z.object({
     endpoint: str.optional(),
     insecure: z.boolean().default(false),
@@ -56,6 +58,10 @@ export const rawConfigSchema = z.object({
   capacityHeadroom: z.number().min(1).default(2),
   lbPool: z.object({ start: str, stop: str }).strict(),
   nodes: z.array(nodeSchema).min(1),
+  upgrade: z.object({
+    workerBatchSize: int.positive().default(1),
+    snapshotDir: str.default(".etcd-snapshots"),
+  }).strict().default({ workerBatchSize: 1, snapshotDir: ".etcd-snapshots" }),
 });
 
 export type RawConfig = z.infer<typeof rawConfigSchema>;

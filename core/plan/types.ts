@@ -62,6 +62,15 @@ export interface Plan {
   clusterName: string;
   talosVersion: string;
   talosMinor: TalosMinor;
+  /**
+   * The config contract: the Talos version machine configs (and the patches' document forms) are
+   * generated for. From `versions.talosConfig`, else resolved against the deployed state
+   * (core/deployed/contract.ts), else the installed version.
+   */
+  configTalosVersion: string;
+  configTalosMinor: TalosMinor;
+  /** true when the stack file sets versions.talosConfig */
+  configTalosVersionSet: boolean;
   kubernetesVersion: string;
   proxmox: {
     endpoint: string; insecure: boolean; bridge: string; hosts: ProxmoxHostPlan[]; credentials: "config" | "environment";
@@ -70,6 +79,8 @@ export interface Plan {
   };
   /** guestAgent: the image carries siderolabs/qemu-guest-agent, so Proxmox may talk to an agent */
   image: { extensions: string[]; platform: "nocloud"; architecture: "amd64"; guestAgent: boolean };
+  /** rolling upgrades (components/TalosUpgrade.ts) */
+  upgrade: { workerBatchSize: number; snapshotDir: string };
   network: {
     subnet: string;
     prefix: number;

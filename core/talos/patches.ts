@@ -3,6 +3,11 @@
 //  - 1.12+: host networking moved to separate documents (HostnameConfig, LinkConfig, ResolverConfig,
 //    TimeSyncConfig, Layer2VIPConfig); 1.13 drops machine.network from v1alpha1 entirely.
 // Patches are plain objects here; the components serialise them to YAML for the Talos provider.
+// The form follows the config contract (plan.configTalosMinor), not the installed version: during a
+// rolling upgrade nodes run the old and the new release side by side and a config apply can reach
+// either, and every Talos release accepts the documents of an older contract, while an older release
+// rejects documents it does not know (a 1.11 node refuses Layer2VIPConfig). The contract is never
+// newer than any node's installed version (versions.talosConfig rules), so every node accepts them.
 import { ciliumInlineManifest } from "../cilium/install";
 import { NodePlan, Plan } from "../plan/types";
 
@@ -27,7 +32,7 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
     kubelet: { nodeIP: { validSubnets: [plan.network.subnet] } },
     nodeLabels: { "homelab.dev/role": node.role },
   };
-  if (plan.talosMinor === "1.11") {
+  if (plan.configTalosMinor === "1.11") {
     const iface: Record<string, unknown> = {
       interface: plan.network.interface,
       dhcp: false,
@@ -69,7 +74,7 @@ function certSans(plan: Plan): string[] {
 }
 
 function networkDocuments(plan: Plan, node: NodePlan): PatchDocument[] {
-  if (plan.talosMinor === "1.11") return [];
+  if (plan.configTalosMinor === "1.11") return [];
   const docs: PatchDocument[] = [
     { apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "off", hostname: node.name },
     { apiVersion: "v1alpha1", kind: "ResolverConfig", nameservers: plan.network.dns.map((address) => ({ address })) },

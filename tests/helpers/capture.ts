@@ -26,7 +26,7 @@ export async function captureProgram(plan: Plan): Promise<CapturedResource[]> {
   installMocks();
   const start = recorded.length;
   const { cluster, pool } = declareProgram(plan);
-  await resolve(pulumi.all([cluster.kubeconfig, cluster.talosconfig, cluster.healthy, pool.pool.id, pool.l2Policy.id]));
+  await resolve(pulumi.all([cluster.kubeconfig, cluster.talosconfig, cluster.healthy, cluster.upgrade.done, pool.pool.id, pool.l2Policy.id]));
   return structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
 }
 

@@ -1,0 +1,114 @@
+// Day 2 as resources: an etcd snapshot, then the Talos roll (control planes one at a time, workers in
+// batches), then Kubernetes. Each step is a @pulumi/command local.Command running
+// tools/day2/talos-day2.ts with talosctl:
+//  - create (new cluster or new node): the node already runs its image; the step only checks it;
+//  - update (its version or installer image changed, or the credentials it gets did): the step
+//    upgrades the node unless its last successful run recorded that image (PULUMI_COMMAND_STDOUT).
+// Steps are chained with dependsOn, so the engine starts one only after the previous succeeded. A
+// failed step keeps its old inputs in the state; the next `pulumi up` sees the same diff again and
+// resumes at that node, the ones before it no longer differ. The preview lists every node step that
+// will run as an update.
+import { local } from "@pulumi/command";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { batches } from "../core/day2/talosctl";
+import { DeployedState } from "../core/deployed/state";
+import { NodePlan, Plan } from "../core/plan/types";
+import { installerImage } from "../core/talos/patches";
+
+/** The project root: the steps run from there (snapshot folder, tools/day2, .toolchain/bin/talosctl). */
+const PROJECT_DIR = path.resolve(__dirname, "..");
+const RUNNER = "node --import tsx tools/day2/talos-day2.ts";
+/** marks the step resources for the policy pack (policies/rules/upgrades.ts) */
+export const DAY2_STEP_ENV = "HOMELAB_DAY2_STEP";
+
+export interface TalosUpgradeArgs {
+  plan: Plan;
+  /** what the stack last deployed: the "from" versions (facts for the policy pack and the snapshot name) */
+  deployed?: DeployedState;
+  clientConfiguration: pulumi.Input<{ caCertificate: string; clientCertificate: string; clientKey: string }>;
+  kubeconfig: pulumi.Input<string>;
+  schematicId: pulumi.Input<string>;
+  /** resolves when the cluster is up (bootstrap, applies and health check) */
+  ready: pulumi.Input<string>;
+}
+
+/** A talosconfig with credentials only: every talosctl call names its node (never the VIP). */
+export function credentialsTalosconfig(cluster: string, cc: { caCertificate: string; clientCertificate: string; clientKey: string }): string {
+  return stringify({ context: cluster, contexts: { [cluster]: { endpoints: [], ca: cc.caCertificate, crt: cc.clientCertificate, key: cc.clientKey } } });
+}
+
+export class TalosUpgrade extends pulumi.ComponentResource {
+  public readonly snapshot: local.Command;
+  public readonly controlPlaneSteps: local.Command[];
+  public readonly workerSteps: local.Command[][];
+  public readonly kubernetes: local.Command;
+  /** resolves when the whole roll succeeded */
+  public readonly done: pulumi.Output<string>;
+
+  constructor(name: string, args: TalosUpgradeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:talos:TalosUpgrade", name, {}, opts);
+    const { plan, deployed } = args;
+    const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(plan.clusterName, cc)));
+    const kubeconfig = pulumi.secret(pulumi.output(args.kubeconfig));
+    const cps = plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(",");
+    const image = pulumi.output(args.schematicId).apply((id) => installerImage(id, plan.talosVersion));
+    // CLUSTER_READY only orders the steps after the cluster check; its value is constant so that the
+    // check's outcome (healthy, unchanged, ...) never counts as a change of the steps
+    const base = { TALOSCONFIG_DATA: talosconfig, CONTROL_PLANES: cps, CLUSTER_READY: pulumi.output(args.ready).apply(() => "1") };
+    const step = (stepName: string, cmd: string, environment: Record<string, pulumi.Input<string>>, triggers: pulumi.Input<unknown>[], dependsOn: pulumi.Resource[]) =>
+      new local.Command(stepName, {
+        create: `${RUNNER} ${cmd} create`,
+        update: `${RUNNER} ${cmd} update`,
+        dir: PROJECT_DIR,
+        environment: { ...base, ...environment },
+        triggers,
+        addPreviousOutputInEnv: true,
+      }, { parent: this, dependsOn, additionalSecretOutputs: ["environment"] });
+
+    const from = { talos: deployed?.talosVersion ?? "", kubernetes: deployed?.kubernetesVersion ?? "" };
+    this.snapshot = step(`${name}-etcd-snapshot`, "snapshot", {
+      [DAY2_STEP_ENV]: "etcd-snapshot",
+      SNAPSHOT_DIR: plan.upgrade.snapshotDir,
+      CLUSTER_NAME: plan.clusterName,
+      // from -> to of this run: the snapshot's file name, and the facts the policy pack judges
+      TALOS_FROM: from.talos, TALOS_TO: plan.talosVersion,
+      KUBERNETES_FROM: from.kubernetes, KUBERNETES_TO: plan.kubernetesVersion,
+      TALOS_CONFIG_FROM: deployed?.configTalosVersion ?? "", TALOS_CONFIG_TO: plan.configTalosVersion,
+    }, [{
+      talosFrom: from.talos, talosTo: plan.talosVersion, kubernetesFrom: from.kubernetes, kubernetesTo: plan.kubernetesVersion,
+      talosConfigFrom: deployed?.configTalosVersion ?? "", talosConfigTo: plan.configTalosVersion, image, controlPlanes: cps,
+    }], []);
+
+    const nodeStep = (n: NodePlan, after: pulumi.Resource[]) => step(`${name}-${n.name}`, "node", {
+      [DAY2_STEP_ENV]: n.role === "controlplane" ? "talos-controlplane" : "talos-worker",
+      NODE_NAME: n.name, NODE_IP: n.ip, NODE_ROLE: n.role,
+      TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image,
+      KUBECONFIG_DATA: kubeconfig,
+    }, [plan.talosVersion, image], after);
+
+    // One control plane at a time: each waits for the previous one (and its etcd check).
+    let previous: pulumi.Resource = this.snapshot;
+    this.controlPlaneSteps = plan.controlPlanes.map((n) => (previous = nodeStep(n, [previous])));
+    // Workers after every control plane, a batch at a time; a batch's nodes run in parallel.
+    let gate: pulumi.Resource[] = [previous];
+    this.workerSteps = batches(plan.workers, plan.upgrade.workerBatchSize).map((batch) => (gate = batch.map((n) => nodeStep(n, gate))));
+
+    this.kubernetes = step(`${name}-kubernetes`, "kubernetes", {
+      [DAY2_STEP_ENV]: "kubernetes",
+      KUBERNETES_VERSION: plan.kubernetesVersion,
+    }, [plan.kubernetesVersion], gate);
+    this.done = this.kubernetes.stdout;
+
+    const changed = deployed?.talosVersion && deployed.talosVersion !== plan.talosVersion;
+    if (changed) {
+      pulumi.log.info(`Talos ${deployed!.talosVersion} -> ${plan.talosVersion}: control planes ${plan.controlPlanes.map((n) => n.name).join(" -> ")}, `
+        + `then workers in batches of ${plan.upgrade.workerBatchSize} (${plan.workers.map((n) => n.name).join(", ")}), after an etcd snapshot into ${plan.upgrade.snapshotDir}/`, this);
+    }
+    if (deployed?.kubernetesVersion && deployed.kubernetesVersion !== plan.kubernetesVersion) {
+      pulumi.log.info(`Kubernetes ${deployed.kubernetesVersion} -> ${plan.kubernetesVersion} after the Talos roll`, this);
+    }
+    this.registerOutputs({ done: this.done });
+  }
+}

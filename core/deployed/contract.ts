@@ -1,0 +1,18 @@
+// The config contract: the Talos version machine configs are generated for. It stays at the version
+// the cluster was created with until the user sets `versions.talosConfig`; regenerating configs for a
+// newer contract on upgrade is what broke etcd encryption for Terraform users
+// (siderolabs/terraform-provider-talos#399, siderolabs/talos#13885).
+import { parseVersion, SUPPORTED_TALOS } from "../plan/build-plan";
+import { Plan, TalosMinor } from "../plan/types";
+import { DeployedState } from "./state";
+
+/** The plan with its contract resolved: versions.talosConfig, else the deployed contract, else versions.talos. */
+export function resolveContract(plan: Plan, deployed: DeployedState | undefined): Plan {
+  if (plan.configTalosVersionSet) return plan;
+  for (const candidate of [deployed?.configTalosVersion, deployed?.talosVersion]) {
+    const v = candidate ? parseVersion(candidate) : undefined;
+    const minor = v ? (`${v[0]}.${v[1]}` as TalosMinor) : undefined;
+    if (v && SUPPORTED_TALOS.includes(minor!)) return { ...plan, configTalosVersion: `v${v.join(".")}`, configTalosMinor: minor! };
+  }
+  return plan;
+}

@@ -1,0 +1,170 @@
+// The day-2 steps the program's command resources run (components/TalosUpgrade.ts):
+//   snapshot          etcd snapshot into SNAPSHOT_DIR before anything changes
+//   node create|update make one node run INSTALLER_IMAGE: upgrade it if needed, wait for the reboot,
+//                     the new version, Kubernetes Ready and (control planes) a healthy etcd with every member
+//   kubernetes create|update  `talosctl upgrade-k8s` once Talos is rolled
+// Inputs come from the environment (the talosconfig and kubeconfig as secrets, never on a command
+// line); the talosconfig is written to a private temporary file for talosctl and removed afterwards.
+// Re-running a step is safe: a step that finished prints a mark the next run reads back from
+// PULUMI_COMMAND_STDOUT, and a node already on its image is only checked, not upgraded again.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { etcdMemberNames, etcdStatusHealthy, lastMark, serverTag, STDOUT_MARK, talosctlArgs } from "../../core/day2/talosctl";
+
+const env = process.env;
+const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const need = (k: string) => { const v = env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
+const POLL_MS = Number(env.POLL_INTERVAL_MS ?? 5000);
+const TIMEOUT_MS = Number(env.REBOOT_TIMEOUT_S ?? 900) * 1000;
+
+function talosctlPath(): string {
+  if (env.TALOSCTL) return env.TALOSCTL;
+  const built = path.resolve(__dirname, "..", "..", ".toolchain", "bin", "talosctl");
+  return fs.existsSync(built) ? built : "talosctl";
+}
+
+let talosconfigFile: string | undefined;
+function talosconfig(): string {
+  if (!talosconfigFile) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-day2-"));
+    talosconfigFile = path.join(dir, "talosconfig");
+    fs.writeFileSync(talosconfigFile, need("TALOSCONFIG_DATA"), { mode: 0o600 });
+  }
+  return talosconfigFile;
+}
+function cleanup() { if (talosconfigFile) fs.rmSync(path.dirname(talosconfigFile), { recursive: true, force: true }); }
+
+interface Result { ok: boolean; out: string }
+function talosctl(args: string[], timeoutMs = 60_000): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(talosctlPath(), ["--talosconfig", talosconfig(), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ ok: !err, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** "name=ip,name=ip" */
+function controlPlanes(): { name: string; ip: string }[] {
+  return need("CONTROL_PLANES").split(",").filter(Boolean).map((p) => { const [name, ip] = p.split("="); return { name, ip }; });
+}
+
+async function version(ip: string): Promise<string | undefined> {
+  const r = await talosctl(talosctlArgs.version(ip), 20_000);
+  return r.ok ? serverTag(r.out) : undefined;
+}
+
+/** etcd is healthy with every member: each control plane answers `etcd status` without errors, and the member list has them all. */
+async function etcdHealthy(): Promise<string | undefined> {
+  const cps = controlPlanes();
+  for (const cp of cps) {
+    const s = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
+    if (!s.ok || !etcdStatusHealthy(s.out)) return `etcd on ${cp.name} not healthy`;
+  }
+  const m = await talosctl(talosctlArgs.etcdMembers(cps[0].ip), 20_000);
+  const names = m.ok ? etcdMemberNames(m.out) : [];
+  const missing = cps.filter((cp) => !names.includes(cp.name)).map((cp) => cp.name);
+  return missing.length ? `etcd members missing: ${missing.join(", ")}` : undefined;
+}
+
+async function until(what: string, check: () => Promise<string | undefined>): Promise<void> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  let last = "";
+  for (;;) {
+    const problem = await check();
+    if (problem === undefined) return;
+    if (problem !== last) log(`waiting: ${problem}`);
+    last = problem;
+    if (Date.now() > deadline) throw new Error(`timed out after ${TIMEOUT_MS / 1000}s waiting for ${what}: ${problem}`);
+    await sleep(POLL_MS);
+  }
+}
+
+/** Kubernetes Ready condition of the node, read from the API with the cluster's kubeconfig. */
+async function nodeReady(name: string): Promise<string | undefined> {
+  if (!env.KUBECONFIG_DATA) return undefined;
+  const kc = parse(env.KUBECONFIG_DATA);
+  const cluster = kc.clusters?.[0]?.cluster ?? {};
+  const user = kc.users?.[0]?.user ?? {};
+  const b64 = (s?: string) => (s ? Buffer.from(s, "base64") : undefined);
+  const url = new URL(`/api/v1/nodes/${encodeURIComponent(name)}`, env.KUBE_API_SERVER ?? cluster.server);
+  return new Promise((resolve) => {
+    const req = https.get(url, { ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]), timeout: 10_000 }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => {
+        if (res.statusCode !== 200) return resolve(`node ${name}: Kubernetes API answered ${res.statusCode}`);
+        const ready = (JSON.parse(body).status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
+        resolve(ready?.status === "True" ? undefined : `node ${name} not Ready`);
+      });
+    });
+    req.on("error", (e) => resolve(`node ${name}: Kubernetes API unreachable (${e.message})`));
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+  });
+}
+
+async function snapshot(): Promise<void> {
+  const from = env.TALOS_FROM;
+  if (!from) { log("new cluster: nothing to snapshot yet"); return; }
+  const dir = path.resolve(need("SNAPSHOT_DIR"));
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "Z");
+  const file = path.join(dir, `${need("CLUSTER_NAME")}-${stamp}-talos-${from}.db`);
+  for (const cp of controlPlanes()) {
+    const r = await talosctl(talosctlArgs.etcdSnapshot(cp.ip, file), 600_000);
+    if (r.ok && fs.existsSync(file) && fs.statSync(file).size > 0) { fs.chmodSync(file, 0o600); log(`etcd snapshot from ${cp.name}: ${file} (${fs.statSync(file).size} bytes)`); return; }
+    log(`snapshot from ${cp.name} failed: ${r.out.trim()}`);
+  }
+  throw new Error("no control plane could take an etcd snapshot; nothing was upgraded");
+}
+
+async function node(mode: string): Promise<void> {
+  const [name, ip, role, target, image] = ["NODE_NAME", "NODE_IP", "NODE_ROLE", "TALOS_VERSION", "INSTALLER_IMAGE"].map(need);
+  const current = await version(ip);
+  const done = mode === "update" ? lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.installed) === image : true;
+  if (current === target && done) {
+    log(`${name} runs ${target} with ${image}: checking only`);
+  } else {
+    if (role === "controlplane") await until("etcd before the upgrade", etcdHealthy);
+    log(`${name}: upgrading ${current ?? "(unreachable)"} -> ${target} with ${image}`);
+    const r = await talosctl(talosctlArgs.upgrade(ip, image), 120_000);
+    if (!r.ok) throw new Error(`talosctl upgrade of ${name} failed: ${r.out.trim()}`);
+    // the node goes down to install and reboot; seeing it down (or on the new version when it was on
+    // another one) proves the upgrade started, so a quick check cannot pass on the old system
+    let wentDown = false;
+    await until(`${name} to reboot`, async () => {
+      const v = await version(ip);
+      if (v === undefined) wentDown = true;
+      return wentDown || (v === target && current !== target) ? undefined : `${name} has not rebooted yet`;
+    });
+    log(`${name} is rebooting`);
+  }
+  await until(`${name} to report ${target}`, async () => { const v = await version(ip); return v === target ? undefined : `${name} reports ${v ?? "nothing (down)"}`; });
+  await until(`${name} to be Ready`, () => nodeReady(name));
+  if (role === "controlplane") await until("etcd after the upgrade", etcdHealthy);
+  log(`${name} runs ${target}, Ready${role === "controlplane" ? ", etcd healthy with every member" : ""}`);
+  console.log(`${STDOUT_MARK.installed} ${image}`);
+}
+
+async function kubernetes(mode: string): Promise<void> {
+  const to = need("KUBERNETES_VERSION");
+  if (mode === "create" || lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.kubernetes) === to) {
+    log(mode === "create" ? `cluster created with Kubernetes ${to}` : `Kubernetes already at ${to}`);
+  } else {
+    const cp = controlPlanes()[0];
+    log(`upgrading Kubernetes to ${to} through ${cp.name}`);
+    const r = await talosctl(talosctlArgs.upgradeK8s(cp.ip, to), 3_600_000);
+    process.stdout.write(r.out);
+    if (!r.ok) throw new Error("talosctl upgrade-k8s failed (it resumes where it stopped on the next run)");
+  }
+  console.log(`${STDOUT_MARK.kubernetes} ${to}`);
+}
+
+const [step, mode = "create"] = process.argv.slice(2);
+const steps: Record<string, (mode: string) => Promise<void>> = { snapshot, node, kubernetes };
+if (!steps[step]) { console.error(`usage: talos-day2.ts snapshot|node|kubernetes [create|update]`); process.exit(2); }
+steps[step](mode).then(cleanup, (e) => { cleanup(); console.error(`${step}: ${e instanceof Error ? e.message : e}`); process.exit(1); });
