@@ -48,7 +48,8 @@ export const controlPlaneRemoval: TransitionRule = (plan, deployed) => {
  */
 export const upgradePath: TransitionRule = (plan, deployed) => upgradePathProblems(
   { talos: deployed.talosVersion, kubernetes: deployed.kubernetesVersion, talosConfig: deployed.configTalosVersion },
-  { talos: plan.talosVersion, kubernetes: plan.kubernetesVersion, talosConfig: plan.configTalosVersion },
+  // an unset contract is the deployed one (core/deployed/contract.ts): only a contract the user sets can step
+  { talos: plan.talosVersion, kubernetes: plan.kubernetesVersion, talosConfig: plan.configTalosVersionSet ? plan.configTalosVersion : undefined },
 );
 
 /** Every transition rule; rules for versions and upgrades join this list. */
