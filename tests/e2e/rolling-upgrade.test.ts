@@ -1,0 +1,102 @@
+// The real talosctl and the program's real day-2 steps (tools/day2/talos-day2.ts, as captured from the
+// components) through a full rolling upgrade of a homelab copy, against the Talos machine-API stand-in.
+// Scope: Talos upgrade, etcd gates, snapshot, readiness; `talosctl upgrade-k8s` needs Talos's resource
+// API and a real Kubernetes API server, so the Kubernetes step is not run here (its arguments are
+// unit-tested, its place in the graph is tested under mocks).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { resolveContract } from "../../core/deployed/contract";
+import { deployedStateOf } from "../../core/deployed/state";
+import { serverTag, talosctlArgs } from "../../core/day2/talosctl";
+import { captureSteps, diff, StepState, up } from "../helpers/day2-harness";
+import { stackPlan } from "../helpers/stacks";
+import { buildDay2Tools, loopback, Standin, startStandin, talosctlPath } from "../helpers/talos-standin";
+
+const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-snapshots-"));
+const homelabCopy = (talos: string) => stackPlan("homelab", (c) => {
+  loopback(c);
+  c.clusterName = "rolltest";
+  c.versions = { ...c.versions, talos };
+  c.upgrade = { workerBatchSize: 2, snapshotDir };
+});
+const before_ = homelabCopy("v1.11.5");
+const deployed = deployedStateOf(before_);
+const after_ = resolveContract(homelabCopy("v1.12.1"), deployed);
+
+describe("rolling upgrade with the real talosctl against the Talos API stand-in", { timeout: 900_000 }, () => {
+  let standin: Standin;
+  let env: Record<string, string>;
+  const state: StepState = new Map();
+
+  before(async () => {
+    buildDay2Tools();
+    standin = await startStandin(before_, { version: "v1.11.5", rebootMs: 1000, readyMs: 300 });
+    env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: talosctlPath(), POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60" };
+  });
+  after(() => { standin?.stop(); fs.rmSync(snapshotDir, { recursive: true, force: true }); });
+
+  it("first `up` of the cluster: every step is a create that only checks (no upgrade, no snapshot)", async () => {
+    const steps = await captureSteps(before_);
+    const r = await up(steps, state, env);
+    assert.equal(r.failed, undefined, r.failed?.stderr);
+    assert.equal(r.runs.length, 9);
+    assert.ok(r.runs.every((x) => x.mode === "create"));
+    assert.deepEqual(standin.events().filter((e) => e.event === "upgrade" || e.event === "etcd-snapshot"), []);
+    assert.deepEqual(diff(steps, state), [], "a second run has nothing to do");
+  });
+
+  it("the preview of v1.11.5 -> v1.12.1 lists the snapshot and every node as updates, Kubernetes unchanged", async () => {
+    const steps = await captureSteps(after_, deployed);
+    assert.deepEqual(diff(steps, state).map((d) => `${d.mode} ${d.step.name}`).sort(), [
+      "update rolltest-day2-etcd-snapshot",
+      ...before_.nodes.map((n) => `update rolltest-day2-${n.name}`),
+    ].sort());
+  });
+
+  it("a failing node stops the roll there; the next `up` resumes at that node", async () => {
+    const steps = await captureSteps(after_, deployed);
+    fs.writeFileSync(path.join(standin.dir, "fail-upgrade-talos-wrk-03"), "");
+    const first = await up(steps, state, env);
+    assert.equal(first.failed?.name, "rolltest-day2-talos-wrk-03");
+    assert.match(first.failed!.stderr, /talosctl upgrade of talos-wrk-03 failed/);
+    assert.equal(first.runs.some((r) => r.name.endsWith("talos-wrk-04") && r.ok), true, "its batch mate finished");
+    assert.deepEqual(diff(steps, state).map((d) => d.step.name), ["rolltest-day2-talos-wrk-03"], "only the failed node is left");
+
+    fs.rmSync(path.join(standin.dir, "fail-upgrade-talos-wrk-03"));
+    const second = await up(steps, state, env);
+    assert.equal(second.failed, undefined, second.failed?.stderr);
+    assert.deepEqual(second.runs.map((r) => r.name), ["rolltest-day2-talos-wrk-03"]);
+  });
+
+  it("the stand-in saw: snapshot first, one control plane at a time with etcd healthy between, workers in batches of 2 after them", () => {
+    const ev = standin.events();
+    const idx = (node: string, event: string) => ev.findIndex((e) => e.node === node && e.event === event);
+    const snap = ev.findIndex((e) => e.event === "etcd-snapshot");
+    const upgrades = ev.filter((e) => e.event === "upgrade");
+    assert.ok(snap >= 0 && snap < ev.indexOf(upgrades[0]), "snapshot before the first upgrade");
+    assert.deepEqual(upgrades.map((e) => e.node), ["talos-cp-01", "talos-cp-02", "talos-cp-03", ...upgrades.slice(3).map((e) => e.node)]);
+    assert.equal(upgrades.length, 7, "every node upgraded exactly once, the resumed one included");
+    for (const [a, b] of [["talos-cp-01", "talos-cp-02"], ["talos-cp-02", "talos-cp-03"]]) assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} starts after ${a} is back`);
+    for (const w of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx("talos-cp-03", "ready") < idx(w, "upgrade"));
+    for (const w of ["talos-wrk-03", "talos-wrk-04"]) for (const p of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx(p, "ready") < idx(w, "upgrade"), `${w} after batch 1`);
+    // never two control planes down at once
+    let down = 0;
+    for (const e of ev.filter((x) => x.role === "controlplane")) { if (e.event === "down") down++; if (e.event === "ready") down--; assert.ok(down <= 1); }
+    const files = fs.readdirSync(snapshotDir);
+    assert.equal(files.length, 1);
+    assert.match(files[0], /^rolltest-\d{8}T\d{6}Z-talos-v1\.11\.5\.db$/);
+  });
+
+  it("every node reports v1.12.1 to talosctl, and a further `up` only checks", async () => {
+    for (const n of after_.nodes) {
+      const out = execFileSync(talosctlPath(), ["--talosconfig", path.join(standin.dir, "talosconfig"), ...talosctlArgs.version(n.ip)], { encoding: "utf8" });
+      assert.equal(serverTag(out), "v1.12.1", n.name);
+    }
+    const steps = await captureSteps(after_, deployed);
+    assert.deepEqual(diff(steps, state), []);
+  });
+});

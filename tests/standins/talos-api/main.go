@@ -1,0 +1,350 @@
+// talos-api-standin: speaks enough of the Talos machine API (machine.MachineService from
+// github.com/siderolabs/talos/pkg/machinery) for the real talosctl to run a rolling upgrade:
+// Version, Upgrade, EtcdSnapshot, EtcdMemberList, EtcdStatus. One gRPC listener per simulated node
+// (its own loopback address, port 50000), mutual TLS with a CA it generates and writes into a
+// talosconfig. Upgrade takes the node down, "reboots" it for -reboot, then it reports the installer
+// image's tag; Kubernetes readiness comes back after -ready more. A small HTTPS server plays the
+// Kubernetes API for GET /api/v1/nodes/<name> (the Ready condition of the same simulated nodes), with
+// a kubeconfig written next to the talosconfig. Every state change is appended to events.jsonl, so
+// tests can check the order of a roll against what really happened.
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/siderolabs/talos/pkg/machinery/api/common"
+	"github.com/siderolabs/talos/pkg/machinery/api/machine"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+type node struct {
+	name, ip, role string
+	mu             sync.Mutex
+	version        string
+	up, ready      bool
+}
+
+type cluster struct {
+	nodes         []*node
+	reboot, ready time.Duration
+	events        *os.File
+	evMu          sync.Mutex
+	dir           string
+}
+
+func (c *cluster) event(n *node, what, detail string) {
+	c.evMu.Lock()
+	defer c.evMu.Unlock()
+	b, _ := json.Marshal(map[string]any{"t": time.Now().UnixMilli(), "node": n.name, "role": n.role, "event": what, "detail": detail})
+	c.events.Write(append(b, '\n'))
+}
+
+func memberID(name string) uint64 { h := fnv.New64a(); h.Write([]byte(name)); return h.Sum64() }
+
+// server is the MachineService of one node.
+type server struct {
+	machine.UnimplementedMachineServiceServer
+	c *cluster
+	n *node
+}
+
+func (s *server) meta() *common.Metadata { return &common.Metadata{Hostname: s.n.name} }
+
+func (s *server) check() error {
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if !s.n.up {
+		return status.Error(codes.Unavailable, "node is rebooting")
+	}
+	return nil
+}
+
+func (s *server) Version(ctx context.Context, _ *emptypb.Empty) (*machine.VersionResponse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	s.n.mu.Lock()
+	v := s.n.version
+	s.n.mu.Unlock()
+	return &machine.VersionResponse{Messages: []*machine.Version{{
+		Metadata: s.meta(),
+		Version:  &machine.VersionInfo{Tag: v, Sha: "standin", Os: "linux", Arch: "amd64", GoVersion: "go"},
+		Platform: &machine.PlatformInfo{Name: "nocloud", Mode: "cloud"},
+	}}}, nil
+}
+
+func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*machine.UpgradeResponse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	i := strings.LastIndex(req.Image, ":")
+	if i < 0 || !strings.HasPrefix(req.Image[i+1:], "v") {
+		return nil, status.Errorf(codes.InvalidArgument, "image %q has no version tag", req.Image)
+	}
+	if s.n.role == "controlplane" && !req.Force {
+		// Talos refuses to upgrade a control plane while etcd is unhealthy; so do we
+		for _, o := range s.c.nodes {
+			o.mu.Lock()
+			bad := o.role == "controlplane" && !(o.up && o.ready)
+			o.mu.Unlock()
+			if bad {
+				return nil, status.Errorf(codes.FailedPrecondition, "etcd member %s is not healthy", o.name)
+			}
+		}
+	}
+	// a test makes a node's upgrade fail by creating <dir>/fail-upgrade-<node>
+	if _, err := os.Stat(filepath.Join(s.c.dir, "fail-upgrade-"+s.n.name)); err == nil {
+		s.c.event(s.n, "upgrade-refused", req.Image)
+		return nil, status.Error(codes.Internal, "installer image pull failed (simulated)")
+	}
+	to := req.Image[i+1:]
+	s.c.event(s.n, "upgrade", req.Image)
+	go func() {
+		time.Sleep(50 * time.Millisecond) // the reply leaves before the node goes down
+		s.n.mu.Lock()
+		s.n.up, s.n.ready = false, false
+		s.n.mu.Unlock()
+		s.c.event(s.n, "down", "")
+		time.Sleep(s.c.reboot)
+		s.n.mu.Lock()
+		s.n.up, s.n.version = true, to
+		s.n.mu.Unlock()
+		s.c.event(s.n, "up", to)
+		time.Sleep(s.c.ready)
+		s.n.mu.Lock()
+		s.n.ready = true
+		s.n.mu.Unlock()
+		s.c.event(s.n, "ready", to)
+	}()
+	return &machine.UpgradeResponse{Messages: []*machine.Upgrade{{Metadata: s.meta(), Ack: "Upgrade request received", ActorId: "standin"}}}, nil
+}
+
+func (s *server) controlPlanes() []*node {
+	var out []*node
+	for _, o := range s.c.nodes {
+		if o.role == "controlplane" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (s *server) EtcdMemberList(ctx context.Context, _ *machine.EtcdMemberListRequest) (*machine.EtcdMemberListResponse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if s.n.role != "controlplane" {
+		return nil, status.Error(codes.FailedPrecondition, "etcd runs only on control planes")
+	}
+	// membership does not change while a member reboots; its health does (EtcdStatus)
+	var members []*machine.EtcdMember
+	for _, o := range s.controlPlanes() {
+		members = append(members, &machine.EtcdMember{Id: memberID(o.name), Hostname: o.name,
+			PeerUrls: []string{"https://" + o.ip + ":2380"}, ClientUrls: []string{"https://" + o.ip + ":2379"}})
+	}
+	return &machine.EtcdMemberListResponse{Messages: []*machine.EtcdMembers{{Metadata: s.meta(), Members: members}}}, nil
+}
+
+func (s *server) EtcdStatus(ctx context.Context, _ *emptypb.Empty) (*machine.EtcdStatusResponse, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if s.n.role != "controlplane" {
+		return nil, status.Error(codes.FailedPrecondition, "etcd runs only on control planes")
+	}
+	s.n.mu.Lock()
+	ready := s.n.ready
+	s.n.mu.Unlock()
+	st := &machine.EtcdMemberStatus{MemberId: memberID(s.n.name), Leader: memberID(s.controlPlanes()[0].name), ProtocolVersion: "3.6.0", StorageVersion: "3.6.0", DbSize: 1 << 20, DbSizeInUse: 1 << 19, RaftIndex: 100, RaftTerm: 2, RaftAppliedIndex: 100}
+	if !ready {
+		st.Errors = []string{"etcdserver: not yet joined after restart"}
+	}
+	return &machine.EtcdStatusResponse{Messages: []*machine.EtcdStatus{{Metadata: s.meta(), MemberStatus: st}}}, nil
+}
+
+// EtcdSnapshot streams a real bbolt database with the sha256 trailer etcd snapshots carry, so
+// talosctl's integrity check and snapshot status accept it.
+func (s *server) EtcdSnapshot(_ *machine.EtcdSnapshotRequest, stream grpc.ServerStreamingServer[common.Data]) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.n.role != "controlplane" {
+		return status.Error(codes.FailedPrecondition, "etcd runs only on control planes")
+	}
+	f := filepath.Join(s.c.dir, fmt.Sprintf("snap-%d.db", time.Now().UnixNano()))
+	db, err := bolt.Open(f, 0o600, nil)
+	if err != nil {
+		return err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("standin"), []byte(s.n.name))
+	})
+	db.Close()
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(f)
+	os.Remove(f)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	data = append(data, sum[:]...)
+	s.c.event(s.n, "etcd-snapshot", fmt.Sprint(len(data)))
+	for len(data) > 0 {
+		k := min(len(data), 32<<10)
+		if err := stream.Send(&common.Data{Bytes: data[:k]}); err != nil {
+			return err
+		}
+		data = data[k:]
+	}
+	return nil
+}
+
+// --- certificates ---
+
+type pair struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	der  []byte
+}
+
+func issue(tmpl *x509.Certificate, parent *pair) *pair {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl.SerialNumber = serial
+	tmpl.NotBefore = time.Now().Add(-time.Hour)
+	tmpl.NotAfter = time.Now().Add(24 * time.Hour)
+	signer, parentCert := key, tmpl
+	if parent != nil {
+		signer, parentCert = parent.key, parent.cert
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, &key.PublicKey, signer)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &pair{cert, key, der}
+}
+
+func (p *pair) certPEM() []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.der}) }
+func (p *pair) keyPEM() []byte {
+	b, _ := x509.MarshalECPrivateKey(p.key)
+	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b})
+}
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func main() {
+	dir := flag.String("dir", "", "folder for talosconfig, kubeconfig, events.jsonl")
+	nodesFlag := flag.String("nodes", "", "name=ip:role,... (loopback addresses, e.g. talos-cp-01=127.0.0.11:controlplane)")
+	version := flag.String("version", "v1.11.5", "Talos version the nodes run at start")
+	reboot := flag.Duration("reboot", 2*time.Second, "simulated reboot time of an upgrade")
+	ready := flag.Duration("ready", 500*time.Millisecond, "time from boot to Kubernetes Ready (and etcd healthy)")
+	flag.Parse()
+	if *dir == "" || *nodesFlag == "" {
+		log.Fatal("-dir and -nodes are required")
+	}
+	events, err := os.Create(filepath.Join(*dir, "events.jsonl"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	c := &cluster{reboot: *reboot, ready: *ready, events: events, dir: *dir}
+	var ips []net.IP
+	for _, spec := range strings.Split(*nodesFlag, ",") {
+		name, rest, _ := strings.Cut(spec, "=")
+		ip, role, _ := strings.Cut(rest, ":")
+		c.nodes = append(c.nodes, &node{name: name, ip: ip, role: role, version: *version, up: true, ready: true})
+		ips = append(ips, net.ParseIP(ip))
+	}
+	ips = append(ips, net.ParseIP("127.0.0.1"))
+
+	ca := issue(&x509.Certificate{Subject: pkix.Name{CommonName: "talos-standin-ca"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}, nil)
+	srv := issue(&x509.Certificate{Subject: pkix.Name{CommonName: "talos-standin"}, IPAddresses: ips,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, ca)
+	client := issue(&x509.Certificate{Subject: pkix.Name{CommonName: "admin", Organization: []string{"os:admin"}},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	srvCert, _ := tls.X509KeyPair(srv.certPEM(), srv.keyPEM())
+	tlsConf := &tls.Config{Certificates: []tls.Certificate{srvCert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
+
+	for _, n := range c.nodes {
+		l, err := net.Listen("tcp", net.JoinHostPort(n.ip, "50000"))
+		if err != nil {
+			log.Fatalf("listen %s: %v", n.ip, err)
+		}
+		g := grpc.NewServer(grpc.Creds(credentials.NewTLS(tlsConf)))
+		machine.RegisterMachineServiceServer(g, &server{c: c, n: n})
+		go g.Serve(l)
+	}
+
+	kl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/nodes/{name}", func(w http.ResponseWriter, r *http.Request) {
+		for _, n := range c.nodes {
+			if n.name != r.PathValue("name") {
+				continue
+			}
+			n.mu.Lock()
+			st, ver := "False", n.version
+			if n.ready {
+				st = "True"
+			}
+			n.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name},
+				"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}}, "nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")"}}})
+			return
+		}
+		http.Error(w, `{"kind":"Status","reason":"NotFound"}`, http.StatusNotFound)
+	})
+	go (&http.Server{Handler: mux, TLSConfig: tlsConf}).ServeTLS(kl, "", "")
+
+	talosconfig := fmt.Sprintf("context: standin\ncontexts:\n  standin:\n    endpoints: []\n    ca: %s\n    crt: %s\n    key: %s\n", b64(ca.certPEM()), b64(client.certPEM()), b64(client.keyPEM()))
+	kubeconfig := fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters:\n- name: standin\n  cluster:\n    server: https://%s\n    certificate-authority-data: %s\nusers:\n- name: admin\n  user:\n    client-certificate-data: %s\n    client-key-data: %s\ncontexts:\n- name: admin@standin\n  context: {cluster: standin, user: admin}\ncurrent-context: admin@standin\n",
+		kl.Addr().String(), b64(ca.certPEM()), b64(client.certPEM()), b64(client.keyPEM()))
+	os.WriteFile(filepath.Join(*dir, "talosconfig"), []byte(talosconfig), 0o600)
+	os.WriteFile(filepath.Join(*dir, "kubeconfig"), []byte(kubeconfig), 0o600)
+	fmt.Println("READY")
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+}
