@@ -5,6 +5,7 @@ import { dnsServersPolicy, ntpServersPolicy } from "./rules/name-resolution-and-
 import { nonOverlappingNetworksPolicy } from "./rules/networks";
 import { controlPlaneSpreadPolicy } from "./rules/placement";
 import { recommendedSizingPolicy, talosMinimumSizingPolicy } from "./rules/sizing";
+import { upgradePathPolicy } from "./rules/upgrades";
 
 export const allPolicies = [
   oddControlPlaneCountPolicy,
@@ -16,4 +17,5 @@ export const allPolicies = [
   ntpServersPolicy,
   controlPlaneSpreadPolicy,
   talosEndpointsNotVipPolicy,
+  upgradePathPolicy,
 ];

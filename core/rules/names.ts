@@ -9,4 +9,5 @@ export const RULE_NAMES = {
   ntpServers: "ntp-servers",
   controlPlaneSpread: "control-plane-spread",
   talosconfigEndpointsNotVip: "talosconfig-endpoints-not-vip",
+  upgradePath: "upgrade-path",
 } as const;

@@ -1,0 +1,41 @@
+// upgrade-path: the version step of this update, read from the etcd-snapshot step the program emits
+// before any upgrade (its triggers carry the versions the stack last deployed and the new ones), judged
+// by the same rule as the program and the preflight (core/day2/upgrade-path.ts).
+import { StackValidationPolicy } from "@pulumi/policy";
+import { upgradePathProblems, Versions } from "../../core/day2/upgrade-path";
+import { RULE_NAMES } from "../../core/rules/names";
+import { ResourceLike } from "../facts-from-resources";
+
+export const COMMAND_TYPE = "command:local:Command";
+
+/** from/to versions of the snapshot step; undefined when there is none or its values are not known yet */
+export function upgradeFacts(resources: ResourceLike[]): { from: Versions; to: Versions } | undefined {
+  const snap = resources.find((r) => r.type === COMMAND_TYPE && r.props?.environment?.HOMELAB_DAY2_STEP === "etcd-snapshot")
+    ?? resources.find((r) => r.type === COMMAND_TYPE && /-etcd-snapshot$/.test(r.name));
+  const t = Array.isArray(snap?.props?.triggers) ? snap!.props.triggers[0] : undefined;
+  const s = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  if (!t || typeof t !== "object" || !s(t.talosTo) || !s(t.kubernetesTo)) return undefined;
+  return {
+    from: { talos: s(t.talosFrom), kubernetes: s(t.kubernetesFrom), talosConfig: s(t.talosConfigFrom) },
+    to: { talos: s(t.talosTo), kubernetes: s(t.kubernetesTo), talosConfig: s(t.talosConfigTo) },
+  };
+}
+
+export function upgradeViolations(resources: ResourceLike[]): { violations: string[]; undecided?: string } {
+  const facts = upgradeFacts(resources);
+  if (!facts) return { violations: [], undecided: "cannot decide yet: no etcd-snapshot step with known versions" };
+  return { violations: upgradePathProblems(facts.from, facts.to).map((p) => `${p.message}. Fix: ${p.fix} [${p.key}]`) };
+}
+
+export const upgradePathPolicy: StackValidationPolicy = {
+  name: RULE_NAMES.upgradePath,
+  description: "Version steps against what the stack last deployed: adjacent Talos minors, one Kubernetes minor, no downgrades, Kubernetes inside the target Talos range.",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Step one minor per `pulumi up` (latest patch of each intermediate Talos minor); never lower a version; see README \"Upgrading Talos\".",
+  validateStack: (args, reportViolation) => {
+    const r = upgradeViolations(args.resources.map((x) => ({ type: x.type, name: x.name, props: x.props ?? {} })));
+    for (const v of r.violations) reportViolation(v);
+    if (r.violations.length === 0 && r.undecided) args.notApplicable(r.undecided);
+  },
+};
