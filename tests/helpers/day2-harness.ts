@@ -56,8 +56,8 @@ const inputsOf = (s: Step, secretKeys: string[]) => JSON.stringify({ create: s.c
   environment: Object.fromEntries(Object.entries(s.environment).filter(([k]) => !secretKeys.includes(k)).sort()) });
 
 /** Which steps an `up` would run: new ones (create) and changed ones (update), as the preview shows them. */
-export function diff(steps: Step[], state: StepState, secretKeys = ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"]) {
-  return steps.flatMap((s) => {
+export function diff(steps: Step[], state: StepState, secretKeys = ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"]): { step: Step; mode: "create" | "update" }[] {
+  return steps.flatMap((s): { step: Step; mode: "create" | "update" }[] => {
     const before = state.get(s.name);
     if (!before) return [{ step: s, mode: "create" as const }];
     return before.inputs === inputsOf(s, secretKeys) ? [] : [{ step: s, mode: "update" as const }];
