@@ -8,22 +8,24 @@ import { readPolicyConfig, readStackConfig, StackFileError } from "../core/plan/
 import { mermaidDiagram, svgDiagram } from "./diagram";
 import { buildReport } from "./report";
 import { renderText } from "./render-text";
+import { day2Checks, DeployedFileError, findTalosctl, readDeployed } from "./day2";
 
 export function main(argv: string[], projectDir = path.resolve(__dirname, "..")): { code: number; stdout: string; stderr: string } {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false }, out: { type: "string", default: "out" } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false }, out: { type: "string", default: "out" }, deployed: { type: "string" } } });
   } catch (e) {
-    return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\nusage: npm run preflight -- <stack> [--json] [--out DIR]\n` };
+    return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\nusage: npm run preflight -- <stack> [--json] [--out DIR] [--deployed FILE]\n` };
   }
   const stack = args.positionals[0];
-  if (!stack) return { code: 2, stdout: "", stderr: "usage: npm run preflight -- <stack> [--json] [--out DIR]\n" };
-  let sc, policyConfig;
+  if (!stack) return { code: 2, stdout: "", stderr: "usage: npm run preflight -- <stack> [--json] [--out DIR] [--deployed FILE]\n" };
+  let sc, policyConfig, deployed;
   try {
     sc = readStackConfig(projectDir, stack);
     policyConfig = readPolicyConfig(projectDir, stack);
+    if (args.values.deployed) deployed = readDeployed(path.resolve(projectDir, args.values.deployed as string));
   } catch (e) {
-    if (e instanceof StackFileError || e instanceof SyntaxError) return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\n` };
+    if (e instanceof StackFileError || e instanceof SyntaxError || e instanceof DeployedFileError) return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\n` };
     throw e;
   }
   const env = credentialEnv(process.env);
@@ -32,8 +34,11 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
   if (!hasProxmoxCredentials({ secretsPresent: sc.secretsPresent, env })) {
     notes.push("Proxmox credentials are not set yet: before `pulumi up`, run `pulumi config set --secret homelab:proxmoxApiToken ...` or export PROXMOX_VE_API_TOKEN");
   }
+  // version steps against the deployed state, talosctl presence and skew
+  const day2 = result.ok ? day2Checks(result.plan, deployed, findTalosctl(projectDir)) : { problems: [], notes: [] };
+  notes.push(...day2.notes);
   const report = result.ok
-    ? buildReport(stack, result.plan, [], result.findings, notes)
+    ? buildReport(stack, result.plan, day2.problems, result.findings, notes)
     : buildReport(stack, undefined, result.problems, result.findings.filter((f) => f.severity === "advisory"), notes);
   const files: string[] = [];
   if (result.ok) {

@@ -1,0 +1,67 @@
+// Day-2 checks of the preflight: the change judged against what the stack last deployed (the same
+// transition rules as the program), and whether a talosctl close enough to the cluster is available.
+// The deployed state comes from a file (`--deployed deployed.json`, written by
+// `pulumi stack output deployed --json > deployed.json`): the preflight stays offline and needs
+// neither the engine nor the state backend's passphrase.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { resolveContract } from "../core/deployed/contract";
+import { DeployedState, parseDeployedState } from "../core/deployed/state";
+import { transitionProblems } from "../core/deployed/transitions";
+import { parseVersion } from "../core/plan/build-plan";
+import { ConfigProblem } from "../core/plan/problems";
+import { Plan } from "../core/plan/types";
+
+export class DeployedFileError extends Error {}
+
+export function readDeployed(file: string): DeployedState {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new DeployedFileError(`cannot read the deployed state ${file}: ${(e as Error).message}`);
+  }
+  const state = parseDeployedState(value);
+  if (!state) throw new DeployedFileError(`${file} is not a \`deployed\` stack output (write it with \`pulumi stack output deployed --json > ${path.basename(file)}\`)`);
+  return state;
+}
+
+/** The talosctl the day-2 steps would use (as tools/day2/talos-day2.ts picks it) and its version. */
+export function findTalosctl(projectDir: string, env = process.env): { path?: string; version?: string } {
+  const candidates = [env.TALOSCTL, path.join(projectDir, ".toolchain", "bin", "talosctl"), "talosctl"].filter((c): c is string => !!c);
+  for (const c of candidates) {
+    try {
+      const out = execFileSync(c, ["version", "--client"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] });
+      return { path: c, version: /Tag:\s*(\S+)/.exec(out)?.[1] };
+    } catch {
+      // not there or not runnable: try the next
+    }
+  }
+  return {};
+}
+
+export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talosctl: { path?: string; version?: string }): { problems: ConfigProblem[]; notes: string[] } {
+  const resolved = resolveContract(plan, deployed);
+  const problems = transitionProblems(resolved, deployed);
+  const notes: string[] = [];
+  if (deployed) {
+    const steps = [
+      deployed.talosVersion !== plan.talosVersion ? `Talos ${deployed.talosVersion} -> ${plan.talosVersion} (etcd snapshot, control planes one at a time, workers in batches of ${plan.upgrade.workerBatchSize})` : "",
+      deployed.kubernetesVersion !== plan.kubernetesVersion ? `Kubernetes ${deployed.kubernetesVersion} -> ${plan.kubernetesVersion}` : "",
+    ].filter(Boolean);
+    if (steps.length) notes.push(`upgrade on the next \`pulumi up\`: ${steps.join("; ")}; machine configs stay on contract ${resolved.configTalosVersion}`);
+  } else {
+    notes.push("no deployed state given: version steps are not checked (pass `--deployed deployed.json`, from `pulumi stack output deployed --json`)");
+  }
+  // talosctl supports one minor of skew each way; the roll talks to the old and the new release
+  const cluster = [deployed?.talosVersion, plan.talosVersion].filter((v): v is string => !!v);
+  if (!talosctl.path) {
+    notes.push("talosctl not found: upgrades and etcd snapshots need it; run `bash tools/toolchain/build-talosctl.sh` (or put a talosctl on PATH)");
+  } else {
+    const t = talosctl.version ? parseVersion(talosctl.version) : undefined;
+    const far = t ? cluster.filter((v) => { const c = parseVersion(v); return !c || c[0] !== t[0] || Math.abs(c[1] - t[1]) > 1; }) : cluster;
+    if (far.length) notes.push(`talosctl ${talosctl.version ?? "(unknown version)"} at ${talosctl.path} is more than one minor from the cluster's Talos ${[...new Set(far)].join(", ")}: use a talosctl within one minor (set TALOSCTL, or TALOSCTL_VERSION in tools/versions.env)`);
+  }
+  return { problems, notes };
+}
