@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiEndpoint } from "./components/ApiEndpoint";
 import { CiliumLbPool } from "./components/CiliumLbPool";
+import { EtcdBackupSchedule } from "./components/EtcdBackupSchedule";
 import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
@@ -76,6 +77,7 @@ async function main() {
     enableServerSideApply: true,
   });
   new CiliumLbPool("cilium-lb", { plan, kubernetesProvider });
+  if (plan.etcdBackup) new EtcdBackupSchedule("etcd-backup", { plan, kubernetesProvider });
 
   return {
     apiEndpointUrl: apiEndpoint.url,

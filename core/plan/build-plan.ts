@@ -184,6 +184,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     add("versions.talosConfig", `config contract ${raw.versions.talosConfig} must be a supported release no newer than versions.talos (${raw.versions.talos})`,
       `write a version of Talos ${SUPPORTED_TALOS.join(", ")} not above ${raw.versions.talos}: nodes reject config documents of a newer release`);
   }
+  if (raw.etcdBackup && raw.etcdBackup.schedule.trim().split(/\s+/).length !== 5) add("etcdBackup.schedule", `"${raw.etcdBackup.schedule}" is not a cron schedule`, "write five cron fields, e.g. \"17 3 * * *\" (daily at 03:17)");
   const cilium = ciliumPlanFor(raw.versions.cilium);
   if (!cilium) add("versions.cilium", `Cilium "${raw.versions.cilium}" cannot be configured by this program`, `use a Cilium release of ${SUPPORTED_CILIUM_MINORS.join(", ")} such as 1.18.4`);
 
@@ -297,6 +298,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     configTalosVersionSet: raw.versions.talosConfig !== undefined,
     kubernetesVersion: `v${k8s!.join(".")}`,
     upgrade: raw.upgrade,
+    etcdBackup: raw.etcdBackup,
     ...partial,
     image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64", guestAgent: raw.image.extensions.includes(GUEST_AGENT_EXTENSION) },
     kubePrismPort: raw.kubePrismPort,

@@ -62,6 +62,13 @@ export const rawConfigSchema = z.object({
     workerBatchSize: int.positive().default(1),
     snapshotDir: str.default(".etcd-snapshots"),
   }).strict().default({ workerBatchSize: 1, snapshotDir: ".etcd-snapshots" }),
+  // scheduled in-cluster etcd snapshots (off unless set): a CronJob with Talos API access
+  etcdBackup: z.object({
+    schedule: str,
+    keep: int.positive().default(7),
+    storageClass: str.optional(),
+    sizeGi: int.positive().default(5),
+  }).strict().optional(),
 });
 
 export type RawConfig = z.infer<typeof rawConfigSchema>;

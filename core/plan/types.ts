@@ -81,6 +81,8 @@ export interface Plan {
   image: { extensions: string[]; platform: "nocloud"; architecture: "amd64"; guestAgent: boolean };
   /** rolling upgrades (components/TalosUpgrade.ts) */
   upgrade: { workerBatchSize: number; snapshotDir: string };
+  /** scheduled in-cluster etcd snapshots; absent = off (core/day2/etcd-backup.ts) */
+  etcdBackup?: { schedule: string; keep: number; storageClass?: string; sizeGi: number };
   network: {
     subnet: string;
     prefix: number;

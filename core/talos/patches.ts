@@ -10,6 +10,7 @@
 // newer than any node's installed version (versions.talosConfig rules), so every node accepts them.
 import { ciliumInlineManifest } from "../cilium/install";
 import { NodePlan, Plan } from "../plan/types";
+import { ETCD_BACKUP_NAMESPACE, ETCD_BACKUP_ROLE } from "../day2/etcd-backup";
 
 export type PatchDocument = Record<string, unknown>;
 
@@ -51,6 +52,10 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
     },
     proxy: { disabled: true },
   };
+  if (node.role === "controlplane" && plan.etcdBackup) {
+    // pods in kube-system may call the Talos API with the etcd backup role only (core/day2/etcd-backup.ts)
+    (machine.features as Record<string, unknown>).kubernetesTalosAPIAccess = { enabled: true, allowedRoles: [ETCD_BACKUP_ROLE], allowedKubernetesNamespaces: [ETCD_BACKUP_NAMESPACE] };
+  }
   if (node.role === "controlplane") {
     machine.certSANs = certSans(plan);
     cluster.apiServer = { certSANs: certSans(plan), ...haproxyCheckAccess(plan) };
