@@ -125,7 +125,8 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
 
     this.upgrade = new TalosUpgrade(`${name}-day2`, {
-      plan, deployed: args.deployed, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId, ready: this.healthy,
+      plan, deployed: args.deployed, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId,
+      after: [this.bootstrap, ...all.map((n) => n.apply)],
     }, { parent: this });
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig });

@@ -30,8 +30,23 @@ export interface TalosUpgradeArgs {
   clientConfiguration: pulumi.Input<{ caCertificate: string; clientCertificate: string; clientKey: string }>;
   kubeconfig: pulumi.Input<string>;
   schematicId: pulumi.Input<string>;
-  /** resolves when the cluster is up (bootstrap, applies and health check) */
-  ready: pulumi.Input<string>;
+  /** what the first step waits for: the bootstrap and every node's config apply */
+  after: pulumi.Resource[];
+}
+
+/**
+ * The version step of this run, registered as the component's inputs: the policy pack judges it
+ * (policies/rules/upgrades.ts). A component has no provider, so a change of these facts (e.g. the run
+ * after an upgrade, when "from" catches up) runs nothing, unlike a change of a step's inputs.
+ */
+export function upgradeFacts(plan: Plan, deployed?: DeployedState) {
+  // "from" only while it differs from the target: an unchanged cluster registers the same inputs every run
+  const from = (was: string | undefined, to: string) => (was && was !== to ? was : "");
+  return {
+    talosFrom: from(deployed?.talosVersion, plan.talosVersion), talosTo: plan.talosVersion,
+    kubernetesFrom: from(deployed?.kubernetesVersion, plan.kubernetesVersion), kubernetesTo: plan.kubernetesVersion,
+    talosConfigFrom: from(deployed?.configTalosVersion, plan.configTalosVersion), talosConfigTo: plan.configTalosVersion,
+  };
 }
 
 /** A talosconfig with credentials only: every talosctl call names its node (never the VIP). */
@@ -48,15 +63,15 @@ export class TalosUpgrade extends pulumi.ComponentResource {
   public readonly done: pulumi.Output<string>;
 
   constructor(name: string, args: TalosUpgradeArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:talos:TalosUpgrade", name, {}, opts);
+    super("homelab:talos:TalosUpgrade", name, upgradeFacts(args.plan, args.deployed), opts);
     const { plan, deployed } = args;
     const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(plan.clusterName, cc)));
     const kubeconfig = pulumi.secret(pulumi.output(args.kubeconfig));
     const cps = plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(",");
     const image = pulumi.output(args.schematicId).apply((id) => installerImage(id, plan.talosVersion));
-    // CLUSTER_READY only orders the steps after the cluster check; its value is constant so that the
-    // check's outcome (healthy, unchanged, ...) never counts as a change of the steps
-    const base = { TALOSCONFIG_DATA: talosconfig, CONTROL_PLANES: cps, CLUSTER_READY: pulumi.output(args.ready).apply(() => "1") };
+    // Only targets go into the steps' inputs: "from" changes once more after an upgrade and would
+    // run every step again. The steps wait for etcd and the nodes themselves (no health-check input).
+    const base = { TALOSCONFIG_DATA: talosconfig, CONTROL_PLANES: cps };
     const step = (stepName: string, cmd: string, environment: Record<string, pulumi.Input<string>>, triggers: pulumi.Input<unknown>[], dependsOn: pulumi.Resource[]) =>
       new local.Command(stepName, {
         create: `${RUNNER} ${cmd} create`,
@@ -67,19 +82,13 @@ export class TalosUpgrade extends pulumi.ComponentResource {
         addPreviousOutputInEnv: true,
       }, { parent: this, dependsOn, additionalSecretOutputs: ["environment"] });
 
-    const from = { talos: deployed?.talosVersion ?? "", kubernetes: deployed?.kubernetesVersion ?? "" };
+    // runs before anything changes: on a new cluster (a baseline), and whenever a version, the image
+    // or the control-plane set changes
     this.snapshot = step(`${name}-etcd-snapshot`, "snapshot", {
       [DAY2_STEP_ENV]: "etcd-snapshot",
       SNAPSHOT_DIR: plan.upgrade.snapshotDir,
       CLUSTER_NAME: plan.clusterName,
-      // from -> to of this run: the snapshot's file name, and the facts the policy pack judges
-      TALOS_FROM: from.talos, TALOS_TO: plan.talosVersion,
-      KUBERNETES_FROM: from.kubernetes, KUBERNETES_TO: plan.kubernetesVersion,
-      TALOS_CONFIG_FROM: deployed?.configTalosVersion ?? "", TALOS_CONFIG_TO: plan.configTalosVersion,
-    }, [{
-      talosFrom: from.talos, talosTo: plan.talosVersion, kubernetesFrom: from.kubernetes, kubernetesTo: plan.kubernetesVersion,
-      talosConfigFrom: deployed?.configTalosVersion ?? "", talosConfigTo: plan.configTalosVersion, image, controlPlanes: cps,
-    }], []);
+    }, [plan.talosVersion, image, plan.kubernetesVersion, cps], args.after);
 
     const nodeStep = (n: NodePlan, after: pulumi.Resource[]) => step(`${name}-${n.name}`, "node", {
       [DAY2_STEP_ENV]: n.role === "controlplane" ? "talos-controlplane" : "talos-worker",

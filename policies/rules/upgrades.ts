@@ -1,18 +1,16 @@
-// upgrade-path: the version step of this update, read from the etcd-snapshot step the program emits
-// before any upgrade (its triggers carry the versions the stack last deployed and the new ones), judged
+// upgrade-path: the version step of this update, read from the TalosUpgrade component's inputs (the
+// versions the stack last deployed and the new ones, components/TalosUpgrade.ts upgradeFacts), judged
 // by the same rule as the program and the preflight (core/day2/upgrade-path.ts).
 import { StackValidationPolicy } from "@pulumi/policy";
 import { upgradePathProblems, Versions } from "../../core/day2/upgrade-path";
 import { RULE_NAMES } from "../../core/rules/names";
 import { ResourceLike } from "../facts-from-resources";
 
-export const COMMAND_TYPE = "command:local:Command";
+export const UPGRADE_TYPE = "homelab:talos:TalosUpgrade";
 
-/** from/to versions of the snapshot step; undefined when there is none or its values are not known yet */
+/** from/to versions of this run; undefined when the component or its values are not there */
 export function upgradeFacts(resources: ResourceLike[]): { from: Versions; to: Versions } | undefined {
-  const snap = resources.find((r) => r.type === COMMAND_TYPE && r.props?.environment?.HOMELAB_DAY2_STEP === "etcd-snapshot")
-    ?? resources.find((r) => r.type === COMMAND_TYPE && /-etcd-snapshot$/.test(r.name));
-  const t = Array.isArray(snap?.props?.triggers) ? snap!.props.triggers[0] : undefined;
+  const t = resources.find((r) => r.type === UPGRADE_TYPE)?.props;
   const s = (v: unknown) => (typeof v === "string" && v ? v : undefined);
   if (!t || typeof t !== "object" || !s(t.talosTo) || !s(t.kubernetesTo)) return undefined;
   return {
@@ -23,7 +21,7 @@ export function upgradeFacts(resources: ResourceLike[]): { from: Versions; to: V
 
 export function upgradeViolations(resources: ResourceLike[]): { violations: string[]; undecided?: string } {
   const facts = upgradeFacts(resources);
-  if (!facts) return { violations: [], undecided: "cannot decide yet: no etcd-snapshot step with known versions" };
+  if (!facts) return { violations: [], undecided: "cannot decide yet: no TalosUpgrade component with known versions (is PULUMI_NODEJS_SKIP_COMPONENT_INPUTS set?)" };
   return { violations: upgradePathProblems(facts.from, facts.to).map((p) => `${p.message}. Fix: ${p.fix} [${p.key}]`) };
 }
 

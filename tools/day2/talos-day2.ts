@@ -108,12 +108,12 @@ async function nodeReady(name: string): Promise<string | undefined> {
 }
 
 async function snapshot(): Promise<void> {
-  const from = env.TALOS_FROM;
-  if (!from) { log("new cluster: nothing to snapshot yet"); return; }
   const dir = path.resolve(need("SNAPSHOT_DIR"));
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // a new cluster's etcd may still be starting; a running one is checked before anything changes
+  await until("etcd before the snapshot", etcdHealthy);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "Z");
-  const file = path.join(dir, `${need("CLUSTER_NAME")}-${stamp}-talos-${from}.db`);
+  const file = path.join(dir, `${need("CLUSTER_NAME")}-${stamp}.db`);
   for (const cp of controlPlanes()) {
     const r = await talosctl(talosctlArgs.etcdSnapshot(cp.ip, file), 600_000);
     if (r.ok && fs.existsSync(file) && fs.statSync(file).size > 0) { fs.chmodSync(file, 0o600); log(`etcd snapshot from ${cp.name}: ${file} (${fs.statSync(file).size} bytes)`); return; }
