@@ -93,6 +93,19 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     for (const f of files) assert.match(f, /^rolltest-\d{8}T\d{6}Z\.db$/);
   });
 
+  it("with credentials the nodes refuse, the roll stops at its first step and nothing is upgraded", async () => {
+    const before = standin.events().filter((e) => e.event === "upgrade").length;
+    // a talosconfig whose client key does not match its certificate
+    const bogus = standin.talosconfig.replace(/key: (\S+)/, (_, k: string) => `key: ${Buffer.from(Buffer.from(k, "base64").toString().replace(/[A-Za-z]/g, (c) => (c === "A" ? "B" : "A"))).toString("base64")}`);
+    assert.notEqual(bogus, standin.talosconfig);
+    const steps = await captureSteps(homelabCopy("v1.12.1"), deployed);
+    const r = await up(steps, new Map(), { ...env, TALOSCONFIG_DATA: bogus, REBOOT_TIMEOUT_S: "2" });
+    assert.equal(r.failed?.name, "rolltest-day2-etcd-snapshot");
+    assert.match(r.failed!.stderr, /timed out .* etcd before the snapshot/);
+    assert.equal(r.runs.length, 1);
+    assert.equal(standin.events().filter((e) => e.event === "upgrade").length, before);
+  });
+
   it("every node reports v1.12.1 to talosctl, and a further `up` only checks", async () => {
     for (const n of after_.nodes) {
       const out = execFileSync(talosctlPath(), ["--talosconfig", path.join(standin.dir, "talosconfig"), ...talosctlArgs.version(n.ip)], { encoding: "utf8" });

@@ -53,8 +53,10 @@ function controlPlanes(): { name: string; ip: string }[] {
   return need("CONTROL_PLANES").split(",").filter(Boolean).map((p) => { const [name, ip] = p.split("="); return { name, ip }; });
 }
 
+let lastVersionError = "";
 async function version(ip: string): Promise<string | undefined> {
   const r = await talosctl(talosctlArgs.version(ip), 20_000);
+  if (!r.ok) lastVersionError = r.out.split("\n").filter((l) => /error|rpc/i.test(l)).pop()?.trim() ?? r.out.trim();
   return r.ok ? serverTag(r.out) : undefined;
 }
 
@@ -124,7 +126,9 @@ async function snapshot(): Promise<void> {
 
 async function node(mode: string): Promise<void> {
   const [name, ip, role, target, image] = ["NODE_NAME", "NODE_IP", "NODE_ROLE", "TALOS_VERSION", "INSTALLER_IMAGE"].map(need);
-  const current = await version(ip);
+  // never decide about a node that does not answer (wrong credentials, still booting)
+  let current: string | undefined;
+  await until(`${name} to answer`, async () => (current = await version(ip)) ? undefined : `${name} does not answer: ${lastVersionError}`);
   const done = mode === "update" ? lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.installed) === image : true;
   if (current === target && done) {
     log(`${name} runs ${target} with ${image}: checking only`);
