@@ -115,3 +115,66 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     assert.deepEqual(diff(steps, state), []);
   });
 });
+
+// `talosctl upgrade-k8s` needs Talos's resource API and a real Kubernetes API, which the stand-in does
+// not speak; here talosctl is wrapped so that upgrade-k8s only records its call (and fails on demand),
+// while every other call goes to the real talosctl and the stand-in.
+describe("Talos and Kubernetes in one run: Kubernetes once, after the Talos roll", { timeout: 900_000 }, () => {
+  let standin: Standin;
+  let env: Record<string, string>;
+  const state: StepState = new Map();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-wrap-"));
+  const calls = path.join(tmp, "upgrade-k8s.log");
+  const plan = (talos: string, kubernetes: string) => stackPlan("homelab", (c) => {
+    loopback(c);
+    c.clusterName = "k8stest";
+    c.versions = { ...c.versions, talos, kubernetes };
+    c.upgrade = { workerBatchSize: 4, snapshotDir: tmp };
+  });
+  const v1 = plan("v1.12.1", "v1.34.1");
+  const v2 = resolveContract(plan("v1.13.0", "v1.35.0"), deployedStateOf(v1));
+
+  before(async () => {
+    buildDay2Tools();
+    const wrapper = path.join(tmp, "talosctl");
+    fs.writeFileSync(wrapper, `#!/bin/sh
+for a in "$@"; do
+  if [ "$a" = upgrade-k8s ]; then
+    echo "$(date +%s%3N) $*" >> "${calls}"
+    [ -e "${tmp}/fail-k8s" ] && { echo "simulated upgrade-k8s failure" >&2; exit 1; }
+    echo "upgrade-k8s done"; exit 0
+  fi
+done
+exec "${talosctlPath()}" "$@"
+`, { mode: 0o755 });
+    standin = await startStandin(v1, { version: "v1.12.1", rebootMs: 500, readyMs: 200 });
+    env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: wrapper, POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60" };
+    const created = await up(await captureSteps(v1), state, env);
+    assert.equal(created.failed, undefined, created.failed?.stderr);
+  });
+  after(() => { standin?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
+
+  const k8sCalls = () => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) : []);
+
+  it("a new cluster does not call upgrade-k8s", () => assert.deepEqual(k8sCalls(), []));
+
+  it("a failed upgrade-k8s stops after the whole Talos roll; the next `up` runs only it, once", async () => {
+    const steps = await captureSteps(v2, deployedStateOf(v1));
+    fs.writeFileSync(path.join(tmp, "fail-k8s"), "");
+    const first = await up(steps, state, env);
+    assert.equal(first.failed?.name, "k8stest-day2-kubernetes");
+    assert.equal(k8sCalls().length, 1);
+    const [at, ...args] = k8sCalls()[0].split(" ");
+    assert.deepEqual(args.slice(-7), ["-e", "127.0.0.11", "-n", "127.0.0.11", "upgrade-k8s", "--to", "1.35.0"]);
+    const lastReady = Math.max(...standin.events().filter((e) => e.event === "ready").map((e) => e.t));
+    assert.equal(standin.events().filter((e) => e.event === "ready").length, 7, "every node rolled to v1.13.0 first");
+    assert.ok(Number(at) > lastReady, "upgrade-k8s started after the last node was back");
+
+    fs.rmSync(path.join(tmp, "fail-k8s"));
+    const second = await up(steps, state, env);
+    assert.equal(second.failed, undefined, second.failed?.stderr);
+    assert.deepEqual(second.runs.map((r) => r.name), ["k8stest-day2-kubernetes"]);
+    assert.equal(k8sCalls().length, 2);
+    assert.deepEqual(diff(steps, state), [], "nothing left: Kubernetes is upgraded once");
+  });
+});
