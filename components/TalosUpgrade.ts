@@ -1,7 +1,8 @@
 // Day 2 as resources: an etcd snapshot, then the Talos roll (control planes one at a time, workers in
 // batches), then Kubernetes. Each step is a @pulumi/command local.Command running
 // tools/day2/talos-day2.ts with talosctl:
-//  - create (new cluster or new node): the node already runs its image; the step only checks it;
+//  - create (new cluster or new node): the node should already run its image; the step checks it
+//    (and upgrades a node that does not, e.g. on a stack that adopts these steps with a version change);
 //  - update (its version or installer image changed, or the credentials it gets did): the step
 //    upgrades the node unless its last successful run recorded that image (PULUMI_COMMAND_STDOUT).
 // Steps are chained with dependsOn, so the engine starts one only after the previous succeeded. A
@@ -20,12 +21,12 @@ import { installerImage } from "../core/talos/patches";
 /** The project root: the steps run from there (snapshot folder, tools/day2, .toolchain/bin/talosctl). */
 const PROJECT_DIR = path.resolve(__dirname, "..");
 const RUNNER = "node --import tsx tools/day2/talos-day2.ts";
-/** marks the step resources for the policy pack (policies/rules/upgrades.ts) */
+/** marks the day-2 step resources (tests and tools tell them from other commands by it) */
 export const DAY2_STEP_ENV = "HOMELAB_DAY2_STEP";
 
 export interface TalosUpgradeArgs {
   plan: Plan;
-  /** what the stack last deployed: the "from" versions (facts for the policy pack and the snapshot name) */
+  /** what the stack last deployed: the "from" versions (facts for the policy pack, the preview message) */
   deployed?: DeployedState;
   clientConfiguration: pulumi.Input<{ caCertificate: string; clientCertificate: string; clientKey: string }>;
   kubeconfig: pulumi.Input<string>;
