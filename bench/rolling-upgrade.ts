@@ -10,7 +10,10 @@ import { resolveContract } from "../core/deployed/contract";
 import { deployedStateOf } from "../core/deployed/state";
 import { captureSteps, StepState, up } from "../tests/helpers/day2-harness";
 import { stackPlan } from "../tests/helpers/stacks";
-import { buildDay2Tools, loopback, startStandin, talosctlPath } from "../tests/helpers/talos-standin";
+import { buildDay2Tools, translateAddresses, startStandin, talosctlPath } from "../tests/helpers/talos-standin";
+
+// the plan keeps its addresses; the steps reach the stand-in's nodes on loopback (same last octet)
+const NAT = { translate: translateAddresses };
 
 async function main() {
   const rebootMs = Number(process.argv[2] ?? 5000);
@@ -18,8 +21,7 @@ async function main() {
   const readyMs = Math.round(rebootMs / 5);
   const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-snapshots-"));
   const plan = (talos: string) => stackPlan("homelab", (c) => {
-    loopback(c);
-    c.versions = { ...c.versions, talos };
+      c.versions = { ...c.versions, talos };
     c.upgrade = { workerBatchSize: batch, snapshotDir };
   });
   const from = plan("v1.11.5");
@@ -29,11 +31,11 @@ async function main() {
   try {
     const env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: talosctlPath(), POLL_INTERVAL_MS: "250" };
     const state: StepState = new Map();
-    const created = await up(await captureSteps(from), state, env);
+    const created = await up(await captureSteps(from), state, env, NAT);
     if (created.failed) throw new Error(created.failed.stderr);
     const steps = await captureSteps(to, deployedStateOf(from));
     const t0 = Date.now();
-    const r = await up(steps, state, env);
+    const r = await up(steps, state, env, NAT);
     const wall = (Date.now() - t0) / 1000;
     if (r.failed) throw new Error(`${r.failed.name}: ${r.failed.stderr}`);
     const t = (rebootMs + readyMs) / 1000;

@@ -14,11 +14,13 @@ import { deployedStateOf } from "../../core/deployed/state";
 import { serverTag, talosctlArgs } from "../../core/day2/talosctl";
 import { captureSteps, diff, StepState, up } from "../helpers/day2-harness";
 import { stackPlan } from "../helpers/stacks";
-import { buildDay2Tools, loopback, Standin, startStandin, talosctlPath } from "../helpers/talos-standin";
+import { buildDay2Tools, toLoopback, translateAddresses, Standin, startStandin, talosctlPath } from "../helpers/talos-standin";
+
+// the plan keeps its addresses; the steps reach the stand-in's nodes on loopback (same last octet)
+const NAT = { translate: translateAddresses };
 
 const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-snapshots-"));
 const homelabCopy = (talos: string) => stackPlan("homelab", (c) => {
-  loopback(c);
   c.clusterName = "rolltest";
   c.versions = { ...c.versions, talos };
   c.upgrade = { workerBatchSize: 2, snapshotDir };
@@ -41,7 +43,7 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
 
   it("first `up` of the cluster: every step is a create that only checks (no upgrade; a baseline snapshot)", async () => {
     const steps = await captureSteps(before_);
-    const r = await up(steps, state, env);
+    const r = await up(steps, state, env, NAT);
     assert.equal(r.failed, undefined, r.failed?.stderr);
     assert.equal(r.runs.length, 9);
     assert.ok(r.runs.every((x) => x.mode === "create"));
@@ -61,14 +63,14 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
   it("a failing node stops the roll there; the next `up` resumes at that node", async () => {
     const steps = await captureSteps(after_, deployed);
     fs.writeFileSync(path.join(standin.dir, "fail-upgrade-talos-wrk-03"), "");
-    const first = await up(steps, state, env);
+    const first = await up(steps, state, env, NAT);
     assert.equal(first.failed?.name, "rolltest-day2-talos-wrk-03");
     assert.match(first.failed!.stderr, /talosctl upgrade of talos-wrk-03 failed/);
     assert.equal(first.runs.some((r) => r.name.endsWith("talos-wrk-04") && r.ok), true, "its batch mate finished");
     assert.deepEqual(diff(steps, state).map((d) => d.step.name), ["rolltest-day2-talos-wrk-03"], "only the failed node is left");
 
     fs.rmSync(path.join(standin.dir, "fail-upgrade-talos-wrk-03"));
-    const second = await up(steps, state, env);
+    const second = await up(steps, state, env, NAT);
     assert.equal(second.failed, undefined, second.failed?.stderr);
     assert.deepEqual(second.runs.map((r) => r.name), ["rolltest-day2-talos-wrk-03"]);
   });
@@ -99,7 +101,7 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     const bogus = standin.talosconfig.replace(/key: (\S+)/, (_, k: string) => `key: ${Buffer.from(Buffer.from(k, "base64").toString().replace(/[A-Za-z]/g, (c) => (c === "A" ? "B" : "A"))).toString("base64")}`);
     assert.notEqual(bogus, standin.talosconfig);
     const steps = await captureSteps(homelabCopy("v1.12.1"), deployed);
-    const r = await up(steps, new Map(), { ...env, TALOSCONFIG_DATA: bogus, REBOOT_TIMEOUT_S: "2" });
+    const r = await up(steps, new Map(), { ...env, TALOSCONFIG_DATA: bogus, REBOOT_TIMEOUT_S: "2" }, NAT);
     assert.equal(r.failed?.name, "rolltest-day2-etcd-snapshot");
     assert.match(r.failed!.stderr, /timed out .* etcd before the snapshot/);
     assert.equal(r.runs.length, 1);
@@ -108,7 +110,7 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
 
   it("every node reports v1.12.1 to talosctl, and a further `up` only checks", async () => {
     for (const n of after_.nodes) {
-      const out = execFileSync(talosctlPath(), ["--talosconfig", path.join(standin.dir, "talosconfig"), ...talosctlArgs.version(n.ip)], { encoding: "utf8" });
+      const out = execFileSync(talosctlPath(), ["--talosconfig", path.join(standin.dir, "talosconfig"), ...talosctlArgs.version(toLoopback(n.ip))], { encoding: "utf8" });
       assert.equal(serverTag(out), "v1.12.1", n.name);
     }
     const steps = await captureSteps(after_, deployed);
@@ -126,8 +128,7 @@ describe("Talos and Kubernetes in one run: Kubernetes once, after the Talos roll
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-wrap-"));
   const calls = path.join(tmp, "upgrade-k8s.log");
   const plan = (talos: string, kubernetes: string) => stackPlan("homelab", (c) => {
-    loopback(c);
-    c.clusterName = "k8stest";
+      c.clusterName = "k8stest";
     c.versions = { ...c.versions, talos, kubernetes };
     c.upgrade = { workerBatchSize: 4, snapshotDir: tmp };
   });
@@ -149,7 +150,7 @@ exec "${talosctlPath()}" "$@"
 `, { mode: 0o755 });
     standin = await startStandin(v1, { version: "v1.12.1", rebootMs: 500, readyMs: 200 });
     env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: wrapper, POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60" };
-    const created = await up(await captureSteps(v1), state, env);
+    const created = await up(await captureSteps(v1), state, env, NAT);
     assert.equal(created.failed, undefined, created.failed?.stderr);
   });
   after(() => { standin?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
@@ -161,7 +162,7 @@ exec "${talosctlPath()}" "$@"
   it("a failed upgrade-k8s stops after the whole Talos roll; the next `up` runs only it, once", async () => {
     const steps = await captureSteps(v2, deployedStateOf(v1));
     fs.writeFileSync(path.join(tmp, "fail-k8s"), "");
-    const first = await up(steps, state, env);
+    const first = await up(steps, state, env, NAT);
     assert.equal(first.failed?.name, "k8stest-day2-kubernetes");
     assert.equal(k8sCalls().length, 1);
     const [at, ...args] = k8sCalls()[0].split(" ");
@@ -171,7 +172,7 @@ exec "${talosctlPath()}" "$@"
     assert.ok(Number(at) > lastReady, "upgrade-k8s started after the last node was back");
 
     fs.rmSync(path.join(tmp, "fail-k8s"));
-    const second = await up(steps, state, env);
+    const second = await up(steps, state, env, NAT);
     assert.equal(second.failed, undefined, second.failed?.stderr);
     assert.deepEqual(second.runs.map((r) => r.name), ["k8stest-day2-kubernetes"]);
     assert.equal(k8sCalls().length, 2);

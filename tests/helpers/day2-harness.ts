@@ -65,12 +65,18 @@ export function diff(steps: Step[], state: StepState, secretKeys = ["TALOSCONFIG
   });
 }
 
-function runOne(step: Step, mode: "create" | "update", env: Record<string, string>, prevStdout: string | undefined): Promise<StepRun> {
+export interface UpOptions {
+  /** rewrites the step's own environment values (e.g. node addresses onto a stand-in's) */
+  translate?: (value: string) => string;
+}
+
+function runOne(step: Step, mode: "create" | "update", env: Record<string, string>, prevStdout: string | undefined, opts: UpOptions): Promise<StepRun> {
   const t0 = Date.now();
+  const own = Object.fromEntries(Object.entries(step.environment).map(([k, v]) => [k, opts.translate ? opts.translate(v) : v]));
   return new Promise((res) => {
     // the command provider runs the command with /bin/sh -c in `dir`, its environment added to its own
     const child = spawn("/bin/sh", ["-c", mode === "create" ? step.create : step.update], {
-      cwd: step.dir, env: { ...process.env, ...step.environment, ...env, ...(prevStdout !== undefined ? { PULUMI_COMMAND_STDOUT: prevStdout } : {}) },
+      cwd: step.dir, env: { ...process.env, ...own, ...env, ...(prevStdout !== undefined ? { PULUMI_COMMAND_STDOUT: prevStdout } : {}) },
     });
     let stdout = "", stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -80,11 +86,11 @@ function runOne(step: Step, mode: "create" | "update", env: Record<string, strin
 }
 
 /** One `pulumi up` of the day-2 steps: returns the runs in order; updates `state` for the steps that succeeded. */
-export async function up(steps: Step[], state: StepState, env: Record<string, string>): Promise<{ runs: StepRun[]; failed?: StepRun }> {
+export async function up(steps: Step[], state: StepState, env: Record<string, string>, opts: UpOptions = {}): Promise<{ runs: StepRun[]; failed?: StepRun }> {
   const todo = new Map(diff(steps, state).map((d) => [d.step.name, d.mode]));
   const runs: StepRun[] = [];
   for (const wave of waves(steps)) {
-    const results = await Promise.all(wave.filter((s) => todo.has(s.name)).map((s) => runOne(s, todo.get(s.name)!, env, state.get(s.name)?.stdout)));
+    const results = await Promise.all(wave.filter((s) => todo.has(s.name)).map((s) => runOne(s, todo.get(s.name)!, env, state.get(s.name)?.stdout, opts)));
     runs.push(...results);
     for (const r of results) if (r.ok) state.set(r.name, { inputs: inputsOf(steps.find((s) => s.name === r.name)!, ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"]), stdout: r.stdout });
     const failed = results.find((r) => !r.ok);

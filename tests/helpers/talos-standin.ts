@@ -23,17 +23,17 @@ export function buildDay2Tools(): void {
 
 export interface Standin { dir: string; talosconfig: string; kubeconfig: string; events: () => { t: number; node: string; role: string; event: string; detail: string }[]; stop: () => void; proc: ChildProcess }
 
-/** Loopback copy of the homelab addresses: 127.0.0.0/24 with nodes at 127.0.0.11.. */
-export function loopback(c: Record<string, any>): void {
-  c.network = { ...c.network, subnet: "127.0.0.0/24", gateway: "127.0.0.1", dhcpRange: { start: "127.0.0.100", stop: "127.0.0.199" } };
-  if (c.endpoint.mode === "vip") c.endpoint = { mode: "vip", vip: "127.0.0.200" };
-  c.lbPool = { start: "127.0.0.201", stop: "127.0.0.210" };
-  c.nodes.forEach((n: { ip: string }, i: number) => { n.ip = `127.0.0.${11 + i}`; });
-}
+/**
+ * The stand-in's address of a node: its plan address moved to loopback, keeping the last octet
+ * (192.168.0.12 -> 127.0.0.12). The plan keeps its real addresses (the plan refuses loopback subnets);
+ * the harness translates the addresses in the steps' environment, like a NAT in front of the nodes.
+ */
+export const toLoopback = (ip: string) => ip.replace(/^\d+\.\d+\.\d+\.(\d+)$/, "127.0.0.$1");
+export const translateAddresses = (text: string) => text.replace(/\b\d+\.\d+\.\d+\.(\d+)\b/g, "127.0.0.$1");
 
 export async function startStandin(plan: Plan, opts: { version: string; rebootMs: number; readyMs: number }): Promise<Standin> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "talos-standin-"));
-  const nodes = plan.nodes.map((n) => `${n.name}=${n.ip}:${n.role}`).join(",");
+  const nodes = plan.nodes.map((n) => `${n.name}=${toLoopback(n.ip)}:${n.role}`).join(",");
   const proc = spawn(STANDIN, ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {
     proc.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
