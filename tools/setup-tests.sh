@@ -11,6 +11,9 @@ command -v go >/dev/null || { echo "setup-tests: the tests build their judges wi
 t0=$(date +%s)
 bash tools/toolchain/fetch-judges.sh
 bash tools/toolchain/build-talos-validate.sh
+# the day-2 steps run the real talosctl against a stand-in that speaks the Talos machine API
+bash tools/toolchain/build-talosctl.sh
+bash tools/toolchain/build-talos-api-standin.sh
 # the pull-request workflow is linted by the real actionlint
 if [ "$(cat .toolchain/bin/.actionlint.version 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
   GOBIN="$ROOT/.toolchain/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"

@@ -37,5 +37,17 @@ else
   wait $cli; wait $host
   printf 'HOMELAB_TOOLCHAIN=offline\n' > .toolchain/toolchain.env
 fi
-bash tools/toolchain/install-plugins.sh
+# talosctl runs the day-2 steps (upgrades, etcd snapshots, node removal)
+if command -v talosctl >/dev/null 2>&1; then
+  log "talosctl: using $(command -v talosctl)"
+  bash tools/toolchain/install-plugins.sh
+elif [ "$(cat .toolchain/toolchain.env)" = HOMELAB_TOOLCHAIN=installed ]; then
+  log "talosctl is not on PATH: day-2 operations need it; install talosctl $TALOSCTL_VERSION (https://www.talos.dev/latest/talos-guides/install/talosctl/), or run tools/toolchain/build-talosctl.sh to build it with Go"
+  bash tools/toolchain/install-plugins.sh
+else
+  # offline: talosctl from the Talos module, beside the plugins (both mostly wait on downloads and the linker)
+  bash tools/toolchain/build-talosctl.sh & talosctl=$!
+  bash tools/toolchain/install-plugins.sh
+  wait $talosctl
+fi
 log "done in $(( $(date +%s) - t0 ))s"
