@@ -4,7 +4,9 @@ import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { PROJECT_DIR } from "../helpers/stacks";
+import { commandSchemaFromSdk } from "./command-schema";
 
 export const BIN = path.join(PROJECT_DIR, ".toolchain", "bin");
 export const toolchainMissing = fs.existsSync(path.join(BIN, "pulumi")) && fs.existsSync(path.join(BIN, "pulumi-language-nodejs"))
@@ -40,4 +42,102 @@ export function tempProject(): Project {
 /** Names of resource plugins the engine said it could not find. */
 export function missingPlugins(output: string): string[] {
   return [...new Set([...output.matchAll(/no resource plugin 'pulumi-resource-([a-z0-9-]+)'/g)].map((m) => m[1]))];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Full-engine tier: the real CLI, the real Proxmox VE provider plugin, the policy pack through
+// policies/run-policy-pack, and stand-ins for the three providers that cannot be had offline
+// (talos, kubernetes, command; tests/standins). The stand-ins are installed only into a throwaway
+// PULUMI_HOME per project, never into .toolchain/pulumi-home.
+
+export const STANDINS = path.join(PROJECT_DIR, ".toolchain", "standins");
+const PROJECT_PLUGINS = path.join(PROJECT_DIR, ".toolchain", "pulumi-home", "plugins");
+
+/** The plugin name and version an SDK asks the engine for (package.json "pulumi"). */
+export function sdkPlugin(pkg: string): { name: string; version: string } {
+  const meta = JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`, { paths: [PROJECT_DIR] }), "utf8")).pulumi;
+  return { name: meta.name, version: meta.version };
+}
+
+const PROXMOX = sdkPlugin("@muhlba91/pulumi-proxmoxve");
+const STANDIN_SDKS = ["@pulumiverse/talos", "@pulumi/kubernetes", "@pulumi/command"];
+
+function proxmoxPluginDir(): string | undefined {
+  const folder = `resource-${PROXMOX.name}-v${PROXMOX.version}`;
+  const homes = [PROJECT_PLUGINS, path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "plugins")];
+  return homes.map((h) => path.join(h, folder)).find((d) => fs.existsSync(path.join(d, `pulumi-resource-${PROXMOX.name}`)));
+}
+
+/** What the full-engine tier lacks, each naming the setup step that provides it (empty: all there). */
+export function fullEngineMissing(): string[] {
+  const missing: string[] = [];
+  if (toolchainMissing) missing.push(`${toolchainMissing} (tools/toolchain/build-pulumi-cli.sh, build-language-nodejs.sh)`);
+  if (!proxmoxPluginDir()) {
+    missing.push(`the Proxmox VE provider plugin ${PROXMOX.version} is not installed: run tools/setup.sh (tools/toolchain/build-proxmox-provider.sh builds it offline into .toolchain/pulumi-home)`);
+  }
+  if (!fs.existsSync(path.join(STANDINS, "pulumi-resource-standin")) || !fs.existsSync(path.join(STANDINS, "crds"))) {
+    missing.push("the stand-in provider plugins are not built: run tools/setup-tests.sh (npm test runs it first; it calls tools/toolchain/build-standins.sh)");
+  }
+  return missing;
+}
+
+/** Package schema the Kubernetes stand-in judges with: Cilium's CRDs (every served version), nothing else. */
+function kubernetesStandinSchema(): object {
+  const resources: Record<string, object> = {};
+  for (const file of fs.readdirSync(path.join(STANDINS, "crds")).sort()) {
+    const crd = parseYaml(fs.readFileSync(path.join(STANDINS, "crds", file), "utf8"));
+    for (const v of crd.spec.versions.filter((x: { served: boolean }) => x.served)) {
+      const s = v.schema.openAPIV3Schema;
+      resources[`kubernetes:${crd.spec.group}/${v.name}:${crd.spec.names.kind}`] = { inputProperties: s.properties, requiredInputs: s.required ?? [], properties: {} };
+    }
+  }
+  return { name: "kubernetes", "x-judged-by": "Cilium v1.18.4's CRD schemas", resources, functions: {} };
+}
+
+function standinSchema(pkg: string): string {
+  switch (pkg) {
+    case "@pulumiverse/talos": return fs.readFileSync(path.join(PROJECT_DIR, "sdks", "talos", "schema.json"), "utf8");
+    case "@pulumi/kubernetes": return JSON.stringify(kubernetesStandinSchema());
+    case "@pulumi/command": return JSON.stringify(commandSchemaFromSdk());
+  }
+  throw new Error(`no stand-in for ${pkg}`);
+}
+
+/**
+ * A throwaway PULUMI_HOME with the real Proxmox plugin and the stand-ins, each stand-in next to the
+ * schema it judges with. Throws, naming the missing setup step, when something is not built.
+ */
+export function engineTierPluginHome(dir: string): string {
+  const missing = fullEngineMissing();
+  if (missing.length > 0) throw new Error(`the full-engine tier cannot run:\n- ${missing.join("\n- ")}`);
+  const home = path.join(dir, ".pulumi-home");
+  const pve = path.join(home, "plugins", `resource-${PROXMOX.name}-v${PROXMOX.version}`);
+  fs.mkdirSync(pve, { recursive: true });
+  fs.symlinkSync(path.join(proxmoxPluginDir()!, `pulumi-resource-${PROXMOX.name}`), path.join(pve, `pulumi-resource-${PROXMOX.name}`));
+  for (const pkg of STANDIN_SDKS) {
+    const { name, version } = sdkPlugin(pkg);
+    const d = path.join(home, "plugins", `resource-${name}-v${version}`);
+    fs.mkdirSync(d, { recursive: true });
+    fs.symlinkSync(path.join(STANDINS, "pulumi-resource-standin"), path.join(d, `pulumi-resource-${name}`));
+    fs.writeFileSync(path.join(d, "schema.json"), standinSchema(pkg));
+  }
+  return home;
+}
+
+/** A temporary project for the full-engine tier; `preview` adds the policy pack through its launcher. */
+export function engineTierProject(): Project & { preview(stack: string, policyConfig: string, extra?: string[], extraEnv?: NodeJS.ProcessEnv): SpawnSyncReturns<string> } {
+  const p = tempProject();
+  p.env.PULUMI_HOME = engineTierPluginHome(p.dir);
+  return {
+    ...p,
+    preview(stack, policyConfig, extra = [], extraEnv = {}) {
+      return p.run(["preview", "--stack", stack, "--policy-pack", path.join(p.dir, "policies", "run-policy-pack"),
+        "--policy-pack-config", policyConfig, ...extra], extraEnv);
+    },
+  };
+}
+
+/** Removes a temporary project (tests clean up after themselves). */
+export function removeProject(p: Project): void {
+  fs.rmSync(p.dir, { recursive: true, force: true });
 }

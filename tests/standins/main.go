@@ -2,7 +2,8 @@
 // plugins cannot be downloaded here and their Go modules are not served, so the tests install this one
 // binary as pulumi-resource-<talos|kubernetes|command> into a throwaway PULUMI_HOME (never the
 // project's). It is a stand-in, named so in every message, and does only what a preview needs from a
-// provider, judged by the real package schema it finds next to itself (schema.json):
+// provider, judged by the real package schema it finds next to itself (schema.json; its optional
+// "x-judged-by" says what that schema is, for the messages):
 //   - CheckConfig/Configure accept (the config is checked against the schema's provider inputs when the
 //     schema has them);
 //   - Check validates the inputs against the resource's schema and echoes them;
@@ -65,6 +66,14 @@ func versionOf(folder, pkg string) string {
 
 func (p *standin) label() string { return fmt.Sprintf("stand-in %s provider (tests only)", p.pkg) }
 
+// tagged marks each failure as the stand-in's, so no one mistakes it for the real provider's words.
+func (p *standin) tagged(fs []*pulumirpc.CheckFailure) []*pulumirpc.CheckFailure {
+	for _, f := range fs {
+		f.Reason = fmt.Sprintf("%s [stand-in %s provider, judged by %s]", f.Reason, p.pkg, p.schema.JudgedBy)
+	}
+	return fs
+}
+
 var keep = plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true, KeepResources: true}
 
 func (p *standin) props(label string, st *structpb.Struct) (resource.PropertyMap, error) {
@@ -101,7 +110,7 @@ func (p *standin) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*
 				filtered[k] = v
 			}
 		}
-		failures = p.schema.checkObject(p.schema.Provider.Inputs, p.schema.Provider.Required, filtered, true)
+		failures = p.tagged(p.schema.checkObject(p.schema.Provider.Inputs, p.schema.Provider.Required, filtered, true))
 	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
@@ -124,7 +133,7 @@ func (p *standin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumi
 	if !ok {
 		return nil, fmt.Errorf("%s: %s is not a resource of the %s package schema %s", p.label(), tok, p.pkg, p.version)
 	}
-	failures := p.schema.checkObject(r.Inputs, r.Required, news, true)
+	failures := p.tagged(p.schema.checkObject(r.Inputs, r.Required, news, true))
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
@@ -199,7 +208,7 @@ func (p *standin) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulu
 	if err != nil {
 		return nil, err
 	}
-	failures := p.schema.checkObject(f.Inputs, f.Required, args, true)
+	failures := p.tagged(p.schema.checkObject(f.Inputs, f.Required, args, true))
 	return &pulumirpc.InvokeResponse{Return: &structpb.Struct{}, Failures: failures}, nil
 }
 

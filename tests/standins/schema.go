@@ -23,6 +23,7 @@ type objectSpec struct {
 }
 
 type packageSchema struct {
+	JudgedBy  string // what the schema is, for messages
 	Name      string
 	Version   string
 	Types     map[string]node
@@ -35,6 +36,7 @@ func parseSchema(raw []byte, fallbackVersion string) (*packageSchema, error) {
 	var doc struct {
 		Name     string          `json:"name"`
 		Version  string          `json:"version"`
+		JudgedBy string          `json:"x-judged-by"`
 		Types    map[string]node `json:"types"`
 		Provider *struct {
 			InputProperties map[string]node `json:"inputProperties"`
@@ -59,7 +61,10 @@ func parseSchema(raw []byte, fallbackVersion string) (*packageSchema, error) {
 	if doc.Version == "" {
 		doc.Version = fallbackVersion
 	}
-	s := &packageSchema{Name: doc.Name, Version: doc.Version, Types: doc.Types,
+	if doc.JudgedBy == "" {
+		doc.JudgedBy = fmt.Sprintf("the %s %s package schema", doc.Name, doc.Version)
+	}
+	s := &packageSchema{JudgedBy: doc.JudgedBy, Name: doc.Name, Version: doc.Version, Types: doc.Types,
 		Resources: map[string]*objectSpec{}, Functions: map[string]*objectSpec{}}
 	if doc.Provider != nil && len(doc.Provider.InputProperties) > 0 {
 		s.Provider = &objectSpec{Inputs: doc.Provider.InputProperties, Required: doc.Provider.RequiredInputs}
