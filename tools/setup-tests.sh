@@ -14,6 +14,8 @@ bash tools/toolchain/build-talos-validate.sh
 # the day-2 steps run the real talosctl against a stand-in that speaks the Talos machine API
 bash tools/toolchain/build-talosctl.sh
 bash tools/toolchain/build-talos-api-standin.sh
+# stand-in talos/kubernetes/command plugins for the full-engine tier (installed only per test run)
+bash tools/toolchain/build-standins.sh
 # the pull-request workflow is linted by the real actionlint
 if [ "$(cat .toolchain/bin/.actionlint.version 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
   GOBIN="$ROOT/.toolchain/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
