@@ -151,18 +151,25 @@ const bad: Record<string, () => void> = {
   proxmox: () => new proxmox.download.FileLegacy("image", { nodeName: "pve1", datastoreId: "local", contentType: "floppy", url: "https://factory.invalid/x.raw.gz" } as any,
     { provider: new proxmox.Provider("pve", { endpoint: "https://pve.invalid:8006/", apiToken: "a@pam!b=c" }) }),
   talos: () => new talos.machine.Secrets("secrets", { talosVersion: 1.11 } as any),
+  // an invoke with known arguments reaches the provider (with an unknown one the SDK answers unknown itself)
+  talosInvoke: () => talos.client.getConfigurationOutput({ clusterName: "c", clientConfiguration: { caCertificate: "a", clientCertificate: "b", clientKey: "c" }, endpoints: "10.0.0.1" as any }),
   kubernetes: () => new k8s.apiextensions.CustomResource("pool",
     { apiVersion: "cilium.io/v2", kind: "CiliumLoadBalancerIPPool", metadata: { name: "p" }, spec: { blocks: [{ start: 5 }], colour: "red" } },
     { provider: new k8s.Provider("known", { kubeconfig: "apiVersion: v1\\nkind: Config\\n" }) }),
   command: () => new command.remote.Command("cmd", { connection: { host: "h" }, create: "true", logging: "everything" as any }),
 };
-bad[process.env.JUDGE_CASE!]();
+// a valid invoke with known arguments: the stand-in cannot compute a talosconfig, so it returns none
+export const talosConfig = process.env.JUDGE_CASE === "invokeAbsent"
+  ? talos.client.getConfigurationOutput({ clusterName: "c", clientConfiguration: { caCertificate: "a", clientCertificate: "b", clientKey: "c" }, endpoints: ["10.0.0.1"] })
+      .talosConfig.apply((v) => (v === undefined ? "absent" : "invented"))
+  : bad[process.env.JUDGE_CASE!]();
 `);
     assert.equal(p.run(["stack", "init", "judges", "--secrets-provider", "passphrase"]).status, 0);
     const expect: Record<string, RegExp[]> = {
       proxmox: [/content_type value must be one of: \["iso" "vztmpl" "import"\], got: "floppy"/],
       talos: [/talosVersion.*expected a string, got the number 1\.11 \[stand-in talos provider, judged by the talos 0\.8\.1 package schema\]/],
       kubernetes: [/spec\.blocks\[0\]\.start.*expected a string, got the number 5 \[stand-in kubernetes provider, judged by Cilium v1\.18\.4's CRD schemas\]/, /spec\.colour.*unknown property "colour"/],
+      talosInvoke: [/getConfiguration.* failed: expected a list, got the string "10\.0\.0\.1" \[stand-in talos provider.*\(endpoints\)/],
       command: [/logging.*everything is not one of stdout, stderr, stdoutAndStderr, none \[stand-in command provider/],
     };
     for (const [which, patterns] of Object.entries(expect)) {
@@ -171,5 +178,8 @@ bad[process.env.JUDGE_CASE!]();
       assert.notEqual(r.status, 0, `${which}: ${out}`);
       for (const re of patterns) assert.match(out, re, `${which}:\n${out}`);
     }
+    const ok = p.run(["preview", "--stack", "judges"], { JUDGE_CASE: "invokeAbsent" });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /talosConfig: "absent"/);
   });
 });
