@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { ciliumCrdFile } from "../helpers/judges";
 import { PROJECT_DIR } from "../helpers/stacks";
 import { commandSchemaFromSdk } from "./command-schema";
 
@@ -51,6 +52,9 @@ export function missingPlugins(output: string): string[] {
 // PULUMI_HOME per project, never into .toolchain/pulumi-home.
 
 export const STANDINS = path.join(PROJECT_DIR, ".toolchain", "standins");
+const CILIUM_VERSION = /^CILIUM_CRDS_VERSION=(\S+)/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "tools", "versions.env"), "utf8"))?.[1];
+// the custom resources the program creates, by the CRD file that defines them
+const CILIUM_CRDS = ["ciliumloadbalancerippools.yaml", "ciliuml2announcementpolicies.yaml"];
 const PROJECT_PLUGINS = path.join(PROJECT_DIR, ".toolchain", "pulumi-home", "plugins");
 
 /** The plugin name and version an SDK asks the engine for (package.json "pulumi"). */
@@ -75,8 +79,11 @@ export function fullEngineMissing(): string[] {
   if (!proxmoxPluginDir()) {
     missing.push(`the Proxmox VE provider plugin ${PROXMOX.version} is not installed: run tools/setup.sh (tools/toolchain/build-proxmox-provider.sh builds it offline into .toolchain/pulumi-home)`);
   }
-  if (!fs.existsSync(path.join(STANDINS, "pulumi-resource-standin")) || !fs.existsSync(path.join(STANDINS, "crds"))) {
+  if (!fs.existsSync(path.join(STANDINS, "pulumi-resource-standin"))) {
     missing.push("the stand-in provider plugins are not built: run tools/setup-tests.sh (npm test runs it first; it calls tools/toolchain/build-standins.sh)");
+  }
+  for (const crd of CILIUM_CRDS) {
+    try { ciliumCrdFile(crd); } catch (e) { missing.push((e as Error).message); }
   }
   return missing;
 }
@@ -84,14 +91,14 @@ export function fullEngineMissing(): string[] {
 /** Package schema the Kubernetes stand-in judges with: Cilium's CRDs (every served version), nothing else. */
 function kubernetesStandinSchema(): object {
   const resources: Record<string, object> = {};
-  for (const file of fs.readdirSync(path.join(STANDINS, "crds")).sort()) {
-    const crd = parseYaml(fs.readFileSync(path.join(STANDINS, "crds", file), "utf8"));
+  for (const file of CILIUM_CRDS) {
+    const crd = parseYaml(fs.readFileSync(ciliumCrdFile(file), "utf8"));
     for (const v of crd.spec.versions.filter((x: { served: boolean }) => x.served)) {
       const s = v.schema.openAPIV3Schema;
       resources[`kubernetes:${crd.spec.group}/${v.name}:${crd.spec.names.kind}`] = { inputProperties: s.properties, requiredInputs: s.required ?? [], properties: {} };
     }
   }
-  return { name: "kubernetes", "x-judged-by": "Cilium v1.18.4's CRD schemas", resources, functions: {} };
+  return { name: "kubernetes", "x-judged-by": `Cilium ${CILIUM_VERSION}'s CRD schemas`, resources, functions: {} };
 }
 
 function standinSchema(pkg: string): string {
