@@ -5,14 +5,15 @@
 #   2. `pulumi plugin install` (connected machines get the published muhlba91 plugin);
 #   3. otherwise build it offline from tools/providers/proxmoxve: tfgen writes the schema and the bridge
 #      metadata, then the provider binary is built with both embedded.
-# Honest labelling: the built plugin is installed as v$PROXMOXVE_PROVIDER_VERSION because that is what
+# Honest labelling: the built plugin is installed as the SDK's version (8.6.0) because that is what
 # the SDK asks for, but it bridges bpg/terraform-provider-proxmox v0.111.1 (not the bpg release the
 # published 8.6.0 wraps). A `.homelab-build` file in the plugin folder records that.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-. "$ROOT/tools/versions.env"
 . "$ROOT/tools/pulumi-env.sh"
-VERSION="$PROXMOXVE_PROVIDER_VERSION"
+# the version the npm SDK asks the engine for
+VERSION="$(cd "$ROOT" && node -p 'require("@muhlba91/pulumi-proxmoxve/package.json").pulumi.version')"
+PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"   # set by pulumi-env.sh on the offline toolchain only
 SRC="$ROOT/tools/providers/proxmoxve"
 PLUGIN_DIR="$PULUMI_HOME/plugins/resource-proxmoxve-v$VERSION"
 STAMP="$PLUGIN_DIR/.homelab-build"
