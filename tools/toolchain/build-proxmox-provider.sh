@@ -28,6 +28,11 @@ else
   if [ -x "$PLUGIN_DIR/pulumi-resource-proxmoxve" ]; then echo "plugin proxmoxve $VERSION: downloaded"; exit 0; fi
 fi
 
+built_version="$(sed -n 's/^\tPluginVersion = "\(.*\)"$/\1/p' "$SRC/provider.go")"
+if [ "$built_version" != "$VERSION" ]; then
+  echo "plugin proxmoxve: the SDK asks for $VERSION, but tools/providers/proxmoxve/provider.go builds $built_version: update PluginVersion there (and check its bpg pin)" >&2
+  exit 1
+fi
 echo "plugin proxmoxve $VERSION: not downloadable here; building it from tools/providers/proxmoxve (bpg v0.111.1)"
 t0=$(date +%s)
 WORK="$ROOT/.toolchain/src/proxmoxve-provider"
