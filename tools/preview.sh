@@ -32,6 +32,7 @@ if [ $throwaway = 1 ]; then
   # the reference plan carries no credentials; a placeholder lets the program plan (a preview creates nothing)
   if [ -z "${PROXMOX_VE_API_TOKEN:-}" ] && [ -z "${PROXMOX_VE_USERNAME:-}" ]; then
     export PROXMOX_VE_API_TOKEN="quickstart@pve!preview=00000000-0000-0000-0000-000000000000"
+    echo "preview: no Proxmox credentials set; a placeholder token lets the program plan (nothing is created, Proxmox is not contacted)" >&2
   fi
 else
   . tools/pulumi-env.sh

@@ -4,29 +4,41 @@ import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ciliumCrdFile } from "../helpers/judges";
-import { PROJECT_DIR } from "../helpers/stacks";
+import { PROJECT_DIR, referenceStackConfig } from "../helpers/stacks";
+import { tempDir } from "../helpers/tmp";
 import { commandSchemaFromSdk } from "./command-schema";
 
 export const BIN = path.join(PROJECT_DIR, ".toolchain", "bin");
-export const toolchainMissing = fs.existsSync(path.join(BIN, "pulumi")) && fs.existsSync(path.join(BIN, "pulumi-language-nodejs"))
-  ? false : "the Pulumi toolchain is not built: run tools/setup.sh";
+/** The Pulumi CLI tools/setup.sh chose: its offline build, or the one installed on PATH. */
+const TOOLCHAIN = /HOMELAB_TOOLCHAIN=(\w+)/.exec(fs.existsSync(path.join(PROJECT_DIR, ".toolchain", "toolchain.env"))
+  ? fs.readFileSync(path.join(PROJECT_DIR, ".toolchain", "toolchain.env"), "utf8") : "")?.[1];
+const installedPulumi = () => spawnSync("/bin/sh", ["-c", "command -v pulumi"], { encoding: "utf8" }).stdout.trim();
+export const PULUMI = TOOLCHAIN === "installed" ? installedPulumi() : path.join(BIN, "pulumi");
+export const toolchainMissing = TOOLCHAIN === "installed"
+  ? (PULUMI ? false : "setup chose an installed Pulumi CLI, but none is on PATH now: install it or run tools/setup.sh again")
+  : fs.existsSync(path.join(BIN, "pulumi")) && fs.existsSync(path.join(BIN, "pulumi-language-nodejs"))
+    ? false : "the Pulumi toolchain is not built: run tools/setup.sh";
 
-const COPY = ["Pulumi.yaml", "Pulumi.homelab.yaml", "Pulumi.lab.yaml", "index.ts", "package.json", "tsconfig.json", "components", "core", "policies", "sdks"];
+const COPY = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "core", "policies", "sdks", "tools"];
+const STACKS = ["homelab", "lab"];
 
 export interface Project { dir: string; env: NodeJS.ProcessEnv; run(args: string[], extraEnv?: NodeJS.ProcessEnv): SpawnSyncReturns<string> }
 
 export function tempProject(): Project {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-e2e-"));
-  for (const f of COPY) fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, filter: (src) => !src.includes("node_modules") });
+  const dir = tempDir("homelab-e2e");
+  for (const f of COPY) fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(".toolchain") });
+  // the committed stack config only: a `stack init` in this working tree (salt, secrets provider,
+  // encrypted values) belongs to another passphrase
+  for (const stack of STACKS) fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringifyYaml({ config: referenceStackConfig(stack) }));
   fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
   fs.symlinkSync(path.join(PROJECT_DIR, "policies", "node_modules"), path.join(dir, "policies", "node_modules"));
   fs.mkdirSync(path.join(dir, ".pulumi-state"));
   const env: NodeJS.ProcessEnv = {
-    PATH: `${BIN}:${process.env.PATH}`,
+    PATH: TOOLCHAIN === "installed" ? process.env.PATH : `${BIN}:${process.env.PATH}`,
     HOME: process.env.HOME,
-    PULUMI_HOME: path.join(PROJECT_DIR, ".toolchain", "pulumi-home"),
+    PULUMI_HOME: TOOLCHAIN === "installed" ? process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi") : path.join(PROJECT_DIR, ".toolchain", "pulumi-home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_BACKEND_URL: `file://${path.join(dir, ".pulumi-state")}`,
@@ -35,7 +47,7 @@ export function tempProject(): Project {
   return {
     dir, env,
     run(args, extraEnv = {}) {
-      return spawnSync(path.join(BIN, "pulumi"), [...args, "--non-interactive"], { cwd: dir, env: { ...env, ...extraEnv }, encoding: "utf8", timeout: 600_000 });
+      return spawnSync(PULUMI, [...args, "--non-interactive"], { cwd: dir, env: { ...env, ...extraEnv }, encoding: "utf8", timeout: 600_000 });
     },
   };
 }

@@ -12,10 +12,12 @@ cd "$ROOT"
 . tools/pulumi-env.sh 2>/dev/null
 missing=()
 while IFS=' ' read -r name version server; do
-  if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version( |$)"; then echo "plugin $name $version: installed"; continue; fi
-  if [ "$name" = proxmoxve ] && [ "$HOMELAB_TOOLCHAIN" = offline ] && [ -f tools/toolchain/build-proxmox-provider.sh ]; then
-    if bash tools/toolchain/build-proxmox-provider.sh; then echo "plugin $name $version: built from tools/providers/proxmoxve"; continue; fi
+  # offline: the published plugin if present, else our build, kept current with its wrapper (cached by
+  # source hash); the script says which
+  if [ "$name" = proxmoxve ] && [ "$HOMELAB_TOOLCHAIN" = offline ]; then
+    bash tools/toolchain/build-proxmox-provider.sh && continue
   fi
+  if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version( |$)"; then echo "plugin $name $version: installed"; continue; fi
   PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION= timeout 180 pulumi plugin install resource "$name" "$version" ${server:+--server "$server"} >/dev/null 2>&1
   if pulumi plugin ls 2>/dev/null | grep -Eq "^$name +resource +$version( |$)"; then
     echo "plugin $name $version: downloaded"
