@@ -10,11 +10,15 @@
  * object; a missing object is fine (reset may run again after a failed attempt).
  */
 export const NODE_OBJECT_DELETE_SCRIPT = `set -eu
+# the talosctl the day-2 steps use: $TALOSCTL, else the project's build (runs from the project), else PATH
+if [ -z "\${TALOSCTL:-}" ]; then
+  if [ -x .toolchain/bin/talosctl ]; then TALOSCTL=.toolchain/bin/talosctl; else TALOSCTL=talosctl; fi
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%s' "$TALOSCONFIG_DATA" > "$tmp/talosconfig"
 for cp in $CONTROL_PLANES; do
-  if talosctl --talosconfig "$tmp/talosconfig" --endpoints "$cp" --nodes "$cp" kubeconfig --force "$tmp/kubeconfig" >/dev/null 2>&1; then
+  if "$TALOSCTL" --talosconfig "$tmp/talosconfig" --endpoints "$cp" --nodes "$cp" kubeconfig --force "$tmp/kubeconfig" >/dev/null 2>&1; then
     kubectl --kubeconfig "$tmp/kubeconfig" delete node "$NODE_NAME" --ignore-not-found --wait=true
     exit 0
   fi

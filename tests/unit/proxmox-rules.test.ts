@@ -144,7 +144,7 @@ describe("node-object removal script (fake talosctl and kubectl on PATH)", () =>
     chmodSync(path.join(dir, "talosctl"), 0o755); chmodSync(path.join(dir, "kubectl"), 0o755);
     const r = spawnSync("/bin/sh", ["-c", NODE_OBJECT_DELETE_SCRIPT], {
       env: { PATH: `${dir}:/usr/bin:/bin`, ANSWERING: answering.join(" "), NODE_NAME: "talos-wrk-04", CONTROL_PLANES: "192.168.0.11 192.168.0.12", TALOSCONFIG_DATA: "context: homelab\n" },
-      encoding: "utf8",
+      cwd: dir, encoding: "utf8",
     });
     let calls: string[] = [];
     try { calls = readFileSync(log, "utf8").trim().split("\n"); } catch { /* no calls */ }
