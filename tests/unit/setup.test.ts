@@ -1,0 +1,77 @@
+// tools/setup.sh with a Pulumi CLI on PATH (a normal install) uses it and builds nothing from Go; the
+// offline path is chosen only without one. Run on a copy of the project with stand-in `pulumi`, `go`
+// and `talosctl` that record their calls, so nothing real is built or downloaded.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { PROJECT_DIR } from "../helpers/stacks";
+import { tempDir } from "../helpers/tmp";
+
+function projectCopy(): string {
+  const dir = tempDir("setup");
+  for (const f of ["package.json", "package-lock.json", "tools", "sdks", "policies"]) {
+    fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, filter: (src) => !/node_modules|\.toolchain/.test(path.relative(PROJECT_DIR, src)) });
+  }
+  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+  fs.symlinkSync(path.join(PROJECT_DIR, "policies", "node_modules"), path.join(dir, "policies", "node_modules"));
+  return dir;
+}
+
+/** Stand-in commands that log their arguments; `pulumi version` answers `version`. */
+function fakeBin(dir: string, pulumiVersion: string | undefined): string {
+  const bin = path.join(dir, "fake-bin");
+  fs.mkdirSync(bin);
+  const log = path.join(dir, "calls.log");
+  const tool = (name: string, body: string) => {
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${log}"\n${body}\n`);
+    fs.chmodSync(path.join(bin, name), 0o755);
+  };
+  if (pulumiVersion) tool("pulumi", `[ "$1" = version ] && echo "v${pulumiVersion}"\n[ "$1" = whoami ] && exit 1\nexit 0`);
+  tool("go", "exit 1");
+  return bin;
+}
+
+function runSetup(pulumiVersion: string | undefined) {
+  const dir = projectCopy();
+  const bin = fakeBin(dir, pulumiVersion);
+  // node and npm stay reachable; nothing else from the machine's PATH (no real pulumi, go or talosctl)
+  const nodeDir = path.dirname(process.execPath);
+  const r = spawnSync("bash", ["tools/setup.sh"], {
+    cwd: dir, encoding: "utf8", timeout: 120_000,
+    env: { HOME: process.env.HOME, PATH: `${bin}:${nodeDir}:/usr/bin:/bin` },
+  });
+  const calls = fs.existsSync(path.join(dir, "calls.log")) ? fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n") : [];
+  const toolchain = fs.existsSync(path.join(dir, ".toolchain", "toolchain.env")) ? fs.readFileSync(path.join(dir, ".toolchain", "toolchain.env"), "utf8").trim() : "";
+  return { ...r, calls, toolchain };
+}
+
+describe("tools/setup.sh", () => {
+  it("with a Pulumi CLI on PATH at least as new as the SDK: uses it, builds nothing from Go, installs plugins the normal way", () => {
+    const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+    const r = runSetup(sdk);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.toolchain, "HOMELAB_TOOLCHAIN=installed");
+    assert.deepEqual(r.calls.filter((c) => c.startsWith("go ")), [], "no Go at all");
+    for (const plugin of ["talos 0.8.1", "proxmoxve 8.6.0", "kubernetes 4.34.2", "command 1.2.1"]) {
+      assert.ok(r.calls.some((c) => c.startsWith(`pulumi plugin install resource ${plugin}`)), `${plugin} via pulumi plugin install:\n${r.calls.join("\n")}`);
+    }
+    assert.match(r.stdout, /talosctl is not on PATH: day-2 operations need it; install talosctl/);
+  });
+
+  it("with an older Pulumi CLI: says so and takes the offline path (which needs Go)", () => {
+    const r = runSetup("3.100.0");
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout, /the installed Pulumi CLI 3\.100\.0 is older than the SDK/);
+    assert.ok(r.calls.some((c) => c.startsWith("go ")), "the offline build starts with Go");
+  });
+
+  it("with no Pulumi CLI and no Go: a clear error naming both ways out", () => {
+    const dir = projectCopy();
+    const nodeDir = path.dirname(process.execPath);
+    const r = spawnSync("bash", ["tools/setup.sh"], { cwd: dir, encoding: "utf8", env: { HOME: process.env.HOME, PATH: `${nodeDir}:/usr/bin:/bin` } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no Pulumi CLI >= [\d.]+ on PATH, and no Go to build one: install Pulumi .* or Go 1\.24\+/);
+  });
+});
