@@ -12,11 +12,29 @@ import { tempDir } from "../helpers/tmp";
 function projectCopy(): string {
   const dir = tempDir("setup");
   for (const f of ["package.json", "package-lock.json", "tools", "sdks", "policies"]) {
-    fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, filter: (src) => !/node_modules|\.toolchain/.test(path.relative(PROJECT_DIR, src)) });
+    // timestamps kept: setup sees the dependencies as installed and never runs npm ci here
+    fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, preserveTimestamps: true, filter: (src) => !/node_modules|\.toolchain/.test(path.relative(PROJECT_DIR, src)) });
   }
-  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
-  fs.symlinkSync(path.join(PROJECT_DIR, "policies", "node_modules"), path.join(dir, "policies", "node_modules"));
+  // The copy shares the real dependency folders. An `npm ci` through these links would empty them, so
+  // refuse to run unless setup's own freshness check (lock file older than the install) holds.
+  for (const d of [".", "policies"]) {
+    const installed = fs.statSync(path.join(PROJECT_DIR, d, "node_modules", ".package-lock.json")).mtimeMs;
+    assert.ok(installed > fs.statSync(path.join(dir, d, "package-lock.json")).mtimeMs, `${d}: npm dependencies older than the lock file: run tools/setup.sh first`);
+    fs.symlinkSync(path.join(PROJECT_DIR, d, "node_modules"), path.join(dir, d, "node_modules"));
+  }
   return dir;
+}
+
+/** The system tools setup.sh uses, linked into one folder so nothing else on the machine's PATH is seen. */
+const SYSTEM_TOOLS = ["bash", "sh", "cat", "sed", "sort", "head", "printf", "mkdir", "find", "tr", "timeout", "date", "grep", "cp", "rm", "mv", "dirname", "env", "sha256sum", "cut", "xargs", "ls", "mktemp", "chmod", "basename", "uname", "node", "npm", "npx"];
+function systemBin(dir: string): string {
+  const bin = path.join(dir, "system-bin");
+  fs.mkdirSync(bin);
+  for (const tool of SYSTEM_TOOLS) {
+    const found = spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+    if (found.startsWith("/")) fs.symlinkSync(found, path.join(bin, tool));
+  }
+  return bin;
 }
 
 /** Stand-in commands that log their arguments; `pulumi version` answers `version`. */
@@ -36,11 +54,10 @@ function fakeBin(dir: string, pulumiVersion: string | undefined): string {
 function runSetup(pulumiVersion: string | undefined) {
   const dir = projectCopy();
   const bin = fakeBin(dir, pulumiVersion);
-  // node and npm stay reachable; nothing else from the machine's PATH (no real pulumi, go or talosctl)
-  const nodeDir = path.dirname(process.execPath);
+  // the fakes and the system tools only: no real pulumi, go or talosctl, wherever they are installed
   const r = spawnSync("bash", ["tools/setup.sh"], {
     cwd: dir, encoding: "utf8", timeout: 120_000,
-    env: { HOME: process.env.HOME, PATH: `${bin}:${nodeDir}:/usr/bin:/bin` },
+    env: { HOME: process.env.HOME, PATH: `${bin}:${systemBin(dir)}` },
   });
   const calls = fs.existsSync(path.join(dir, "calls.log")) ? fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n") : [];
   const toolchain = fs.existsSync(path.join(dir, ".toolchain", "toolchain.env")) ? fs.readFileSync(path.join(dir, ".toolchain", "toolchain.env"), "utf8").trim() : "";
@@ -69,8 +86,7 @@ describe("tools/setup.sh", () => {
 
   it("with no Pulumi CLI and no Go: a clear error naming both ways out", () => {
     const dir = projectCopy();
-    const nodeDir = path.dirname(process.execPath);
-    const r = spawnSync("bash", ["tools/setup.sh"], { cwd: dir, encoding: "utf8", env: { HOME: process.env.HOME, PATH: `${nodeDir}:/usr/bin:/bin` } });
+    const r = spawnSync("bash", ["tools/setup.sh"], { cwd: dir, encoding: "utf8", env: { HOME: process.env.HOME, PATH: systemBin(dir) } });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /no Pulumi CLI >= [\d.]+ on PATH, and no Go to build one: install Pulumi .* or Go 1\.24\+/);
   });
