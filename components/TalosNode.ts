@@ -51,7 +51,8 @@ abstract class TalosNode extends pulumi.ComponentResource {
       machineSecrets: args.machineSecrets,
       // the config contract, not the installed version (siderolabs/terraform-provider-talos#399)
       talosVersion: plan.configTalosVersion,
-      kubernetesVersion: plan.kubernetesVersion,
+      // the running Kubernetes until the day-2 step rolled the new one (see Plan.configKubernetesVersion)
+      kubernetesVersion: plan.configKubernetesVersion,
       docs: false,
       examples: false,
     }, { parent: this });

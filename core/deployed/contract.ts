@@ -6,8 +6,14 @@ import { parseVersion, SUPPORTED_TALOS } from "../plan/build-plan";
 import { Plan, TalosMinor } from "../plan/types";
 import { DeployedState } from "./state";
 
-/** The plan with its contract resolved: versions.talosConfig, else the deployed contract, else versions.talos. */
+/**
+ * The plan with its contract resolved: versions.talosConfig, else the deployed contract, else
+ * versions.talos. The configs keep the running Kubernetes version too, until the day-2 step rolled the
+ * new one (its success is what records it in `deployed`); the next run then catches the configs up.
+ */
 export function resolveContract(plan: Plan, deployed: DeployedState | undefined): Plan {
+  const running = deployed?.kubernetesVersion ? parseVersion(deployed.kubernetesVersion) : undefined;
+  if (running) plan = { ...plan, configKubernetesVersion: `v${running.join(".")}` };
   if (plan.configTalosVersionSet) return plan;
   for (const candidate of [deployed?.configTalosVersion, deployed?.talosVersion]) {
     const v = candidate ? parseVersion(candidate) : undefined;

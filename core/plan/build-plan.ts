@@ -297,6 +297,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     configTalosMinor: contractMinor!,
     configTalosVersionSet: raw.versions.talosConfig !== undefined,
     kubernetesVersion: `v${k8s!.join(".")}`,
+    configKubernetesVersion: `v${k8s!.join(".")}`,
     upgrade: raw.upgrade,
     etcdBackup: raw.etcdBackup,
     ...partial,

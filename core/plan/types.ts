@@ -72,6 +72,12 @@ export interface Plan {
   /** true when the stack file sets versions.talosConfig */
   configTalosVersionSet: boolean;
   kubernetesVersion: string;
+  /**
+   * The Kubernetes version the machine configs are generated with: the running one until the day-2
+   * step (`talosctl upgrade-k8s`) has rolled the new version, which it does node by node. Regenerating
+   * the configs with the new version first would restart every control plane's API server at once.
+   */
+  configKubernetesVersion: string;
   proxmox: {
     endpoint: string; insecure: boolean; bridge: string; hosts: ProxmoxHostPlan[]; credentials: "config" | "environment";
     /** datastore IDs every host sees as the same storage (NFS, CephFS, ...) */

@@ -86,10 +86,13 @@ describe("rolling upgrade graph (mocks, homelab copy: Talos v1.11.5 -> v1.12.1, 
     assert.equal(await pulumi.isSecret(pulumi.output(kc)), true);
   });
 
-  it("the machine configs keep the contract the cluster was created with; the secrets ignore version changes", () => {
+  it("the machine configs keep the contract and the running Kubernetes; the secrets ignore version changes", () => {
     const configs = invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration" && i.inputs.clusterName === "graph");
     assert.equal(configs.length, 7);
     for (const c of configs) assert.equal(c.inputs.talosVersion, "v1.11.5");
+    // and the running Kubernetes: upgrade-k8s rolls v1.35.0 node by node; new configs would restart
+    // every API server at once
+    for (const c of configs) assert.equal(c.inputs.kubernetesVersion, "v1.34.1");
     assert.equal(secrets!.props.talosVersion, "v1.11.5");
     assert.deepEqual(secrets!.opts.ignoreChanges, ["talosVersion"]);
     assert.equal(secrets!.opts.protect, true);
