@@ -11,7 +11,7 @@ import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { namespaceValues, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
-import { nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
+import { day2ToolProblems, nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
 import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -22,7 +22,10 @@ import { resolveContract } from "./core/deployed/contract";
 async function lastDeployed() {
   const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
   const details = await self.getOutputDetails(DEPLOYED_OUTPUT);
-  return parseDeployedState(details.value ?? details.secretValue);
+  if (details.value !== undefined || details.secretValue !== undefined) return parseDeployedState(details.value ?? details.secretValue);
+  // a stack last deployed by a version without `deployed` still lists its running nodes
+  const nodes = await self.getOutputDetails("nodes");
+  return nodes.value === undefined ? undefined : parseDeployedState({ nodes: nodes.value });
 }
 
 const config = new pulumi.Config("homelab");
@@ -59,6 +62,7 @@ async function main() {
   const transition = [
     ...transitionProblems(plan, deployed),
     ...nodeRemovalToolProblems(plan, deployed, { talosctl, kubectl: onPath("kubectl") }),
+    ...day2ToolProblems({ talosctl }, !pulumi.runtime.isDryRun()),
   ];
   if (transition.length > 0) throw new pulumi.RunError(formatProblems(transition));
   // VMs never restart themselves; say which ones wait for a cold restart and how to roll them.

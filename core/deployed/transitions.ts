@@ -78,3 +78,16 @@ export function nodeRemovalToolProblems(plan: Plan, deployed: DeployedState | un
     fix: `install ${missing.join(" and ")} and put them on PATH, then run \`pulumi up\` again`,
   }];
 }
+
+/**
+ * Every `pulumi up` runs day-2 steps with talosctl (on a new cluster they check each node and take the
+ * baseline snapshot). Refuse before anything changes rather than fail half-way through the steps.
+ */
+export function day2ToolProblems(tools: Pick<RunnerTools, "talosctl">, deploying: boolean): ConfigProblem[] {
+  if (!deploying || tools.talosctl) return [];
+  return [{
+    key: "homelab:versions.talos",
+    message: "`pulumi up` runs the day-2 steps (etcd snapshot, node checks, upgrades) with talosctl, and none was found ($TALOSCTL, .toolchain/bin/talosctl or PATH)",
+    fix: "install talosctl within one minor of versions.talos (https://www.talos.dev/latest/talos-guides/install/talosctl/), or run tools/toolchain/build-talosctl.sh",
+  }];
+}

@@ -47,3 +47,14 @@ describe("control-plane removal", () => {
     assert.match(problems[0].message, /talos-cp-02, talos-cp-03 leaves 1 of 3 etcd members, below quorum \(2\)/);
   });
 });
+
+describe("day-2 tools", () => {
+  it("`pulumi up` without talosctl is refused before anything changes; a preview is not", async () => {
+    const { day2ToolProblems } = await import("../../core/deployed/transitions");
+    assert.deepEqual(day2ToolProblems({ talosctl: true }, true), []);
+    assert.deepEqual(day2ToolProblems({ talosctl: false }, false), []);
+    const [p] = day2ToolProblems({ talosctl: false }, true);
+    assert.equal(p.key, "homelab:versions.talos");
+    assert.match(p.fix, /install talosctl .* or run tools\/toolchain\/build-talosctl\.sh/);
+  });
+});
