@@ -67,7 +67,8 @@ abstract class TalosNode extends pulumi.ComponentResource {
         CONTROL_PLANES: plan.controlPlanes.filter((c) => c.name !== node.name).map((c) => c.ip).join(" "),
         TALOSCONFIG_DATA: pulumi.secret(args.talosconfig),
       },
-    }, { parent: this, dependsOn: [this.vm], deletedWith: args.clusterSecrets });
+    // the talosconfig in the environment is an admin credential: secret in the state too
+    }, { parent: this, dependsOn: [this.vm], deletedWith: args.clusterSecrets, additionalSecretOutputs: ["environment"] });
     this.apply = new talos.machine.ConfigurationApply(`${name}-config`, {
       clientConfiguration: args.clientConfiguration,
       machineConfigurationInput: config.machineConfiguration,

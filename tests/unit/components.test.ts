@@ -14,10 +14,16 @@ const plan = stackPlan("homelab");
 const deps = new Map<string, unknown[]>();
 const protectedResources = new Set<string>();
 const secretOutputs = new Map<string, string[]>();
+/** commands whose environment carries a credential, with their additionalSecretOutputs */
+const credentialCommands = new Map<string, string[]>();
 const record: pulumi.ResourceTransformation = (a) => {
   deps.set(`${a.type}::${a.name}`, (a.opts.dependsOn as unknown[] | undefined) ?? []);
   if ((a.opts as pulumi.CustomResourceOptions).protect) protectedResources.add(a.type);
   secretOutputs.set(a.type, (a.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? []);
+  const env = (a.props as { environment?: Record<string, unknown> }).environment;
+  if (a.type === "command:local:Command" && env && ("TALOSCONFIG_DATA" in env || "KUBECONFIG_DATA" in env)) {
+    credentialCommands.set(a.name, (a.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? []);
+  }
   return undefined;
 };
 const provider = new proxmox.Provider("proxmox", { endpoint: plan.proxmox.endpoint });
@@ -98,6 +104,10 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
     assert.equal(await pulumi.isSecret(cluster.talosconfig), true);
     // the engine (not mocks) applies additionalSecretOutputs; assert they are requested
     assert.deepEqual(secretOutputs.get("talos:machine/secrets:Secrets"), ["machineSecrets", "clientConfiguration"]);
+    // node-object removal (7) and day-2 steps (snapshot, 7 nodes, kubernetes): credentials in their
+    // environment stay secret in the state
+    assert.equal(credentialCommands.size, 16, [...credentialCommands.keys()].join(", "));
+    for (const [name, outs] of credentialCommands) assert.deepEqual(outs, ["environment"], name);
   });
 
   it("children are parented to their components", () => {
