@@ -25,7 +25,13 @@ if [ $throwaway = 1 ]; then
   # `stack init` writes the stack's encryption salt into Pulumi.<stack>.yaml; it writes this copy
   cp Pulumi.yaml "$Q/project/Pulumi.yaml"
   salt="$(grep -E '^encryptionsalt:' "$Q/project/Pulumi.$STACK.yaml" 2>/dev/null || true)"
-  cp "Pulumi.$STACK.yaml" "$Q/project/Pulumi.$STACK.yaml"
+  # the stack's config only: your own encryption settings and encrypted values belong to your passphrase
+  node -e '
+    const yaml = require("yaml"), fs = require("fs");
+    const doc = yaml.parse(fs.readFileSync(process.argv[1], "utf8")) ?? {};
+    const config = Object.fromEntries(Object.entries(doc.config ?? {}).filter(([, v]) => !(v && typeof v === "object" && "secure" in v)));
+    fs.writeFileSync(process.argv[2], yaml.stringify({ config }));
+  ' "Pulumi.$STACK.yaml" "$Q/project/Pulumi.$STACK.yaml"
   [ -n "$salt" ] && printf '%s\n' "$salt" >> "$Q/project/Pulumi.$STACK.yaml"
   (cd "$Q/project" && { pulumi stack select "$STACK" >/dev/null 2>&1 || pulumi stack init "$STACK" --secrets-provider passphrase >/dev/null; })
   args+=(--config-file "$Q/project/Pulumi.$STACK.yaml")

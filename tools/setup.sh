@@ -21,7 +21,8 @@ bash tools/talos-sdk/build.sh
 
 mkdir -p .toolchain
 SDK_VERSION="$(node -p 'require("@pulumi/pulumi/package.json").version')"
-installed="$(command -v pulumi || true)"
+# an installed CLI, not this project's own offline build (on PATH after `. tools/pulumi-env.sh`)
+installed="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$ROOT/.toolchain/bin" | paste -sd: -)" command -v pulumi || true)"
 installed_version=""
 [ -n "$installed" ] && installed_version="$("$installed" version 2>/dev/null | sed 's/^v//' || true)"
 if [ -n "$installed_version" ] && [ "$(printf '%s\n%s\n' "$SDK_VERSION" "$installed_version" | sort -V | head -1)" = "$SDK_VERSION" ]; then
@@ -34,11 +35,12 @@ else
   # the two builds share little; on 2 cores running them side by side saves about a minute
   PULUMI_CLI_VERSION=$PULUMI_CLI_VERSION bash tools/toolchain/build-pulumi-cli.sh & cli=$!
   PULUMI_LANGUAGE_NODEJS_VERSION=$PULUMI_LANGUAGE_NODEJS_VERSION bash tools/toolchain/build-language-nodejs.sh & host=$!
-  wait $cli; wait $host
+  rc=0; wait $cli || rc=1; wait $host || rc=1
+  [ $rc = 0 ] || { echo "setup: building the offline Pulumi toolchain failed (see above)" >&2; exit 1; }
   printf 'HOMELAB_TOOLCHAIN=offline\n' > .toolchain/toolchain.env
 fi
 # talosctl runs the day-2 steps (upgrades, etcd snapshots, node removal)
-if command -v talosctl >/dev/null 2>&1; then
+if command -v talosctl >/dev/null 2>&1 && [ "$(command -v talosctl)" != "$ROOT/.toolchain/bin/talosctl" ]; then
   log "talosctl: using $(command -v talosctl)"
   bash tools/toolchain/install-plugins.sh
 elif [ "$(cat .toolchain/toolchain.env)" = HOMELAB_TOOLCHAIN=installed ]; then
@@ -48,6 +50,6 @@ else
   # offline: talosctl from the Talos module, beside the plugins (both mostly wait on downloads and the linker)
   bash tools/toolchain/build-talosctl.sh & talosctl=$!
   bash tools/toolchain/install-plugins.sh
-  wait $talosctl
+  wait $talosctl || { echo "setup: building talosctl failed (see above)" >&2; exit 1; }
 fi
 log "done in $(( $(date +%s) - t0 ))s"

@@ -26,7 +26,7 @@ function projectCopy(): string {
 }
 
 /** The system tools setup.sh uses, linked into one folder so nothing else on the machine's PATH is seen. */
-const SYSTEM_TOOLS = ["bash", "sh", "cat", "sed", "sort", "head", "printf", "mkdir", "find", "tr", "timeout", "date", "grep", "cp", "rm", "mv", "dirname", "env", "sha256sum", "cut", "xargs", "ls", "mktemp", "chmod", "basename", "uname", "node", "npm", "npx"];
+const SYSTEM_TOOLS = ["bash", "sh", "cat", "sed", "sort", "head", "printf", "mkdir", "find", "tr", "timeout", "date", "grep", "cp", "rm", "mv", "dirname", "env", "sha256sum", "cut", "paste", "xargs", "ls", "mktemp", "chmod", "basename", "uname", "node", "npm", "npx"];
 function systemBin(dir: string): string {
   const bin = path.join(dir, "system-bin");
   fs.mkdirSync(bin);

@@ -7,7 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tools/versions.env"
 OUT="$ROOT/.toolchain/judges"
-STAMP="talos=$TALOS_MACHINERY_VERSIONS cilium=$CILIUM_CRDS_VERSION"
+# the pins and this script (which files it copies)
+STAMP="talos=$TALOS_MACHINERY_VERSIONS cilium=$CILIUM_CRDS_VERSION script=$(sha256sum "$0" | cut -c1-16)"
 [ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$STAMP" ] && exit 0
 
 # `go mod download module@version` outside any module; a scratch directory keeps a go.mod up the tree out of it

@@ -30,5 +30,5 @@ done < <(node -e '
     const m = require(`${p}/package.json`).pulumi;
     console.log([m.name, m.version, m.server ?? ""].join(" "));
   }')
-printf '%s\n' "${missing[@]}" > .toolchain/plugins-missing
+if [ ${#missing[@]} -gt 0 ]; then printf '%s\n' "${missing[@]}" > .toolchain/plugins-missing; else : > .toolchain/plugins-missing; fi
 echo "plugins missing: ${#missing[@]}${missing:+ (${missing[*]})}"
