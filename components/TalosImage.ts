@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
-import { imageDownloads } from "../core/plan/storage";
+import { imageDownloadName, imageDownloads } from "../core/plan/storage";
 import { schematic } from "../core/talos/patches";
 import { checkFactorySchematicId, schematicId } from "../core/talos/schematic-id";
 
@@ -39,7 +39,7 @@ export class TalosImage extends pulumi.ComponentResource {
     // needs an uncompressed disk image: the factory serves nocloud-amd64.qcow2. The older raw.gz path
     // needed the `iso` type and an SSH login to the host to import the disk.
     for (const d of imageDownloads(plan)) {
-      const file = new proxmox.download.File(`${name}-${d.host}-${d.datastore}`, {
+      const file = new proxmox.download.File(imageDownloadName(name, d), {
         nodeName: d.host,
         datastoreId: d.datastore,
         contentType: "import",
@@ -50,6 +50,9 @@ export class TalosImage extends pulumi.ComponentResource {
         parent: this, provider: args.proxmoxProvider,
         // same name and inputs as the deprecated FileLegacy it replaces, so existing state moves
         aliases: [{ type: "proxmoxve:download/fileLegacy:FileLegacy" }],
+        // on shared storage the old and the new download are the same file: remove the old one first
+        // (VMs keep the disks they imported; the file only seeds new ones)
+        deleteBeforeReplace: d.shared,
       });
       for (const h of d.servesHosts) this.fileIds[h] = file.id;
     }

@@ -29,8 +29,15 @@ export interface ImageDownload {
   /** the host whose API downloads the file */
   host: string;
   datastore: string;
+  /** on storage every host shares: the one download there, whichever host makes it */
+  shared: boolean;
   /** hosts whose VMs import from this file */
   servesHosts: string[];
+}
+
+/** The download's resource name: on shared storage by datastore alone, so it stays when the host doing it changes. */
+export function imageDownloadName(prefix: string, d: ImageDownload): string {
+  return d.shared ? `${prefix}-shared-${d.datastore}` : `${prefix}-${d.host}-${d.datastore}`;
 }
 
 /**
@@ -42,9 +49,9 @@ export function imageDownloads(plan: Pick<Plan, "proxmox" | "nodes">): ImageDown
   const usedHosts = new Set(plan.nodes.map((n) => n.host));
   const out: ImageDownload[] = [];
   for (const h of plan.proxmox.hosts.filter((x) => usedHosts.has(x.name))) {
-    const existing = out.find((d) => d.datastore === h.imageDatastore && (h.imageShared || d.host === h.name));
+    const existing = h.imageShared ? out.find((d) => d.shared && d.datastore === h.imageDatastore) : undefined;
     if (existing) existing.servesHosts.push(h.name);
-    else out.push({ host: h.name, datastore: h.imageDatastore, servesHosts: [h.name] });
+    else out.push({ host: h.name, datastore: h.imageDatastore, shared: h.imageShared, servesHosts: [h.name] });
   }
   return out;
 }

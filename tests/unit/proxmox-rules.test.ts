@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { healthCheckFor, pendingVmReboots, stagedConfigAdvice, vmRebootAdvice } from "../../core/deployed/rollout";
 import { deployedStateOf, parseDeployedState } from "../../core/deployed/state";
 import { nodeRemovalToolProblems, transitionProblems } from "../../core/deployed/transitions";
-import { imageDownloads } from "../../core/plan/storage";
+import { imageDownloadName, imageDownloads } from "../../core/plan/storage";
 import { NODE_OBJECT_DELETE_SCRIPT } from "../../core/talos/node-removal";
 import { problemsOf, stackPlan } from "../helpers/stacks";
 
@@ -28,6 +28,21 @@ describe("shared image datastores (proxmox.sharedDatastores)", () => {
   it("mixes shared and host-local image storage", () => {
     const mixed = stackPlan("homelab", (c) => { c.proxmox.sharedDatastores = ["nfs-images"]; c.proxmox.hosts[1].imageDatastore = "nfs-images"; c.proxmox.hosts[2].imageDatastore = "nfs-images"; });
     assert.deepEqual(imageDownloads(mixed).map((d) => [d.host, d.datastore, d.servesHosts]), [["pve1", "local", ["pve1"]], ["pve2", "nfs-images", ["pve2", "pve3"]]]);
+  });
+
+  it("a shared download keeps its resource name when the host doing it leaves", () => {
+    const shared = stackPlan("homelab", (c) => shareAll(c));
+    const withoutPve1 = stackPlan("homelab", (c) => {
+      shareAll(c);
+      // pve1's nodes move to pve2: pve2 now downloads the shared image
+      for (const n of c.nodes) if (n.host === "pve1") n.host = "pve2";
+    });
+    const [before] = imageDownloads(shared), [after] = imageDownloads(withoutPve1);
+    assert.equal(before.host, "pve1");
+    assert.equal(after.host, "pve2");
+    assert.equal(imageDownloadName("img", after), imageDownloadName("img", before));
+    assert.equal(imageDownloadName("img", before), "img-shared-cephfs");
+    assert.equal(imageDownloadName("img", imageDownloads(homelab)[1]), "img-pve2-local");
   });
 
   it("the same datastore name on several hosts without the declaration stays one download per host", () => {
