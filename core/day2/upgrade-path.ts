@@ -7,13 +7,12 @@
 //  - Talos is upgraded before Kubernetes, so the running Kubernetes must also be supported by the
 //    target Talos release, not only the new Kubernetes version.
 import { ConfigProblem } from "../plan/problems";
-import { K8S_FOR_TALOS, parseVersion, SUPPORTED_TALOS } from "../plan/build-plan";
+import { compareVersions as cmp, K8S_FOR_TALOS, parseVersion, SUPPORTED_TALOS } from "../plan/build-plan";
 import { TalosMinor } from "../plan/types";
 
 export interface Versions { talos?: string; kubernetes?: string; talosConfig?: string }
 
 type V = [number, number, number];
-const cmp = (a: V, b: V) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 const minorOf = (v: V) => `${v[0]}.${v[1]}`;
 const fmt = (v: V) => `v${v.join(".")}`;
 

@@ -3,10 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { rawConfigSchema, SECRET_KEYS } from "./raw-config";
+import { SECRET_KEYS } from "./raw-config";
 
 export const NAMESPACE = "homelab";
-export const CONFIG_KEYS = Object.keys(rawConfigSchema.shape);
 
 export interface StackConfig {
   stack: string;
