@@ -14,9 +14,8 @@ import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/dep
 import { day2ToolProblems, nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
 import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
 import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import { resolveContract } from "./core/deployed/contract";
+import { findTalosctl } from "./core/day2/find-talosctl";
 
 /** This stack's own outputs of its last `pulumi up` (none on a new stack). */
 async function lastDeployed() {
@@ -57,8 +56,9 @@ async function main() {
   // the config contract defaults to the one the cluster was created with
   const plan = resolveContract(validPlan, deployed);
   const onPath = (tool: string) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status === 0;
-  // the same talosctl the day-2 steps and the removal script use: $TALOSCTL, the project's build, PATH
-  const talosctl = !!process.env.TALOSCTL || fs.existsSync(path.join(__dirname, ".toolchain", "bin", "talosctl")) || onPath("talosctl");
+  // the talosctl the day-2 steps and the removal script use ($TALOSCTL, the project's build, PATH), as
+  // the preflight finds it: one that runs
+  const talosctl = findTalosctl(__dirname).path !== undefined;
   const transition = [
     ...transitionProblems(plan, deployed),
     ...nodeRemovalToolProblems(plan, deployed, { talosctl, kubectl: onPath("kubectl") }),

@@ -3,10 +3,11 @@
 // The deployed state comes from a file (`--deployed deployed.json`, written by
 // `pulumi stack output deployed --json > deployed.json`): the preflight stays offline and needs
 // neither the engine nor the state backend's passphrase.
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { resolveContract } from "../core/deployed/contract";
+import { findTalosctl } from "../core/day2/find-talosctl";
+export { findTalosctl };
 import { DeployedState, parseDeployedState } from "../core/deployed/state";
 import { transitionProblems } from "../core/deployed/transitions";
 import { parseVersion } from "../core/plan/build-plan";
@@ -25,20 +26,6 @@ export function readDeployed(file: string): DeployedState {
   const state = parseDeployedState(value);
   if (!state) throw new DeployedFileError(`${file} is not a \`deployed\` stack output (write it with \`pulumi stack output deployed --json > ${path.basename(file)}\`)`);
   return state;
-}
-
-/** The talosctl the day-2 steps would use (as tools/day2/talos-day2.ts picks it) and its version. */
-export function findTalosctl(projectDir: string, env = process.env): { path?: string; version?: string } {
-  const candidates = [env.TALOSCTL, path.join(projectDir, ".toolchain", "bin", "talosctl"), "talosctl"].filter((c): c is string => !!c);
-  for (const c of candidates) {
-    try {
-      const out = execFileSync(c, ["version", "--client"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] });
-      return { path: c, version: /Tag:\s*(\S+)/.exec(out)?.[1] };
-    } catch {
-      // not there or not runnable: try the next
-    }
-  }
-  return {};
 }
 
 export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talosctl: { path?: string; version?: string }): { problems: ConfigProblem[]; notes: string[] } {
