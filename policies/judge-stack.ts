@@ -6,12 +6,17 @@ import * as path from "path";
 import { unknownCheckingProxy } from "@pulumi/policy";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { readPolicyConfig } from "../core/plan/stack-file";
-import { captureProgramPreview } from "./offline/capture-program";
+import { captureProgramPreview, RawRegistration } from "./offline/capture-program";
 import { allPolicies } from "./policies";
 
 // the analyzer's own deserialiser (the policy server runs it before wrapping props); internal, untyped
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { deserializeProperties } = require("@pulumi/policy/deserialize") as { deserializeProperties(s: Struct, proxySecrets: boolean): Record<string, any> };
+
+/** A registration's props as a stack policy receives them: deserialised, then behind CrossGuard's proxy. */
+export function analyzerProps(r: RawRegistration): Record<string, any> {
+  return unknownCheckingProxy(deserializeProperties(Struct.fromJavaScript(r.object as any), false));
+}
 
 export interface PolicyVerdict { policy: string; enforcementLevel: string; violations: string[]; notApplicable?: string }
 
@@ -25,7 +30,7 @@ export async function judgeStack(projectDir: string, stack: string): Promise<Pol
   const raw = await captureProgramPreview(projectDir, stack);
   const resources = raw.map((r, i) => ({
     type: r.type, name: r.name, urn: `urn:pulumi:${stack}::homelab::${r.type}::${r.name}#${i}`, opts: {}, isSecret: () => false,
-    props: unknownCheckingProxy(deserializeProperties(Struct.fromJavaScript(r.object as any), false)),
+    props: analyzerProps(r),
   }));
   const policyConfig = readPolicyConfig(projectDir, stack) ?? {};
   return allPolicies.map((p) => {

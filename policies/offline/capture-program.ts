@@ -8,6 +8,20 @@ import { NAMESPACE, readStackConfig } from "../../core/plan/stack-file";
 
 export interface RawRegistration { type: string; name: string; object: Record<string, unknown> }
 
+/**
+ * Keeps each registration the mock monitor receives in its serialised form (unknowns as the engine's
+ * sentinel, secrets as signatures), which is what the engine forwards to a policy pack. `settings` is
+ * the `runtime/settings` module of the SDK instance the mocks were set on.
+ */
+export function recordRegistrations(settings: { getMonitor(): unknown }, into: RawRegistration[]): void {
+  const monitor = settings.getMonitor() as { registerResource: (req: any, cb: any) => void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    into.push({ type: req.getType(), name: req.getName(), object: req.getObject()?.toJavaScript() ?? {} });
+    return register(req, cb);
+  };
+}
+
 /** Placeholder for a secret config value: the program only needs to know that it is set. */
 const SECRET_PLACEHOLDER = "set-with-pulumi-config-set-secret";
 
@@ -40,12 +54,7 @@ export async function captureProgramPreview(projectDir: string, stack: string): 
     },
     call() { return {}; },
   }, "homelab", stack, true, "organization");
-  const monitor = settings.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    registrations.push({ type: req.getType(), name: req.getName(), object: req.getObject()?.toJavaScript() ?? {} });
-    return register(req, cb);
-  };
+  recordRegistrations(settings, registrations);
 
   // index.ts exports its main function; the engine would call it the same way
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,8 +2,8 @@
 // one value changed. Each policy's validateStack is called directly, as the engine would call it.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { UnknownValueError } from "@pulumi/policy";
+import { analyzerProps } from "../judge-stack";
 import { buildPlan } from "../../core/plan/build-plan";
 import { Plan } from "../../core/plan/types";
 import { captureProgram, CapturedResource, capturePreview } from "../../tests/helpers/capture";
@@ -13,8 +13,6 @@ import { TYPES } from "../facts-from-resources";
 import { allPolicies } from "../policies";
 import * as homelabPolicyConfig from "../config/homelab.json";
 
-// the analyzer's own deserialiser (server.js runs it before wrapping props); internal, so untyped
-const { deserializeProperties } = require("@pulumi/policy/deserialize") as { deserializeProperties(s: Struct, proxySecrets: boolean): Record<string, any> };
 
 let base: CapturedResource[] = [];
 const clone = () => structuredClone(base);
@@ -163,8 +161,7 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
   // The engine's serialised form of a value it does not know yet.
   const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
   /** What the analyzer hands a stack policy: props deserialised and wrapped the way server.js does. */
-  const asAnalyzerSees = (raw: RawRegistration[]): CapturedResource[] =>
-    raw.map((r) => ({ type: r.type, name: r.name, props: unknownCheckingProxy(deserializeProperties(Struct.fromJavaScript(r.object as any), false)) }));
+  const asAnalyzerSees = (raw: RawRegistration[]): CapturedResource[] => raw.map((r) => ({ type: r.type, name: r.name, props: analyzerProps(r) }));
   /** A plan the program accepts because this stack's policy config turns `rule` off; the pack still judges. */
   const planWithout = (rule: string, mutate: (c: Record<string, any>) => void): Plan => {
     const inputs = stackInputs("homelab");

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
 import { schematicId } from "../../core/talos/schematic-id";
+import { recordRegistrations, RawRegistration } from "../../policies/offline/capture-program";
 
 export interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
 
@@ -52,11 +53,7 @@ export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
   return new Promise((res) => o.apply((v) => { res(v); return v; }));
 }
 
-/**
- * A registration as it leaves the program: the serialised inputs, in which a value that is not known
- * yet is the engine's unknown sentinel (not a missing key) and a secret is a signature object.
- */
-export interface RawRegistration { type: string; name: string; object: Record<string, unknown> }
+export type { RawRegistration };
 export const rawRegistrations: RawRegistration[] = [];
 
 /**
@@ -75,12 +72,5 @@ export function installPreviewMocks(): void {
       return {};
     },
   }, "homelab", "homelab", true);
-  // The mock monitor receives the program's registration requests; keep their serialised form,
-  // which is what the engine forwards to a policy pack.
-  const monitor = settings.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => {
-    rawRegistrations.push({ type: req.getType(), name: req.getName(), object: req.getObject()?.toJavaScript() ?? {} });
-    return register(req, cb);
-  };
+  recordRegistrations(settings, rawRegistrations);
 }
