@@ -16,6 +16,7 @@ failed=0
 step() { summary+=("$(printf '%-26s %s' "$1" "$2")"); }
 
 if bash tools/setup.sh; then step "setup" "ok"; else step "setup" "FAILED"; failed=1; fi
+. tools/node-env.sh
 
 if [ $failed = 0 ]; then
   node_modules/.bin/tsx preflight/cli.ts "$STACK"; rc=$?

@@ -6,6 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . tools/versions.env
+. tools/node-env.sh
 [ -f .toolchain/toolchain.env ] || { echo "setup-tests: run tools/setup.sh first" >&2; exit 1; }
 command -v go >/dev/null || { echo "setup-tests: the tests build their judges with Go 1.24+; install Go" >&2; exit 1; }
 t0=$(date +%s)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# What deploying needs, once (a second run takes seconds): npm dependencies, the generated Talos SDK, a
-# Pulumi CLI and the resource plugins.
+# What deploying needs, once (a second run takes seconds): a supported Node.js, npm dependencies, the
+# generated Talos SDK, a Pulumi CLI and the resource plugins.
+#  - Your Node 22.12+ or 24+ is used as it is; where the system Node is older, Node $NODE_VERSION comes
+#    from the npm registry into .toolchain/node (tools/toolchain/install-node.sh).
 #  - A Pulumi CLI on PATH, at least as new as the @pulumi/pulumi SDK, is used as it is: nothing is built
 #    from Go, and plugins come the normal way (`pulumi plugin install`).
 #  - Otherwise (an offline machine) the CLI and a Node language host are built from Go modules into
@@ -10,9 +12,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . tools/versions.env
-command -v node >/dev/null || { echo "setup: Node.js 20.17+ is required" >&2; exit 1; }
 t0=$(date +%s)
 log() { echo "setup: $*"; }
+bash tools/toolchain/install-node.sh
+. tools/node-env.sh
 
 fresh() { [ -d "$1/node_modules" ] && [ "$1/node_modules/.package-lock.json" -nt "$1/package-lock.json" ]; }
 fresh . || npm ci --no-audit --no-fund --loglevel=error
