@@ -11,7 +11,7 @@ import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { namespaceValues, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
-import { day2ToolProblems, nodeRemovalToolProblems, transitionProblems } from "./core/deployed/transitions";
+import { day2ToolProblems, nodeRemovalToolProblems, toolWarningForPreview, transitionProblems } from "./core/deployed/transitions";
 import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
 import { spawnSync } from "child_process";
 import { resolveContract } from "./core/deployed/contract";
@@ -59,12 +59,16 @@ async function main() {
   // the talosctl the day-2 steps and the removal script use ($TALOSCTL, the project's build, PATH), as
   // the preflight finds it: one that runs
   const talosctl = findTalosctl(__dirname).path !== undefined;
+  const deploying = !pulumi.runtime.isDryRun();
+  const removalTools = nodeRemovalToolProblems(plan, deployed, { talosctl, kubectl: onPath("kubectl") });
   const transition = [
     ...transitionProblems(plan, deployed),
-    ...nodeRemovalToolProblems(plan, deployed, { talosctl, kubectl: onPath("kubectl") }),
-    ...day2ToolProblems({ talosctl }, !pulumi.runtime.isDryRun()),
+    // the tools are needed where the removal runs (`pulumi up`); a preview only warns
+    ...(deploying ? removalTools : []),
+    ...day2ToolProblems({ talosctl }, deploying),
   ];
   if (transition.length > 0) throw new pulumi.RunError(formatProblems(transition));
+  if (!deploying) for (const p of removalTools) pulumi.log.warn(toolWarningForPreview(p));
   // VMs never restart themselves; say which ones wait for a cold restart and how to roll them.
   const pendingReboots = pendingVmReboots(plan, deployed);
   const rebootAdvice = vmRebootAdvice(pendingReboots);

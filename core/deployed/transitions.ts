@@ -80,6 +80,15 @@ export function nodeRemovalToolProblems(plan: Plan, deployed: DeployedState | un
 }
 
 /**
+ * A preview does not run the removal, so a missing tool only matters to the `pulumi up` that follows:
+ * the program warns with this text in preview instead of refusing (a pull-request check runs on a
+ * runner without talosctl or kubectl).
+ */
+export function toolWarningForPreview(p: ConfigProblem): string {
+  return `${p.key}: \`pulumi up\` will refuse this change where these tools are missing: ${p.message} (fix: ${p.fix})`;
+}
+
+/**
  * Every `pulumi up` runs day-2 steps with talosctl (on a new cluster they check each node and take the
  * baseline snapshot). Refuse before anything changes rather than fail half-way through the steps.
  */
