@@ -2,6 +2,7 @@ import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { NodePlan, Plan } from "../core/plan/types";
 import { nocloudIpConfig } from "../core/talos/cloud-init";
+import { migrateTimeoutSeconds } from "../core/plan/proxmox-vm";
 
 export interface ProxmoxVmArgs {
   plan: Plan;
@@ -31,7 +32,7 @@ export class ProxmoxVm extends pulumi.ComponentResource {
       nodeName: node.host,
       vmId: node.vmId,
       description: `Talos ${node.role} of ${plan.clusterName} (managed by Pulumi)`,
-      // Proxmox stores tags sorted; unsorted tags would show a diff on every run
+      // sorted as Proxmox stores them (the provider sorts and compares them ignoring order itself)
       tags: [plan.clusterName, node.role, "talos"].sort(),
       onBoot: true,
       // control planes come up first after a host reboot; workers wait for the API
@@ -61,8 +62,10 @@ export class ProxmoxVm extends pulumi.ComponentResource {
       // Never restart a VM from here: one edit would restart every VM at once, control planes
       // included. CPU/memory changes stay pending; the program lists the VMs to roll one at a time.
       rebootAfterUpdate: false,
-      // A host change live-migrates the VM instead of replacing it.
+      // A host change live-migrates the VM instead of replacing it, with every local disk; the wait is
+      // sized from the VM's disks (bpg's 1800 s default is a third of what 600 GB take on 1 GbE).
       migrate: true,
+      timeoutMigrate: migrateTimeoutSeconds(node),
     }, {
       parent: this, provider: args.proxmoxProvider,
       // The VM ID is fixed, so a replacement must delete the old VM before creating the new one.

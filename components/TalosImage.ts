@@ -4,6 +4,7 @@ import * as talos from "@pulumiverse/talos";
 import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
 import { imageDownloadName, imageDownloads } from "../core/plan/storage";
+import { IMAGE_DOWNLOAD_TIMEOUT_S, imageFileName } from "../core/plan/proxmox-vm";
 import { schematic } from "../core/talos/patches";
 import { checkFactorySchematicId, schematicId } from "../core/talos/schematic-id";
 
@@ -43,9 +44,15 @@ export class TalosImage extends pulumi.ComponentResource {
         nodeName: d.host,
         datastoreId: d.datastore,
         contentType: "import",
-        fileName: pulumi.interpolate`talos-${plan.talosVersion}-${registeredId.apply((id) => id.slice(0, 12))}-nocloud-amd64.qcow2`,
+        // the cluster's own name (core/plan/proxmox-vm.ts): another cluster on this storage never asks for it
+        fileName: registeredId.apply((id) => imageFileName(plan, id)),
         url: pulumi.interpolate`https://factory.talos.dev/image/${registeredId}/${plan.talosVersion}/nocloud-amd64.qcow2`,
         overwrite: false,
+        // A file of this cluster's name that the state does not hold is this cluster's own download whose
+        // run stopped before it was recorded (a timeout, an interrupted `up`): replace it instead of
+        // failing every retry with "File already exists".
+        overwriteUnmanaged: true,
+        uploadTimeout: IMAGE_DOWNLOAD_TIMEOUT_S,
       }, {
         parent: this, provider: args.proxmoxProvider,
         // same name and inputs as the deprecated FileLegacy it replaces, so existing state moves

@@ -10,6 +10,25 @@ export interface DeployedNode {
   name: string; role: Role; ip: string;
   /** VM identity and size, to tell replacements and pending VM reboots apart (absent in older outputs) */
   vmId?: number; host?: string; cpu?: number; memoryGiB?: number;
+  /**
+   * What Proxmox edits are judged against (core/deployed/changes.ts; absent in older outputs): the disk
+   * sizes in slot order (scsi0 is the OS disk), the datastore the disks live on, the NIC's MAC as set
+   * in the stack file (absent: Proxmox generated one)
+   */
+  osDiskGB?: number; dataDisksGB?: number[]; datastore?: string; mac?: string;
+}
+
+/** Cluster-wide settings a running cluster cannot change in place, as last deployed (absent in older outputs). */
+export interface DeployedCluster {
+  clusterName?: string;
+  podCidr?: string;
+  serviceCidr?: string;
+  endpoint?: { mode: string; host: string; vip?: string };
+  /** proxmox.bridge: every VM's NIC */
+  bridge?: string;
+  /** proxmox.hosts in stack-file order: name and VM datastore */
+  hosts?: { name: string; datastore: string }[];
+  workerBatchSize?: number;
 }
 
 /**
@@ -29,6 +48,7 @@ export interface DeployedState {
   /** machine-config hash per node name, as applied by the last successful `up` */
   machineConfigHashes?: Record<string, string>;
   vmHardware?: number;
+  cluster?: DeployedCluster;
 }
 
 const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
@@ -51,6 +71,11 @@ export function parseDeployedState(value: unknown): DeployedState | undefined {
       if (host !== undefined) node.host = host;
       if (cpu !== undefined) node.cpu = cpu;
       if (memoryGiB !== undefined) node.memoryGiB = memoryGiB;
+      const osDiskGB = num(o.osDiskGB), datastore = str(o.datastore), mac = str(o.mac);
+      if (osDiskGB !== undefined) node.osDiskGB = osDiskGB;
+      if (Array.isArray(o.dataDisksGB) && o.dataDisksGB.every((d) => num(d) !== undefined)) node.dataDisksGB = o.dataDisksGB as number[];
+      if (datastore !== undefined) node.datastore = datastore;
+      if (mac !== undefined) node.mac = mac;
       return [node];
     })
     : undefined;
@@ -61,7 +86,30 @@ export function parseDeployedState(value: unknown): DeployedState | undefined {
   }
   const hw = num(v.vmHardware);
   if (hw !== undefined) state.vmHardware = hw;
+  const cluster = parseCluster(v.cluster);
+  if (cluster) state.cluster = cluster;
   return state;
+}
+
+function parseCluster(value: unknown): DeployedCluster | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const c = value as Record<string, unknown>;
+  const out: DeployedCluster = {};
+  for (const k of ["clusterName", "podCidr", "serviceCidr", "bridge"] as const) { const x = str(c[k]); if (x !== undefined) out[k] = x; }
+  const batch = num(c.workerBatchSize);
+  if (batch !== undefined) out.workerBatchSize = batch;
+  const e = c.endpoint as Record<string, unknown> | undefined;
+  if (e && typeof e === "object" && str(e.mode) && typeof e.host === "string") {
+    out.endpoint = { mode: str(e.mode)!, host: e.host };
+    if (str(e.vip)) out.endpoint.vip = str(e.vip);
+  }
+  if (Array.isArray(c.hosts)) {
+    out.hosts = c.hosts.flatMap((h) => {
+      const o = (h ?? {}) as Record<string, unknown>;
+      return str(o.name) && str(o.datastore) ? [{ name: str(o.name)!, datastore: str(o.datastore)! }] : [];
+    });
+  }
+  return out;
 }
 
 /** The `deployed` output of this run: what the cluster runs once this `pulumi up` succeeds. */
@@ -70,7 +118,24 @@ export function deployedStateOf(plan: Plan, configTalosVersion: string = plan.co
     talosVersion: plan.talosVersion,
     kubernetesVersion: plan.kubernetesVersion,
     configTalosVersion,
-    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host, cpu: n.cpu, memoryGiB: n.memoryGiB })),
+    nodes: plan.nodes.map((n) => {
+      const node: DeployedNode = {
+        name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host, cpu: n.cpu, memoryGiB: n.memoryGiB,
+        osDiskGB: n.osDiskGB, dataDisksGB: [...n.dataDisksGB],
+        datastore: plan.proxmox.hosts.find((h) => h.name === n.host)?.datastore ?? "",
+      };
+      if (n.mac) node.mac = n.mac;
+      return node;
+    }),
     vmHardware: VM_HARDWARE_REVISION,
+    cluster: {
+      clusterName: plan.clusterName,
+      podCidr: plan.network.podCidr,
+      serviceCidr: plan.network.serviceCidr,
+      endpoint: { mode: plan.endpoint.mode, host: plan.endpoint.host, ...(plan.endpoint.vip ? { vip: plan.endpoint.vip } : {}) },
+      bridge: plan.proxmox.bridge,
+      hosts: plan.proxmox.hosts.map((h) => ({ name: h.name, datastore: h.datastore })),
+      workerBatchSize: plan.upgrade.workerBatchSize,
+    },
   };
 }

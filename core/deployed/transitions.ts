@@ -2,8 +2,10 @@
 // Pure; used by the program (before any resource changes), the preflight and the policy pack.
 import { ConfigProblem } from "../plan/problems";
 import { Plan } from "../plan/types";
-import { DeployedState } from "./state";
+import { DeployedState, deployedStateOf } from "./state";
 import { upgradePathProblems } from "../day2/upgrade-path";
+import { runningClusterChanges } from "./changes";
+import { Finding } from "../rules/facts";
 
 export type TransitionRule = (plan: Plan, deployed: DeployedState) => ConfigProblem[];
 
@@ -52,12 +54,25 @@ export const upgradePath: TransitionRule = (plan, deployed) => upgradePathProble
   { talos: plan.talosVersion, kubernetes: plan.kubernetesVersion, talosConfig: plan.configTalosVersionSet ? plan.configTalosVersion : undefined },
 );
 
+/**
+ * Edits a running cluster cannot take in place (role, control-plane address, pod or service network,
+ * cluster name, Proxmox edits the provider would fail half-way): core/deployed/changes.ts, the same
+ * rules the policy pack runs on the ClusterChange component.
+ */
+export const runningCluster: TransitionRule = (plan, deployed) => runningClusterChanges(deployed, deployedStateOf(plan))
+  .filter((f) => f.severity === "mandatory").map((f) => ({ key: f.key, message: f.message, fix: f.fix }));
+
 /** Every transition rule; rules for versions and upgrades join this list. */
-export const TRANSITION_RULES: TransitionRule[] = [controlPlaneRemoval, upgradePath];
+export const TRANSITION_RULES: TransitionRule[] = [controlPlaneRemoval, upgradePath, runningCluster];
 
 export function transitionProblems(plan: Plan, deployed: DeployedState | undefined): ConfigProblem[] {
   if (!deployed) return [];
   return TRANSITION_RULES.flatMap((rule) => rule(plan, deployed));
+}
+
+/** Edits that a running cluster takes but that hurt (a node off the network, every worker down): warned, each with its key. */
+export function transitionAdvisories(plan: Plan, deployed: DeployedState | undefined): Finding[] {
+  return runningClusterChanges(deployed, deployedStateOf(plan)).filter((f) => f.severity === "advisory");
 }
 
 /** Which command-line tools the machine running `pulumi up` has (node removal runs them). */

@@ -1,0 +1,39 @@
+// Values of the Proxmox VM and image resources that follow from the plan. Pure.
+import { NodePlan, Plan } from "./types";
+
+/**
+ * Seconds per GB a live migration with local disks takes: about 100 MB/s of a 1 GbE link, so 10 s per
+ * GB, doubled for a link that carries other traffic (disks and RAM both cross it).
+ */
+export const MIGRATE_SECONDS_PER_GB = 20;
+/** bpg's own default of `timeout_migrate` (proxmoxtf/resource/vm/vm.go:132), kept as the floor */
+export const MIGRATE_TIMEOUT_FLOOR_S = 1800;
+
+/**
+ * `timeoutMigrate` of a VM: a host change live-migrates it with every local disk (bpg v0.111.1 sends
+ * `with-local-disks`, vm.go:7829-7833) and waits at most this long (vm.go:6167-6172); past it the
+ * provider reports an error while Proxmox keeps migrating. Sized from the VM's disks and RAM:
+ * the reference workers' 600 GB take about 100 minutes on 1 GbE, three times bpg's 1800 s default.
+ */
+export function migrateTimeoutSeconds(node: Pick<NodePlan, "disks" | "memoryGiB">): number {
+  const gb = node.disks.reduce((s, d) => s + d.sizeGB, 0) + node.memoryGiB;
+  return Math.max(MIGRATE_TIMEOUT_FLOOR_S, Math.ceil(gb * MIGRATE_SECONDS_PER_GB / 60) * 60);
+}
+
+/**
+ * The Talos image's file name on Proxmox storage. It carries the cluster name: a second cluster on
+ * the same Proxmox storage with the same Talos version and schematic would otherwise ask for the very
+ * same file name, and the provider refuses a file that exists but is not its own ("File already
+ * exists", fwprovider/nodes/resource_download_file.go:446-453), so that cluster's first `up` fails.
+ * `.qcow2`: Proxmox picks the import format from the extension.
+ */
+export function imageFileName(plan: Pick<Plan, "clusterName" | "talosVersion">, schematicId: string): string {
+  return `talos-${plan.clusterName}-${plan.talosVersion}-${schematicId.slice(0, 12)}-nocloud-amd64.qcow2`;
+}
+
+/**
+ * Seconds the provider waits for the download (`upload_timeout`, default 600 s: resource_download_file.go:265-269).
+ * The factory builds an image on first request and a home uplink may be slow; 600 s ran out while
+ * Proxmox kept downloading.
+ */
+export const IMAGE_DOWNLOAD_TIMEOUT_S = 3600;
