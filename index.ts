@@ -11,20 +11,35 @@ import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { namespaceValues, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
-import { day2ToolProblems, nodeRemovalToolProblems, toolWarningForPreview, transitionProblems } from "./core/deployed/transitions";
-import { pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
+import { day2ToolProblems, nodeRemovalToolProblems, toolWarningForPreview, transitionAdvisories, transitionProblems } from "./core/deployed/transitions";
+import { pendingFromProxmox, pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
+import { readPendingReboots } from "./core/proxmox/pending";
 import { spawnSync } from "child_process";
 import { resolveContract } from "./core/deployed/contract";
 import { findTalosctl } from "./core/day2/find-talosctl";
+import { PemPair } from "./core/haproxy/health-check-cert";
 
-/** This stack's own outputs of its last `pulumi up` (none on a new stack). */
+/** stack output: HAProxy's health-check certificate and key (secret) */
+const HEALTH_CHECK_OUTPUT = "haproxyHealthCheck";
+
+/** This stack itself, to read back the outputs of its last `pulumi up` (none on a new stack). */
+let selfReference: pulumi.StackReference | undefined;
+const self = () => (selfReference ??= new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`));
+
+/** What the last `pulumi up` deployed (core/deployed/state.ts). */
 async function lastDeployed() {
-  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-  const details = await self.getOutputDetails(DEPLOYED_OUTPUT);
+  const details = await self().getOutputDetails(DEPLOYED_OUTPUT);
   if (details.value !== undefined || details.secretValue !== undefined) return parseDeployedState(details.value ?? details.secretValue);
   // a stack last deployed by a version without `deployed` still lists its running nodes
-  const nodes = await self.getOutputDetails("nodes");
+  const nodes = await self().getOutputDetails("nodes");
   return nodes.value === undefined ? undefined : parseDeployedState({ nodes: nodes.value });
+}
+
+/** HAProxy's health-check certificate as the last `up` delivered it (haproxy mode). */
+async function lastHealthCheckCert(): Promise<PemPair | undefined> {
+  const details = await self().getOutputDetails(HEALTH_CHECK_OUTPUT);
+  const value = (details.secretValue ?? details.value) as Partial<PemPair> | undefined;
+  return typeof value?.cert === "string" && typeof value.key === "string" ? { cert: value.cert, key: value.key } : undefined;
 }
 
 const config = new pulumi.Config("homelab");
@@ -69,10 +84,13 @@ async function main() {
   ];
   if (transition.length > 0) throw new pulumi.RunError(formatProblems(transition));
   if (!deploying) for (const p of removalTools) pulumi.log.warn(toolWarningForPreview(p));
-  // VMs never restart themselves; say which ones wait for a cold restart and how to roll them.
+  // edits a running cluster takes but that hurt, each with its key (core/deployed/changes.ts)
+  for (const f of transitionAdvisories(plan, deployed)) pulumi.log.warn(`${f.key}: ${f.message} (fix: ${f.fix})`);
+  // VMs never restart themselves; say which ones wait for a cold restart and how to roll them. A preview
+  // predicts it from the stack file; `pulumi up` asks Proxmox once the VMs are updated (below).
   const pendingReboots = pendingVmReboots(plan, deployed);
   const rebootAdvice = vmRebootAdvice(pendingReboots);
-  if (rebootAdvice) pulumi.log.warn(rebootAdvice);
+  if (rebootAdvice && !deploying) pulumi.log.warn(rebootAdvice);
 
   const proxmoxProvider = new proxmox.Provider("proxmox", {
     endpoint: plan.proxmox.endpoint || undefined,
@@ -81,8 +99,16 @@ async function main() {
     apiToken: proxmoxApiToken,
   });
 
-  const apiEndpoint = new ApiEndpoint("api", { plan, sshPrivateKey: haproxySshPrivateKey });
-  const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, endpointReady: apiEndpoint.ready, deployed });
+  // HAProxy's health-check certificate, kept from the last run until it is due for renewal
+  const previousHealthCheckCert = plan.endpoint.mode === "haproxy" ? await lastHealthCheckCert() : undefined;
+  let apiEndpoint!: ApiEndpoint;
+  const cluster = new TalosCluster(plan.clusterName, {
+    plan, proxmoxProvider, deployed,
+    endpoint: (secrets) => (apiEndpoint = new ApiEndpoint("api", {
+      plan, sshPrivateKey: haproxySshPrivateKey, previousHealthCheckCert,
+      kubernetesCa: secrets.machineSecrets.certs.k8s,
+    })).ready,
+  });
 
   const kubernetesProvider = new k8s.Provider("cluster", {
     kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
@@ -90,6 +116,37 @@ async function main() {
   });
   new CiliumLbPool("cilium-lb", { plan, kubernetesProvider });
   if (plan.etcdBackup) new EtcdBackupSchedule("etcd-backup", { plan, kubernetesProvider });
+
+  // What Proxmox lists as pending for each VM, read after every VM was created or updated: it stays
+  // listed until the VM was restarted, whatever the stack file says by then. Needs an API token (the
+  // provider's password login is not repeated here); without one, or if Proxmox does not answer, the
+  // VMs whose CPU or memory this run changed are listed instead, and the run says so.
+  const vms = [...cluster.controlPlanes, ...cluster.workers].map((n) => n.vm.vm);
+  const apiToken = proxmoxApiToken ?? (process.env.PROXMOX_VE_API_TOKEN ? pulumi.secret(process.env.PROXMOX_VE_API_TOKEN) : undefined);
+  const proxmoxEndpoint = plan.proxmox.endpoint || process.env.PROXMOX_VE_ENDPOINT || "";
+  const fromStackFile = pendingReboots;
+  const pendingNames = !deploying || !apiToken || !proxmoxEndpoint
+    ? pulumi.output(fromStackFile).apply((p) => {
+      if (deploying) {
+        pulumi.log.warn("pendingVmReboots: no Proxmox API token to read the VMs' pending changes with; it lists the VMs whose CPU or memory this run changed");
+        const advice = vmRebootAdvice(p);
+        if (advice) pulumi.log.warn(advice);
+      }
+      return p.map((x) => x.name);
+    })
+    : pulumi.unsecret(pulumi.all([apiToken, ...vms.map((v) => v.nodeName)]).apply(async ([token]) => {
+      let pending = fromStackFile;
+      try {
+        pending = pendingFromProxmox(plan, await readPendingReboots(
+          { endpoint: proxmoxEndpoint, apiToken: token as string, insecure: plan.proxmox.insecure },
+          plan.nodes.map((n) => ({ name: n.name, node: n.host, vmId: n.vmId }))));
+      } catch (e) {
+        pulumi.log.warn(`pendingVmReboots: could not read the VMs' pending changes from Proxmox (${(e as Error).message}); it lists the VMs whose CPU or memory this run changed`);
+      }
+      const advice = vmRebootAdvice(pending);
+      if (advice) pulumi.log.warn(advice);
+      return pending.map((p) => p.name);
+    }));
 
   return {
     apiEndpointUrl: apiEndpoint.url,
@@ -101,7 +158,9 @@ async function main() {
       [...cluster.controlPlanes, ...cluster.workers].map((n) => [n.node.name, n.configHash]),
     ),
     // VMs with pending hardware changes and nodes with a staged config: roll them one at a time
-    pendingVmReboots: pendingReboots.map((p) => p.name),
+    pendingVmReboots: pendingNames,
+    // read back by the next run; a secret (it holds HAProxy's client key)
+    ...(apiEndpoint.healthCheckCert ? { [HEALTH_CHECK_OUTPUT]: apiEndpoint.healthCheckCert } : {}),
     stagedConfigs: cluster.stagedNodes,
     // read back by the next run (lastDeployed); resolves only once the upgrade roll finished too, so a
     // stopped roll leaves the previous versions recorded

@@ -9,7 +9,8 @@ import { resolveContract } from "../core/deployed/contract";
 import { findTalosctl } from "../core/day2/find-talosctl";
 export { findTalosctl };
 import { DeployedState, parseDeployedState } from "../core/deployed/state";
-import { transitionProblems } from "../core/deployed/transitions";
+import { transitionAdvisories, transitionProblems } from "../core/deployed/transitions";
+import { Finding } from "../core/rules/facts";
 import { parseVersion } from "../core/plan/build-plan";
 import { ConfigProblem } from "../core/plan/problems";
 import { Plan } from "../core/plan/types";
@@ -28,9 +29,11 @@ export function readDeployed(file: string): DeployedState {
   return state;
 }
 
-export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talosctl: { path?: string; version?: string }): { problems: ConfigProblem[]; notes: string[] } {
+export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talosctl: { path?: string; version?: string }): { problems: ConfigProblem[]; advisories: Finding[]; notes: string[] } {
   const resolved = resolveContract(plan, deployed);
   const problems = transitionProblems(resolved, deployed);
+  // edits the running cluster takes but that hurt, each with its key (core/deployed/changes.ts)
+  const advisories = transitionAdvisories(resolved, deployed);
   const notes: string[] = [];
   if (deployed) {
     const steps = [
@@ -39,7 +42,7 @@ export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talo
     ].filter(Boolean);
     if (steps.length) notes.push(`upgrade on the next \`pulumi up\`: ${steps.join("; ")}; machine configs stay on contract ${resolved.configTalosVersion}`);
   } else {
-    notes.push("no deployed state given: version steps are not checked (pass `--deployed deployed.json`, from `pulumi stack output deployed --json`)");
+    notes.push("no deployed state given: version steps and edits to the running cluster are not checked (pass `--deployed deployed.json`, from `pulumi stack output deployed --json`)");
   }
   // talosctl supports one minor of skew each way; the roll talks to the old and the new release
   const cluster = [deployed?.talosVersion, plan.talosVersion].filter((v): v is string => !!v);
@@ -50,5 +53,5 @@ export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talo
     const far = t ? cluster.filter((v) => { const c = parseVersion(v); return !c || c[0] !== t[0] || Math.abs(c[1] - t[1]) > 1; }) : cluster;
     if (far.length) notes.push(`talosctl ${talosctl.version ?? "(unknown version)"} at ${talosctl.path} is more than one minor from the cluster's Talos ${[...new Set(far)].join(", ")}: use a talosctl within one minor (set TALOSCTL, or TALOSCTL_VERSION in tools/versions.env)`);
   }
-  return { problems, notes };
+  return { problems, advisories, notes };
 }

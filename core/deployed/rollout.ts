@@ -35,6 +35,15 @@ export function pendingVmReboots(plan: Plan, deployed: DeployedState | undefined
   return out;
 }
 
+/**
+ * What Proxmox itself lists as pending per VM (core/proxmox/pending.ts, read after the VMs were
+ * updated), as PendingReboot entries of the plan's nodes. Stays listed until the VM was restarted.
+ */
+export function pendingFromProxmox(plan: Plan, reasons: Record<string, string[]>): PendingReboot[] {
+  return plan.nodes.filter((n) => (reasons[n.name] ?? []).length > 0)
+    .map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host, reasons: reasons[n.name] }));
+}
+
 /** Control planes first, one at a time, then workers. */
 function ordered<T extends { role: NodePlan["role"] }>(nodes: T[]): T[] {
   return [...nodes.filter((n) => n.role === "controlplane"), ...nodes.filter((n) => n.role === "worker")];
