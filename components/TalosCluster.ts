@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import { healthCheckFor, stagedConfigAdvice } from "../core/deployed/rollout";
-import { DeployedState } from "../core/deployed/state";
+import { DeployedState, deployedStateOf } from "../core/deployed/state";
+import { ClusterChange } from "./ClusterChange";
 import { Plan } from "../core/plan/types";
 import { ControlPlaneNode, WorkerNode } from "./TalosNode";
 import { TalosImage } from "./TalosImage";
@@ -59,6 +60,8 @@ export class TalosCluster extends pulumi.ComponentResource {
     }, { parent: this }).talosConfig);
 
     const image = new TalosImage(`${name}-image`, { plan, proxmoxProvider: args.proxmoxProvider }, { parent: this });
+    // what ran before and what this run deploys, for the policy pack's running-cluster rules
+    new ClusterChange(`${name}-change`, { deployed: args.deployed, planned: deployedStateOf(plan) }, { parent: this });
     const nodeArgs = (node: Plan["nodes"][number]) => {
       return {
         plan, node, proxmoxProvider: args.proxmoxProvider,

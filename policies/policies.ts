@@ -6,6 +6,7 @@ import { nonOverlappingNetworksPolicy } from "./rules/networks";
 import { controlPlaneSpreadPolicy } from "./rules/placement";
 import { recommendedSizingPolicy, talosMinimumSizingPolicy } from "./rules/sizing";
 import { upgradePathPolicy } from "./rules/upgrades";
+import { runningClusterAdvicePolicy, runningClusterPolicy } from "./rules/running-cluster";
 
 export const allPolicies = [
   oddControlPlaneCountPolicy,
@@ -18,4 +19,6 @@ export const allPolicies = [
   controlPlaneSpreadPolicy,
   talosEndpointsNotVipPolicy,
   upgradePathPolicy,
+  runningClusterPolicy,
+  runningClusterAdvicePolicy,
 ];

@@ -35,10 +35,10 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
     notes.push("Proxmox credentials are not set yet: before `pulumi up`, run `pulumi config set --secret homelab:proxmoxApiToken ...` or export PROXMOX_VE_API_TOKEN");
   }
   // version steps against the deployed state, talosctl presence and skew
-  const day2 = result.ok ? day2Checks(result.plan, deployed, findTalosctl(projectDir)) : { problems: [], notes: [] };
+  const day2 = result.ok ? day2Checks(result.plan, deployed, findTalosctl(projectDir)) : { problems: [], advisories: [], notes: [] };
   notes.push(...day2.notes);
   const report = result.ok
-    ? buildReport(stack, result.plan, day2.problems, result.findings, notes)
+    ? buildReport(stack, result.plan, day2.problems, [...result.findings, ...day2.advisories], notes)
     : buildReport(stack, undefined, result.problems, result.findings.filter((f) => f.severity === "advisory"), notes);
   const files: string[] = [];
   if (result.ok) {
