@@ -110,14 +110,16 @@ function proxmoxEdits(before: DeployedState, after: DeployedState): Change[] {
         out.push(mandatory(diskKey(p, s), `${label(p)}: disk scsi${s} is ${b[s]} GB; Proxmox cannot shrink a disk`, `write ${b[s]} or more`));
       } else if (a[s] > b[s]) grown.push(s);
     }
-    const restart = [
-      p.before.cpu !== undefined && p.before.cpu !== p.after.cpu ? `cpu ${p.before.cpu} -> ${p.after.cpu}` : "",
-      p.before.memoryGiB !== undefined && p.before.memoryGiB !== p.after.memoryGiB ? `memoryGiB ${p.before.memoryGiB} -> ${p.after.memoryGiB}` : "",
-      (before.vmHardware ?? 1) < VM_HARDWARE_REVISION ? "the serial console this version adds" : "",
-    ].filter(Boolean);
+    const restart: { what: string; back?: string }[] = [];
+    if (p.before.cpu !== undefined && p.before.cpu !== p.after.cpu) restart.push({ what: `cpu ${p.before.cpu} -> ${p.after.cpu}`, back: `cpu: ${p.before.cpu}` });
+    if (p.before.memoryGiB !== undefined && p.before.memoryGiB !== p.after.memoryGiB) restart.push({ what: `memoryGiB ${p.before.memoryGiB} -> ${p.after.memoryGiB}`, back: `memoryGiB: ${p.before.memoryGiB}` });
+    if ((before.vmHardware ?? 1) < VM_HARDWARE_REVISION) restart.push({ what: "the serial console this version adds" });
     if (grown.length > 0 && restart.length > 0) {
-      out.push(mandatory(diskKey(p, grown[0]), `${label(p)}: growing ${grown.map((s) => `scsi${s}`).join(", ")} together with ${restart.join(", ")} fails the VM update: the provider writes the change that needs a restart, then refuses to resize a disk while a restart is pending (rebootAfterUpdate is off)`,
-        `grow the disk in one run, change the CPU or memory in the next: keep ${restart.join(", ").replace(/ -> \S+/g, "")} as deployed for this \`pulumi up\``));
+      const back = restart.filter((r) => r.back).map((r) => `\`${r.back}\``);
+      out.push(mandatory(diskKey(p, grown[0]), `${label(p)}: growing ${grown.map((s) => `scsi${s}`).join(", ")} together with ${restart.map((r) => r.what).join(", ")} fails the VM update: the provider writes the change that needs a restart, then refuses to resize a disk while a restart is pending (rebootAfterUpdate is off)`,
+        back.length > 0
+          ? `grow the disk in one run, change the CPU or memory in the next: write ${back.join(" and ")} back for this \`pulumi up\``
+          : "grow the disk in the run after this version's first `pulumi up` (which adds the serial console): keep the disk size as deployed for now"));
     }
   }
   // NICs: a MAC or bridge change hot-swaps the running VM's net0; the node drops off the network

@@ -39,6 +39,29 @@ describe("preflight day-2 checks", () => {
     assert.match(JSON.parse(r.stdout).notes.join("\n"), /Talos v1\.11\.5 -> v1\.12\.1 .*Kubernetes v1\.34\.1 -> v1\.35\.0; machine configs stay on contract v1\.11\.5/);
   });
 
+  it("edits the running cluster cannot take are refused with their keys, all at once; ones that hurt are advised with theirs", () => {
+    const dir = project((t) => t
+      .replace("{ name: talos-wrk-01, role: worker,", "{ name: talos-wrk-01, role: controlplane,")
+      .replace("{ name: talos-wrk-02, role: worker,", "{ name: talos-wrk-02, role: controlplane,")
+      .replace("podCidr: 10.20.0.0/16", "podCidr: 10.30.0.0/16")
+      .replace("{ name: talos-cp-01, role: controlplane, ip: 192.168.0.11, vmId: 1011, host: pve1, cpu: 4, memoryGiB: 8, osDiskGB: 50 }",
+        "{ name: talos-cp-01, role: controlplane, ip: 192.168.0.11, vmId: 1011, host: pve1, cpu: 6, memoryGiB: 8, osDiskGB: 80 }")
+      .replace("homelab:kubePrismPort: 7445", "homelab:kubePrismPort: 7445\n  homelab:upgrade: { workerBatchSize: 2 }")
+      .replace("mode: vip\n    vip: 192.168.0.200", "mode: kubeprism"));
+    const r = run(dir, "--deployed", "deployed.json");
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.problems.map((p: { key: string }) => p.key).sort(),
+      ["homelab:network.podCidr", "homelab:nodes[0].osDiskGB", "homelab:nodes[3].role", "homelab:nodes[4].role"]);
+    assert.ok(report.problems.every((p: { fix: string }) => p.fix.length > 0));
+    const advised = report.advisories.filter((a: { rule: string }) => a.rule === "running-cluster-changes");
+    assert.deepEqual(advised.map((a: { key: string }) => a.key).sort(), ["homelab:endpoint.mode", "homelab:upgrade.workerBatchSize"]);
+    // the stack file on its own is fine: only the running cluster makes these edits wrong
+    const alone = JSON.parse(run(dir).stdout);
+    assert.deepEqual(alone.problems, []);
+    assert.match(alone.notes.join("\n"), /edits to the running cluster are not checked/);
+  });
+
   it("an unreadable deployed file is exit 2", () => {
     const dir = project((t) => t);
     fs.writeFileSync(path.join(dir, "bad.json"), "[1,2");

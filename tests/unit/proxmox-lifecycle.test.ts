@@ -12,6 +12,7 @@ import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import { DeployedState, deployedStateOf } from "../../core/deployed/state";
 import { Plan } from "../../core/plan/types";
+import { migrateTimeoutSeconds } from "../../core/plan/proxmox-vm";
 
 const T = {
   vm: "proxmoxve:index/vmLegacy:VmLegacy",
@@ -256,5 +257,29 @@ describe("guest agent and shared image storage (mocks)", () => {
     const files = ofType(r, T.file);
     assert.deepEqual(files.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}`), ["pve1/cephfs"]);
     assert.deepEqual(new Set(ofType(r, T.vm).map((v) => v.inputs.disks[0].importFrom)), new Set([`cephfs:import/${files[0].inputs.fileName}`]));
+  });
+});
+
+describe("issue 17: host moves and a second cluster on the same Proxmox (mocks)", () => {
+  it("each VM's migrate timeout is sized from its disks and RAM (600 GB of local disks: over 100 minutes on 1 GbE)", async () => {
+    const r = await run(plan);
+    const vms = byName(r, T.vm);
+    for (const n of plan.nodes) assert.equal(vms[n.name].inputs.timeoutMigrate, migrateTimeoutSeconds(n), n.name);
+    // talos-wrk-01: 100 + 500 GB of disks and 32 GiB RAM; bpg's default is 1800 s
+    assert.ok(vms["talos-wrk-01"].inputs.timeoutMigrate >= 2 * 100 * 60, String(vms["talos-wrk-01"].inputs.timeoutMigrate));
+    assert.equal(vms["talos-cp-01"].inputs.timeoutMigrate, 1800, "a small VM keeps the provider's floor");
+  });
+
+  it("two clusters with the same Talos version and schematic ask for different image files; a leftover of its own is replaced", async () => {
+    const other = stackPlan("homelab", (c) => { c.clusterName = "lab2"; });
+    const a = ofType(await run(plan), T.file), b = ofType(await run(other), T.file);
+    assert.equal(a[0].inputs.url, b[0].inputs.url, "same image");
+    const names = (fs: Emitted[]) => new Set(fs.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}/${f.inputs.fileName}`));
+    for (const f of names(a)) assert.ok(!names(b).has(f), `both clusters would download ${f}`);
+    for (const f of [...a, ...b]) {
+      assert.match(f.inputs.fileName, /^talos-(homelab|lab2)-v1\.11\.5-[0-9a-f]{12}-nocloud-amd64\.qcow2$/);
+      assert.equal(f.inputs.overwriteUnmanaged, true, "a retry after a download that outlived its timeout must not fail with 'File already exists'");
+      assert.equal(f.inputs.uploadTimeout, 3600);
+    }
   });
 });
