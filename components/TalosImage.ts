@@ -4,7 +4,7 @@ import * as talos from "@pulumiverse/talos";
 import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
 import { imageDownloadName, imageDownloads } from "../core/plan/storage";
-import { IMAGE_DOWNLOAD_TIMEOUT_S, imageFileName } from "../core/plan/proxmox-vm";
+import { imageDownloadArgs } from "../core/plan/proxmox-vm";
 import { schematic } from "../core/talos/patches";
 import { checkFactorySchematicId, schematicId } from "../core/talos/schematic-id";
 
@@ -40,19 +40,11 @@ export class TalosImage extends pulumi.ComponentResource {
     // needs an uncompressed disk image: the factory serves nocloud-amd64.qcow2. The older raw.gz path
     // needed the `iso` type and an SSH login to the host to import the disk.
     for (const d of imageDownloads(plan)) {
+      // every input from core/plan/proxmox-vm.ts; the file name and URL wait for the factory's answer
       const file = new proxmox.download.File(imageDownloadName(name, d), {
-        nodeName: d.host,
-        datastoreId: d.datastore,
-        contentType: "import",
-        // the cluster's own name (core/plan/proxmox-vm.ts): another cluster on this storage never asks for it
-        fileName: registeredId.apply((id) => imageFileName(plan, id)),
-        url: pulumi.interpolate`https://factory.talos.dev/image/${registeredId}/${plan.talosVersion}/nocloud-amd64.qcow2`,
-        overwrite: false,
-        // A file of this cluster's name that the state does not hold is this cluster's own download whose
-        // run stopped before it was recorded (a timeout, an interrupted `up`): replace it instead of
-        // failing every retry with "File already exists".
-        overwriteUnmanaged: true,
-        uploadTimeout: IMAGE_DOWNLOAD_TIMEOUT_S,
+        ...imageDownloadArgs(plan, d, this.schematicId),
+        fileName: registeredId.apply((id) => imageDownloadArgs(plan, d, id).fileName),
+        url: registeredId.apply((id) => imageDownloadArgs(plan, d, id).url),
       }, {
         parent: this, provider: args.proxmoxProvider,
         // same name and inputs as the deprecated FileLegacy it replaces, so existing state moves

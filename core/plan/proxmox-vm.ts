@@ -1,4 +1,5 @@
 // Values of the Proxmox VM and image resources that follow from the plan. Pure.
+import { ImageDownload } from "./storage";
 import { NodePlan, Plan } from "./types";
 
 /**
@@ -24,7 +25,7 @@ export function migrateTimeoutSeconds(node: Pick<NodePlan, "disks" | "memoryGiB"
  * The Talos image's file name on Proxmox storage. It carries the cluster name: a second cluster on
  * the same Proxmox storage with the same Talos version and schematic would otherwise ask for the very
  * same file name, and the provider refuses a file that exists but is not its own ("File already
- * exists", fwprovider/nodes/resource_download_file.go:446-453), so that cluster's first `up` fails.
+ * exists", fwprovider/nodes/resource_download_file.go:447-455), so that cluster's first `up` fails.
  * `.qcow2`: Proxmox picks the import format from the extension.
  */
 export function imageFileName(plan: Pick<Plan, "clusterName" | "talosVersion">, schematicId: string): string {
@@ -37,3 +38,25 @@ export function imageFileName(plan: Pick<Plan, "clusterName" | "talosVersion">, 
  * Proxmox kept downloading.
  */
 export const IMAGE_DOWNLOAD_TIMEOUT_S = 3600;
+
+/**
+ * The inputs of one image download (`proxmox.download.File`), as components/TalosImage.ts passes them
+ * (there the file name and URL wait for the factory to have registered the schematic).
+ */
+export function imageDownloadArgs(plan: Pick<Plan, "clusterName" | "talosVersion">, d: Pick<ImageDownload, "host" | "datastore">, schematicId: string) {
+  return {
+    nodeName: d.host,
+    datastoreId: d.datastore,
+    contentType: "import",
+    fileName: imageFileName(plan, schematicId),
+    url: `https://factory.talos.dev/image/${schematicId}/${plan.talosVersion}/nocloud-amd64.qcow2`,
+    // no size checks against the factory: the file only seeds new OS disks
+    overwrite: false,
+    // A file of this cluster's name that the state does not hold is this cluster's own download whose
+    // run stopped before it was recorded (a timeout, an interrupted `up`): the provider deletes it and
+    // downloads again (resource_download_file.go:433-445) instead of failing every retry with
+    // "File already exists".
+    overwriteUnmanaged: true,
+    uploadTimeout: IMAGE_DOWNLOAD_TIMEOUT_S,
+  };
+}

@@ -1,0 +1,89 @@
+// Issue 17, item 3, with the real engine and the real Proxmox provider plugin (bpg v0.111.1): `pulumi up`
+// of the Talos image download against a Proxmox API stand-in (tests/helpers/pve-standin.ts), for a
+// second cluster on the same Proxmox storage and for a retry after a download the state never recorded.
+// The program creates one `proxmox.download.File` with exactly the inputs components/TalosImage.ts
+// passes (core/plan/proxmox-vm.ts imageDownloadArgs), or, for comparison, with the inputs it passed
+// before this change (file name from the Talos version and schematic only, no overwriteUnmanaged).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { engineTierProject, Project, removeProject } from "./engine";
+import { PVE_TOKEN, PveStandin, startPveStandin } from "../helpers/pve-standin";
+import { imageFileName } from "../../core/plan/proxmox-vm";
+
+const SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
+
+const PROGRAM = `import * as proxmox from "@muhlba91/pulumi-proxmoxve";
+import { imageDownloadArgs } from "./core/plan/proxmox-vm";
+
+const env = process.env;
+const schematic = "${SCHEMATIC}";
+const plan = { clusterName: env.IMAGE_TEST_CLUSTER!, talosVersion: "v1.11.5" };
+const d = { host: "pve1", datastore: "local" };
+// the inputs components/TalosImage.ts passed before issue 17
+const before = {
+  nodeName: d.host, datastoreId: d.datastore, contentType: "import",
+  fileName: \`talos-\${plan.talosVersion}-\${schematic.slice(0, 12)}-nocloud-amd64.qcow2\`,
+  url: \`https://factory.talos.dev/image/\${schematic}/\${plan.talosVersion}/nocloud-amd64.qcow2\`,
+  overwrite: false,
+};
+const provider = new proxmox.Provider("pve", { endpoint: env.IMAGE_TEST_ENDPOINT, insecure: true, apiToken: env.IMAGE_TEST_TOKEN });
+const file = new proxmox.download.File("talos-image", env.IMAGE_TEST_ARGS === "before" ? before : imageDownloadArgs(plan, d, schematic), { provider });
+export const fileId = file.id;
+`;
+
+describe("the Talos image download under the real engine and provider, against a Proxmox API stand-in", { timeout: 900_000 }, () => {
+  let project: Project;
+  let pve: PveStandin;
+  before(async () => {
+    project = engineTierProject();
+    fs.writeFileSync(path.join(project.dir, "index.ts"), PROGRAM);
+    pve = await startPveStandin();
+  });
+  after(async () => { await pve?.close(); if (project) removeProject(project); });
+
+  const up = (stack: string, cluster: string, args: "issue17" | "before") => {
+    const init = project.run(["stack", "init", stack]);
+    assert.equal(init.status, 0, init.stderr);
+    const r = project.run(["up", "--yes", "--skip-preview", "--stack", stack],
+      { IMAGE_TEST_CLUSTER: cluster, IMAGE_TEST_ARGS: args, IMAGE_TEST_ENDPOINT: pve.endpoint, IMAGE_TEST_TOKEN: PVE_TOKEN });
+    return { ok: r.status === 0, out: `${r.stdout}\n${r.stderr}` };
+  };
+  const downloads = () => pve.journal.filter((j) => j.method === "POST" && j.path.endsWith("/download-url")).map((j) => j.params.filename);
+
+  it("before: a second cluster with the same Talos version and schematic fails its first `up` (File already exists)", () => {
+    const a = up("before-a", "homelab", "before");
+    assert.ok(a.ok, a.out);
+    const b = up("before-b", "lab2", "before");
+    assert.ok(!b.ok, "the second cluster's up should have failed");
+    assert.match(b.out, /File already exists in the datastore/);
+    assert.match(b.out, /refusing to override existing file/);
+  });
+
+  it("now: each cluster downloads its own file; both `up`s succeed and the first cluster's file is untouched", () => {
+    const mark = pve.journal.length;
+    const a = up("now-a", "homelab", "issue17");
+    assert.ok(a.ok, a.out);
+    const b = up("now-b", "lab2", "issue17");
+    assert.ok(b.ok, b.out);
+    const files = pve.files.get("pve1/local")!;
+    for (const c of ["homelab", "lab2"]) assert.ok(files.has(`local:import/${imageFileName({ clusterName: c, talosVersion: "v1.11.5" }, SCHEMATIC)}`), c);
+    assert.deepEqual(pve.journal.slice(mark).filter((j) => j.method === "DELETE"), [], "nothing of another cluster is deleted");
+  });
+
+  it("now: a file of the cluster's own name that no state holds (a download that outlived its timeout) is replaced, not a failure", () => {
+    const leftover = imageFileName({ clusterName: "lab3", talosVersion: "v1.11.5" }, SCHEMATIC);
+    pve.addFile("pve1", "local", `local:import/${leftover}`);
+    const mark = pve.journal.length;
+    const r = up("retry", "lab3", "issue17");
+    assert.ok(r.ok, r.out);
+    const calls = pve.journal.slice(mark).filter((j) => j.method !== "GET").map((j) => `${j.method} ${j.path}`);
+    assert.deepEqual(calls, [
+      "POST /nodes/pve1/storage/local/download-url",
+      `DELETE /nodes/pve1/storage/local/content/import/${leftover}`,
+      "POST /nodes/pve1/storage/local/download-url",
+    ]);
+    assert.equal(downloads().at(-1), leftover);
+  });
+});
