@@ -17,15 +17,29 @@ import { readPendingReboots } from "./core/proxmox/pending";
 import { spawnSync } from "child_process";
 import { resolveContract } from "./core/deployed/contract";
 import { findTalosctl } from "./core/day2/find-talosctl";
+import { PemPair } from "./core/haproxy/health-check-cert";
 
-/** This stack's own outputs of its last `pulumi up` (none on a new stack). */
+/** stack output: HAProxy's health-check certificate and key (secret) */
+const HEALTH_CHECK_OUTPUT = "haproxyHealthCheck";
+
+/** This stack itself, to read back the outputs of its last `pulumi up` (none on a new stack). */
+let selfReference: pulumi.StackReference | undefined;
+const self = () => (selfReference ??= new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`));
+
+/** What the last `pulumi up` deployed (core/deployed/state.ts). */
 async function lastDeployed() {
-  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-  const details = await self.getOutputDetails(DEPLOYED_OUTPUT);
+  const details = await self().getOutputDetails(DEPLOYED_OUTPUT);
   if (details.value !== undefined || details.secretValue !== undefined) return parseDeployedState(details.value ?? details.secretValue);
   // a stack last deployed by a version without `deployed` still lists its running nodes
-  const nodes = await self.getOutputDetails("nodes");
+  const nodes = await self().getOutputDetails("nodes");
   return nodes.value === undefined ? undefined : parseDeployedState({ nodes: nodes.value });
+}
+
+/** HAProxy's health-check certificate as the last `up` delivered it (haproxy mode). */
+async function lastHealthCheckCert(): Promise<PemPair | undefined> {
+  const details = await self().getOutputDetails(HEALTH_CHECK_OUTPUT);
+  const value = (details.secretValue ?? details.value) as Partial<PemPair> | undefined;
+  return typeof value?.cert === "string" && typeof value.key === "string" ? { cert: value.cert, key: value.key } : undefined;
 }
 
 const config = new pulumi.Config("homelab");
@@ -85,8 +99,16 @@ async function main() {
     apiToken: proxmoxApiToken,
   });
 
-  const apiEndpoint = new ApiEndpoint("api", { plan, sshPrivateKey: haproxySshPrivateKey });
-  const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, endpointReady: apiEndpoint.ready, deployed });
+  // HAProxy's health-check certificate, kept from the last run until it is due for renewal
+  const previousHealthCheckCert = plan.endpoint.mode === "haproxy" ? await lastHealthCheckCert() : undefined;
+  let apiEndpoint!: ApiEndpoint;
+  const cluster = new TalosCluster(plan.clusterName, {
+    plan, proxmoxProvider, deployed,
+    endpoint: (secrets) => (apiEndpoint = new ApiEndpoint("api", {
+      plan, sshPrivateKey: haproxySshPrivateKey, previousHealthCheckCert,
+      kubernetesCa: secrets.machineSecrets.certs.k8s,
+    })).ready,
+  });
 
   const kubernetesProvider = new k8s.Provider("cluster", {
     kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
@@ -137,6 +159,8 @@ async function main() {
     ),
     // VMs with pending hardware changes and nodes with a staged config: roll them one at a time
     pendingVmReboots: pendingNames,
+    // read back by the next run; a secret (it holds HAProxy's client key)
+    ...(apiEndpoint.healthCheckCert ? { [HEALTH_CHECK_OUTPUT]: apiEndpoint.healthCheckCert } : {}),
     stagedConfigs: cluster.stagedNodes,
     // read back by the next run (lastDeployed); resolves only once the upgrade roll finished too, so a
     // stopped roll leaves the previous versions recorded

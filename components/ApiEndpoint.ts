@@ -3,12 +3,17 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { EndpointMode, Plan } from "../core/plan/types";
-import { haproxyConfigForPlan, haproxyDeployScript } from "../core/haproxy/render";
+import { deployInput, haproxyConfigForPlan, haproxyDeployScript } from "../core/haproxy/render";
+import { healthCheckCert, healthCheckPem, PemPair, renewalReason } from "../core/haproxy/health-check-cert";
 
 export interface ApiEndpointArgs {
   plan: Plan;
   /** SSH private key for the HAProxy host (mode haproxy only) */
   sshPrivateKey?: pulumi.Input<string>;
+  /** the cluster's Kubernetes CA from the machine secrets: signs HAProxy's health-check certificate */
+  kubernetesCa?: pulumi.Input<PemPair>;
+  /** the health-check certificate the last `up` delivered (stack output `haproxyHealthCheck`), kept until renewal is due */
+  previousHealthCheckCert?: PemPair;
 }
 
 export class ApiEndpoint extends pulumi.ComponentResource {
@@ -17,6 +22,8 @@ export class ApiEndpoint extends pulumi.ComponentResource {
   /** resources that must exist before nodes rely on the endpoint */
   public readonly ready: pulumi.Resource[] = [];
   public readonly haproxyConfig?: string;
+  /** HAProxy's health-check client certificate and key (secret; haproxy mode only) */
+  public readonly healthCheckCert?: pulumi.Output<PemPair>;
 
   constructor(name: string, args: ApiEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:network:ApiEndpoint", name, {}, opts);
@@ -26,13 +33,22 @@ export class ApiEndpoint extends pulumi.ComponentResource {
     if (plan.endpoint.mode === "haproxy" && plan.endpoint.haproxy) {
       const hp = plan.endpoint.haproxy;
       this.haproxyConfig = haproxyConfigForPlan(plan);
+      if (!args.kubernetesCa) throw new Error("ApiEndpoint: haproxy mode needs the cluster's Kubernetes CA for the health-check certificate");
+      const previous = args.previousHealthCheckCert;
+      this.healthCheckCert = pulumi.secret(pulumi.output(args.kubernetesCa).apply(async (ca) => {
+        const reason = renewalReason(previous, ca.cert);
+        if (previous && reason) pulumi.log.info(`HAProxy's health-check certificate is renewed: ${reason}`, this);
+        return healthCheckCert(ca, previous);
+      }));
+      const config = this.haproxyConfig;
       const deploy = new command.remote.Command(`${name}-haproxy`, {
         connection: { host: hp.host, port: hp.sshPort, user: hp.sshUser, privateKey: args.sshPrivateKey },
         create: haproxyDeployScript(),
         update: haproxyDeployScript(),
-        stdin: this.haproxyConfig,
+        // the certificate's key travels on stdin, a secret in the state
+        stdin: pulumi.secret(this.healthCheckCert.apply((c) => deployInput(healthCheckPem(c), config))),
         triggers: [this.haproxyConfig],
-      }, { parent: this });
+      }, { parent: this, additionalSecretOutputs: ["stdin"] });
       this.ready.push(deploy);
     }
     this.registerOutputs({ url: this.url, mode: this.mode });

@@ -13,8 +13,12 @@ import { TalosUpgrade } from "./TalosUpgrade";
 export interface TalosClusterArgs {
   plan: Plan;
   proxmoxProvider: pulumi.ProviderResource;
-  /** resources the API endpoint needs before nodes can use it (e.g. the HAProxy deployment) */
-  endpointReady?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Builds the API endpoint once the machine secrets exist (HAProxy's health-check certificate is
+   * signed by the cluster's Kubernetes CA) and returns what nodes need before they can use it (e.g.
+   * the HAProxy deployment).
+   */
+  endpoint?: (secrets: talos.machine.Secrets) => pulumi.Resource[];
   /** what the stack's last successful `up` deployed (undefined on a new stack) */
   deployed?: DeployedState;
 }
@@ -75,7 +79,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         clusterSecrets: this.secrets,
       };
     };
-    const nodeOpts = { parent: this, dependsOn: args.endpointReady ?? [] };
+    const nodeOpts = { parent: this, dependsOn: args.endpoint?.(this.secrets) ?? [] };
     this.controlPlanes = plan.controlPlanes.map((n) => new ControlPlaneNode(n.name, nodeArgs(n), nodeOpts));
     this.workers = plan.workers.map((n) => new WorkerNode(n.name, nodeArgs(n), nodeOpts));
 

@@ -7,7 +7,12 @@ export interface HaproxyBackend { name: string; ip: string }
 const servers = (backends: HaproxyBackend[], port: number, checkOptions: string) =>
   backends.map((b) => `    server ${b.name} ${b.ip}:${port} check ${checkOptions}inter 3s fall 3 rise 2`).join("\n");
 
-export function renderHaproxyConfig(listenAddress: string, backends: HaproxyBackend[], ports = { kubernetes: 6443, talos: 50000 }): string {
+/** where the deploy script installs the health-check client certificate and key (mode 0600, HAProxy's user) */
+export const HEALTH_CHECK_CERT_PATH = "/etc/haproxy/kubernetes-health-check.pem";
+/** the line between the certificate bundle and the config in the deploy script's stdin */
+export const CONFIG_MARKER = "# ---- haproxy.cfg ----";
+
+export function renderHaproxyConfig(listenAddress: string, backends: HaproxyBackend[], ports = { kubernetes: 6443, talos: 50000 }, healthCheckCert = HEALTH_CHECK_CERT_PATH): string {
   return `# rendered by the homelab Pulumi program; do not edit on the host
 global
     log stdout format raw local0
@@ -34,14 +39,15 @@ frontend kubernetes-api
 
 # Traffic stays TCP (clients verify the API server end to end); only the check speaks HTTPS. An
 # API server that accepts connections but is not ready (etcd unreachable, still starting) answers
-# /readyz with 500 and leaves rotation. "verify none": the serving certificate is signed by the
-# cluster's own CA, which this host does not hold; the check decides readiness, not trust.
+# /readyz with 500 and leaves rotation. The check presents a client certificate of the cluster's CA
+# for a user that may read /readyz and nothing else, so the API servers keep anonymous access off.
+# "verify none": the check decides readiness, not trust (this host holds no CA to verify with).
 backend kubernetes-api
     balance roundrobin
     option httpchk
     http-check send meth GET uri /readyz
     http-check expect status 200
-${servers(backends, ports.kubernetes, "check-ssl verify none ")}
+${servers(backends, ports.kubernetes, `check-ssl verify none crt ${healthCheckCert} `)}
 
 frontend talos-api
     bind ${listenAddress}:${ports.talos}
@@ -63,15 +69,27 @@ export function haproxyConfigForPlan(plan: Plan): string {
   return renderHaproxyConfig(listen, plan.controlPlanes.map((n) => ({ name: n.name, ip: n.ip })));
 }
 
+/** What the deploy script reads on stdin: the health-check certificate and key, the marker, the config. */
+export const deployInput = (certAndKeyPem: string, config: string) => `${certAndKeyPem.trimEnd()}\n${CONFIG_MARKER}\n${config}`;
+
 /**
- * Install, validate with `haproxy -c`, then enable at boot and reload (seamless: established
- * connections are kept; a stopped service is started).
+ * Install the health-check certificate (0600, owned by HAProxy's user) and the config, validate with
+ * `haproxy -c`, then enable at boot and reload (seamless: established connections are kept; a stopped
+ * service is started). Secrets come on stdin, never on a command line.
  */
-export function haproxyDeployScript(configPath = "/etc/haproxy/haproxy.cfg"): string {
+export function haproxyDeployScript(configPath = "/etc/haproxy/haproxy.cfg", certPath = HEALTH_CHECK_CERT_PATH, owner = "haproxy:haproxy"): string {
   return [
     "set -eu",
+    "umask 077",
+    `input=$(mktemp ${certPath}.in.XXXXXX)`,
+    'trap \'rm -f "$input"\' EXIT',
+    'cat > "$input"',
+    `grep -qxF '${CONFIG_MARKER}' "$input" || { echo "haproxy deploy: no '${CONFIG_MARKER}' line in the input" >&2; exit 1; }`,
+    `pem=$(mktemp ${certPath}.XXXXXX)`,
     `tmp=$(mktemp ${configPath}.XXXXXX)`,
-    'cat > "$tmp"',
+    `awk -v pem="$pem" -v cfg="$tmp" 'f { print > cfg; next } $0 == "${CONFIG_MARKER}" { f = 1; next } { print > pem }' "$input"`,
+    `chown ${owner} "$pem"`,
+    `mv "$pem" ${certPath}`,
     'haproxy -c -f "$tmp"',
     // mktemp creates 0600; keep the packaged file's mode so `haproxy -c` works for any admin
     'chmod 0644 "$tmp"',

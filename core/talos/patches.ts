@@ -58,20 +58,12 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
   }
   if (node.role === "controlplane") {
     machine.certSANs = certSans(plan);
-    cluster.apiServer = { certSANs: certSans(plan), ...haproxyCheckAccess(plan) };
+    // anonymous access stays off in every mode (Talos's default); HAProxy's checks authenticate with a
+    // client certificate (core/haproxy/health-check-cert.ts)
+    cluster.apiServer = { certSANs: certSans(plan) };
     cluster.inlineManifests = [ciliumInlineManifest(plan)];
   }
   return { machine, cluster };
-}
-
-/**
- * HAProxy's health check asks each API server GET /readyz without credentials. Talos starts
- * kube-apiserver with --anonymous-auth=false, so that would be 401 on every server, ready or not.
- * In haproxy mode anonymous requests are allowed again (the Kubernetes default): RBAC's
- * system:public-info-viewer gives them /readyz, /livez, /healthz and /version, nothing else.
- */
-function haproxyCheckAccess(plan: Plan): { extraArgs?: Record<string, string> } {
-  return plan.endpoint.mode === "haproxy" ? { extraArgs: { "anonymous-auth": "true" } } : {};
 }
 
 function certSans(plan: Plan): string[] {

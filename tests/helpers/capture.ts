@@ -15,8 +15,10 @@ export interface CapturedResource { type: string; name: string; props: Record<st
 
 function declareProgram(plan: Plan) {
   const provider = new proxmox.Provider(`proxmox-${plan.stack}`, { endpoint: plan.proxmox.endpoint });
-  const api = new ApiEndpoint(`api-${plan.stack}`, { plan, sshPrivateKey: "test-key" });
-  const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider: provider, endpointReady: api.ready });
+  const cluster = new TalosCluster(plan.clusterName, {
+    plan, proxmoxProvider: provider,
+    endpoint: (secrets) => new ApiEndpoint(`api-${plan.stack}`, { plan, sshPrivateKey: "test-key", kubernetesCa: secrets.machineSecrets.certs.k8s }).ready,
+  });
   const kubernetesProvider = new k8s.Provider(`cluster-${plan.stack}`, { kubeconfig: cluster.kubeconfig });
   const pool = new CiliumLbPool(`cilium-lb-${plan.stack}`, { plan, kubernetesProvider });
   return { cluster, pool };

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
 import { schematicId } from "../../core/talos/schematic-id";
+import { TEST_KUBERNETES_CA } from "./test-kubernetes-ca";
 import { recordRegistrations, RawRegistration } from "../../policies/offline/capture-program";
 
 export interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
@@ -20,7 +21,7 @@ export function installMocks(): void {
       recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
       const state: Record<string, any> = { ...args.inputs };
       if (args.type === "talos:machine/secrets:Secrets") {
-        state.machineSecrets = { cluster: { id: "c", secret: "s" }, secrets: { bootstrapToken: "tok", secretboxEncryptionSecret: "sb" }, trustdinfo: { token: "t" }, certs: {} };
+        state.machineSecrets = { cluster: { id: "c", secret: "s" }, secrets: { bootstrapToken: "tok", secretboxEncryptionSecret: "sb" }, trustdinfo: { token: "t" }, certs: { k8s: TEST_KUBERNETES_CA } };
         state.clientConfiguration = FAKE_CLIENT;
       }
       if (args.type === "talos:cluster/kubeconfig:Kubeconfig") state.kubeconfigRaw = "apiVersion: v1\nkind: Config\n";

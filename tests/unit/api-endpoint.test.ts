@@ -6,7 +6,10 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { haproxyConfigForPlan, haproxyDeployScript, renderHaproxyConfig } from "../../core/haproxy/render";
+import { CONFIG_MARKER, deployInput, HEALTH_CHECK_CERT_PATH, haproxyConfigForPlan, haproxyDeployScript, renderHaproxyConfig } from "../../core/haproxy/render";
+import { HEALTH_CHECK_USER, healthCheckPem, issueHealthCheckCert, pem } from "../../core/haproxy/health-check-cert";
+import { TEST_KUBERNETES_CA } from "../helpers/test-kubernetes-ca";
+import { X509Certificate } from "node:crypto";
 import { captureProgram, CapturedResource } from "../helpers/capture";
 import { tempDir } from "../helpers/tmp";
 import { LOOPBACK_TLS } from "../helpers/loopback-tls";
@@ -69,8 +72,23 @@ describe("API endpoint per mode (mocks)", () => {
     const conn = hp.props.connection.value;
     assert.equal(conn.host, "192.168.0.250");
     assert.equal(conn.user, "admin");
-    assert.equal(hp.props.stdin, haproxyConfigForPlan(modes.haproxy));
+    // stdin: the health-check certificate and key, then the config; a secret, since it holds the key
+    assert.ok(SECRET_SIG in hp.props.stdin, "stdin is a secret");
+    const [bundle, config] = hp.props.stdin.value.split(`\n${CONFIG_MARKER}\n`);
+    assert.equal(config, haproxyConfigForPlan(modes.haproxy));
+    assert.match(bundle, /^-----BEGIN CERTIFICATE-----[\s\S]+-----BEGIN PRIVATE KEY-----/);
     assert.match(hp.props.create, /haproxy -c -f/);
+  });
+  it("haproxy mode: the health-check certificate is the cluster CA's, for a user with no groups, a client certificate for a year", () => {
+    const [hp] = captured.haproxy.filter((r) => r.type === "command:remote:Command");
+    const cert = new X509Certificate(hp.props.stdin.value.split(`\n${CONFIG_MARKER}\n`)[0]);
+    const ca = new X509Certificate(pem(TEST_KUBERNETES_CA.cert));
+    assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), "signed by the cluster's Kubernetes CA");
+    assert.equal(cert.subject, `CN=${HEALTH_CHECK_USER}`, "no O=: the user is in no group but system:authenticated");
+    assert.equal(cert.ca, false);
+    assert.deepEqual(cert.keyUsage, ["1.3.6.1.5.5.7.3.2"], "client authentication only");
+    const days = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86_400_000;
+    assert.ok(days > 364 && days < 366, `${days} days`);
   });
   it("the HAProxy backends are exactly the control-plane IPs", () => {
     const cfg = haproxyConfigForPlan(modes.haproxy);
@@ -82,10 +100,13 @@ describe("API endpoint per mode (mocks)", () => {
 
 describe("HAProxy config checked by the real haproxy", () => {
   const haproxy = spawnSync("sh", ["-c", "command -v haproxy || ls /usr/sbin/haproxy"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
-  it("passes `haproxy -c -f`", { skip: haproxy ? false : "haproxy is not installed (CI installs it)" }, () => {
+  it("passes `haproxy -c -f`", { skip: haproxy ? false : "haproxy is not installed (CI installs it)" }, async () => {
     const dir = tempDir("haproxy");
     const file = path.join(dir, "haproxy.cfg");
-    fs.writeFileSync(file, haproxyConfigForPlan(modes.haproxy));
+    // haproxy loads the health-check certificate while it checks: one issued as the program does, in the sandbox
+    const certFile = path.join(dir, "health-check.pem");
+    fs.writeFileSync(certFile, healthCheckPem(await issueHealthCheckCert(TEST_KUBERNETES_CA)));
+    fs.writeFileSync(file, haproxyConfigForPlan(modes.haproxy).replaceAll(HEALTH_CHECK_CERT_PATH, certFile));
     const out = execFileSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
     assert.match(out, /Configuration file is valid/);
   });
@@ -108,43 +129,78 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
   it("keeps Debian's user, group and chroot", () => {
     for (const line of ["user haproxy", "group haproxy", "chroot /var/lib/haproxy"]) assert.ok(globalLines.includes(line), line);
   });
-  it("control planes allow the anonymous /readyz the check sends, only in haproxy mode", () => {
-    const apiServer = (mode: keyof typeof modes, role: string) => {
-      const apply = captured[mode].find((r) => r.type === "talos:machine/configurationApply:ConfigurationApply" && parse(r.props.configPatches[0]).machine.nodeLabels["homelab.dev/role"] === role)!;
-      return parse(apply.props.configPatches[0]).cluster.apiServer;
-    };
-    assert.deepEqual(apiServer("haproxy", "controlplane").extraArgs, { "anonymous-auth": "true" });
-    assert.equal(apiServer("vip", "controlplane").extraArgs, undefined);
-    assert.equal(apiServer("kubeprism", "controlplane").extraArgs, undefined);
-    assert.equal(apiServer("haproxy", "worker"), undefined);
+  it("no mode turns anonymous access to the API servers back on (Talos keeps it off)", () => {
+    for (const mode of Object.keys(modes) as (keyof typeof modes)[]) {
+      const applies = captured[mode].filter((r) => r.type === "talos:machine/configurationApply:ConfigurationApply");
+      assert.equal(applies.length, 7);
+      for (const a of applies) {
+        assert.doesNotMatch(a.props.configPatches.join("\n"), /anonymous-auth/, `${mode} ${a.name}`);
+        const apiServer = parse(a.props.configPatches[0]).cluster.apiServer;
+        assert.equal(apiServer?.extraArgs, undefined, `${mode} ${a.name}`);
+      }
+    }
+    assert.match(haproxyConfigForPlan(modes.haproxy), new RegExp(`check-ssl verify none crt ${HEALTH_CHECK_CERT_PATH} `));
   });
 
-  it("takes an API server that accepts TLS but is not ready out of rotation, and a dead apid", needsHaproxy, async (t) => {
+  /**
+   * Real haproxy with the rendered config (faster checks, no privilege drop, socket and certificate
+   * in the sandbox) against loopback API servers that, like kube-apiserver with anonymous access off,
+   * refuse any request without a client certificate of the cluster's CA (401).
+   */
+  async function runHaproxy(t: { after(fn: () => void): void }, clientCert: string | undefined) {
     const dir = tempDir("haproxy-run");
-    const tls = LOOPBACK_TLS;
     const k8sPort = 20000 + Math.floor(Math.random() * 20000);
     const talosPort = k8sPort + 1;
     const seen: Record<string, string[]> = { "127.0.0.2": [], "127.0.0.3": [] };
-    const apiServer = (ip: string, status: number) => https.createServer(tls, (req, res) => { seen[ip].push(`${req.method} ${req.url}`); res.writeHead(status).end(); }).listen(k8sPort, ip);
+    const ca = pem(TEST_KUBERNETES_CA.cert);
+    const apiServer = (ip: string, status: number) => https.createServer({ ...LOOPBACK_TLS, ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const socket = req.socket as import("node:tls").TLSSocket;
+      const peer = socket.getPeerCertificate();
+      const user = socket.authorized ? peer.subject?.CN : undefined;
+      seen[ip].push(`${req.method} ${req.url} ${user ?? "anonymous"}`);
+      res.writeHead(user ? status : 401).end();
+    }).listen(k8sPort, ip);
     const closers: Array<{ close(): unknown }> = [apiServer("127.0.0.2", 200), apiServer("127.0.0.3", 500), net.createServer((s) => s.end()).listen(talosPort, "127.0.0.2")];
-    // same sections, faster checks, no privilege drop (tests need not run as root), socket in the sandbox
-    const config = renderHaproxyConfig("127.0.0.1", [{ name: "ready", ip: "127.0.0.2" }, { name: "starting", ip: "127.0.0.3" }], { kubernetes: k8sPort, talos: talosPort })
+    const certFile = path.join(dir, "health-check.pem");
+    let config = renderHaproxyConfig("127.0.0.1", [{ name: "ready", ip: "127.0.0.2" }, { name: "starting", ip: "127.0.0.3" }], { kubernetes: k8sPort, talos: talosPort }, certFile)
       .replace(/^\s*(chroot|user|group) .*\n/gm, "")
       .replace("/run/haproxy/admin.sock", path.join(dir, "admin.sock"))
       .replace(/inter 3s/g, "inter 200ms");
+    if (clientCert) fs.writeFileSync(certFile, clientCert, { mode: 0o600 });
+    else config = config.replaceAll(` crt ${certFile}`, "");
     fs.writeFileSync(path.join(dir, "haproxy.cfg"), config);
     const proc = spawn(haproxyBin, ["-db", "-f", path.join(dir, "haproxy.cfg")], { stdio: "ignore" });
     t.after(() => { proc.kill(); for (const c of closers) c.close(); });
-    const status = async () => {
-      const csv = await new Promise<string>((resolve, reject) => {
-        const sock = net.connect(path.join(dir, "admin.sock"));
-        let out = "";
-        sock.on("data", (d) => { out += d; }).on("end", () => resolve(out)).on("error", reject);
-        sock.write("show stat\n");
-      });
-      const rows = csv.split("\n").map((l) => l.split(","));
-      return Object.fromEntries(rows.filter((r) => r.length > 17 && !r[0].startsWith("#") && r[1] !== "FRONTEND" && r[1] !== "BACKEND").map((r) => [`${r[0]}/${r[1]}`, r[17]]));
-    };
+    return { dir, seen };
+  }
+  async function haproxyStatus(dir: string) {
+    const csv = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(path.join(dir, "admin.sock"));
+      let out = "";
+      sock.on("data", (d) => { out += d; }).on("end", () => resolve(out)).on("error", reject);
+      sock.write("show stat\n");
+    });
+    const rows = csv.split("\n").map((l) => l.split(","));
+    return Object.fromEntries(rows.filter((r) => r.length > 17 && !r[0].startsWith("#") && r[1] !== "FRONTEND" && r[1] !== "BACKEND").map((r) => [`${r[0]}/${r[1]}`, r[17]]));
+  }
+
+  it("without the client certificate the checks fail: every API server goes DOWN (anonymous access is off)", needsHaproxy, async (t) => {
+    const { dir, seen } = await runHaproxy(t, undefined);
+    let last: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) {
+      await sleep(200);
+      last = await haproxyStatus(dir).catch(() => ({}));
+      if (last["kubernetes-api/ready"] === "DOWN" && last["kubernetes-api/starting"] === "DOWN") break;
+    }
+    assert.equal(last["kubernetes-api/ready"], "DOWN", JSON.stringify(last));
+    assert.equal(last["kubernetes-api/starting"], "DOWN", JSON.stringify(last));
+    assert.ok(seen["127.0.0.2"].length > 0 && seen["127.0.0.2"].every((r) => r === "GET /readyz anonymous"), seen["127.0.0.2"].join());
+  });
+
+  it("takes an API server that accepts TLS but is not ready out of rotation, and a dead apid", needsHaproxy, async (t) => {
+    const issued = await issueHealthCheckCert({ cert: TEST_KUBERNETES_CA.cert, key: TEST_KUBERNETES_CA.key });
+    const { dir, seen } = await runHaproxy(t, healthCheckPem(issued));
+    const status = () => haproxyStatus(dir);
     let last: Record<string, string> = {};
     for (let i = 0; i < 50; i++) {
       await sleep(200);
@@ -152,22 +208,34 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
       if (last["kubernetes-api/starting"] === "DOWN" && last["talos-api/starting"] === "DOWN") break;
     }
     assert.deepEqual(last, { "kubernetes-api/ready": "UP", "kubernetes-api/starting": "DOWN", "talos-api/ready": "UP", "talos-api/starting": "DOWN" });
-    assert.ok(seen["127.0.0.2"].length > 0 && seen["127.0.0.2"].every((r) => r === "GET /readyz"), seen["127.0.0.2"].join());
+    assert.ok(seen["127.0.0.2"].length > 0 && seen["127.0.0.2"].every((r) => r === `GET /readyz ${HEALTH_CHECK_USER}`), seen["127.0.0.2"].join());
   });
 
-  it("the deploy script validates, installs, enables at boot and reloads; a broken config changes nothing", needsHaproxy, () => {
+  it("the deploy script installs the certificate (0600, HAProxy's user), validates, installs, enables at boot and reloads; a broken config changes nothing", needsHaproxy, async () => {
     const dir = tempDir("haproxy-deploy");
     fs.mkdirSync(path.join(dir, "bin"));
     // a stand-in systemctl that records its calls; haproxy -c is the real one
     fs.writeFileSync(path.join(dir, "bin", "systemctl"), `#!/bin/sh\necho "$*" >> ${dir}/systemctl.log\n`, { mode: 0o755 });
     const target = path.join(dir, "haproxy.cfg");
     const env = { ...process.env, PATH: `${path.join(dir, "bin")}:${path.dirname(haproxyBin)}:${process.env.PATH}` };
-    const deploy = (config: string) => spawnSync("sh", ["-c", haproxyDeployScript(target)], { input: config, env, encoding: "utf8" });
-    const good = renderHaproxyConfig("127.0.0.1", [{ name: "a", ip: "10.0.0.1" }]);
+    const certPath = path.join(dir, "health-check.pem");
+    // HAProxy's user where the package created it (CI installs haproxy as root), else ours
+    const haproxyUser = spawnSync("id", ["-u", "haproxy"], { encoding: "utf8" });
+    const owner = haproxyUser.status === 0 && process.getuid?.() === 0
+      ? { spec: "haproxy:haproxy", uid: Number(haproxyUser.stdout.trim()) }
+      : { spec: `${process.getuid?.()}:${process.getgid?.()}`, uid: process.getuid?.() };
+    const bundle = healthCheckPem(await issueHealthCheckCert(TEST_KUBERNETES_CA));
+    const deploy = (config: string) => spawnSync("sh", ["-c", haproxyDeployScript(target, certPath, owner.spec)], { input: deployInput(bundle, config), env, encoding: "utf8" });
+    const good = renderHaproxyConfig("127.0.0.1", [{ name: "a", ip: "10.0.0.1" }], undefined, certPath);
+    fs.writeFileSync(certPath, ""); // `haproxy -c` loads the crt file: the deploy must put the real one there first
     const ok = deploy(good);
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(fs.readFileSync(target, "utf8"), good);
     assert.equal(fs.statSync(target).mode & 0o777, 0o644);
+    assert.equal(fs.readFileSync(certPath, "utf8"), bundle, "the certificate and key, exactly as sent");
+    assert.equal(fs.statSync(certPath).mode & 0o777, 0o600, "the key is readable by its owner only");
+    assert.equal(fs.statSync(certPath).uid, owner.uid);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith("health-check.pem.")), [], "no leftover input or temp files");
     assert.deepEqual(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n"), ["enable haproxy", "reload-or-restart haproxy"]);
     const broken = deploy(good.replace("balance roundrobin", "balance no-such-algo"));
     assert.notEqual(broken.status, 0);
