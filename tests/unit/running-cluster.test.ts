@@ -11,8 +11,8 @@ import { stackPlan } from "../helpers/stacks";
 const homelab = stackPlan("homelab");
 const running = deployedStateOf(homelab);
 /** the new plan's problems and advisories against the running reference plan, as `key: message` */
-function judge(mutate: (c: Record<string, any>) => void, deployed: DeployedState = running, policyConfig?: Record<string, unknown>) {
-  const plan = stackPlan("homelab", mutate, policyConfig ? { policyConfig } : {});
+function judge(mutate: (c: Record<string, any>) => void, deployed: DeployedState = running) {
+  const plan = stackPlan("homelab", mutate);
   return {
     problems: transitionProblems(plan, deployed),
     advisories: transitionAdvisories(plan, deployed),
@@ -173,8 +173,11 @@ describe("Proxmox edits the provider (bpg v0.111.1, rebootAfterUpdate off) would
     assert.deepEqual(keys(one.advisories), ["homelab:nodes[3].dataDisksGB"]);
     assert.match(one.advisories[0].message, /hot-unplugs scsi1 from the running VM/);
     assert.match(one.advisories[0].fix, /ceph osd out/);
-    // (the storage-plan rule refuses two OSD nodes on its own; off here, to judge the transition alone)
-    const two = judge((c) => { c.nodes[3].dataDisksGB = []; c.nodes[4].dataDisksGB = []; }, running, { "storage-plan": "disabled" });
+    // (a new worker with a data disk keeps OSDs on three hosts, so the plan is valid on its own)
+    const two = judge((c) => {
+      c.nodes[3].dataDisksGB = []; c.nodes[4].dataDisksGB = [];
+      c.nodes.push({ name: "talos-wrk-05", role: "worker", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 8, memoryGiB: 32, osDiskGB: 100, dataDisksGB: [500] });
+    });
     assert.deepEqual(keys(two.problems), ["homelab:nodes[3].dataDisksGB", "homelab:nodes[4].dataDisksGB"]);
     assert.match(two.problems[0].message, /2 nodes lose disks in this run/);
   });
