@@ -47,6 +47,7 @@ export async function issueHealthCheckCert(ca: PemPair, now: Date = new Date()):
   const pkcs8 = createPrivateKey(caKeyPem).export({ type: "pkcs8", format: "der" });
   const caKey = await webcrypto.subtle.importKey("pkcs8", pkcs8, importAs, false, ["sign"]);
   const caCert = new x509.X509Certificate(caCertPem);
+  const ski = caCert.getExtension(x509.SubjectKeyIdentifierExtension);
   const keyAlg = { name: "ECDSA", namedCurve: "P-256" };
   const keys = await webcrypto.subtle.generateKey(keyAlg, true, ["sign", "verify"]);
   const cert = await x509.X509CertificateGenerator.create({
@@ -64,7 +65,8 @@ export async function issueHealthCheckCert(ca: PemPair, now: Date = new Date()):
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
-      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+      // the CA's own key identifier, copied (computing one could differ from how Go computed the CA's)
+      ...(ski ? [new x509.AuthorityKeyIdentifierExtension(ski.keyId, false)] : []),
     ],
   });
   const keyDer = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
