@@ -5,6 +5,8 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { buildPlan, credentialEnv, hasProxmoxCredentials } from "../core/plan/build-plan";
 import { readPolicyConfig, readStackConfig, StackFileError } from "../core/plan/stack-file";
+import { datastoreContentNotes } from "../core/plan/storage";
+import { pveumCommands } from "../core/plan/proxmox-access";
 import { mermaidDiagram, svgDiagram } from "./diagram";
 import { buildReport } from "./report";
 import { renderText } from "./render-text";
@@ -13,12 +15,12 @@ import { day2Checks, DeployedFileError, findTalosctl, readDeployed } from "./day
 export function main(argv: string[], projectDir = path.resolve(__dirname, "..")): { code: number; stdout: string; stderr: string } {
   let args;
   try {
-    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false }, out: { type: "string", default: "out" }, deployed: { type: "string" } } });
+    args = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean", default: false }, out: { type: "string", default: "out" }, deployed: { type: "string" }, pveum: { type: "boolean", default: false }, privsep: { type: "boolean", default: false } } });
   } catch (e) {
-    return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\nusage: npm run preflight -- <stack> [--json] [--out DIR] [--deployed FILE]\n` };
+    return { code: 2, stdout: "", stderr: `preflight: ${(e as Error).message}\nusage: npm run preflight -- <stack> [--json] [--out DIR] [--deployed FILE] [--pveum [--privsep]]\n` };
   }
   const stack = args.positionals[0];
-  if (!stack) return { code: 2, stdout: "", stderr: "usage: npm run preflight -- <stack> [--json] [--out DIR] [--deployed FILE]\n" };
+  if (!stack) return { code: 2, stdout: "", stderr: "usage: npm run preflight -- <stack> [--json] [--out DIR] [--deployed FILE] [--pveum [--privsep]]\n" };
   let sc, policyConfig, deployed;
   try {
     sc = readStackConfig(projectDir, stack);
@@ -30,6 +32,8 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
   }
   const env = credentialEnv(process.env);
   const result = buildPlan({ stack, config: sc.values, otherKeys: sc.otherKeys, secretsPresent: sc.secretsPresent, policyConfig, checkCredentials: false, env });
+  // the Proxmox user, roles, ACLs and token this stack needs, as commands to run on a Proxmox host
+  if (args.values.pveum && result.ok) return { code: 0, stdout: pveumCommands(result.plan, { privsep: args.values.privsep as boolean }).join("\n") + "\n", stderr: "" };
   const notes: string[] = [];
   if (!hasProxmoxCredentials({ secretsPresent: sc.secretsPresent, env })) {
     notes.push("Proxmox credentials are not set yet: before `pulumi up`, run `pulumi config set --secret homelab:proxmoxApiToken ...` or export PROXMOX_VE_API_TOKEN");
@@ -37,6 +41,8 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
   // version steps against the deployed state, talosctl presence and skew
   const day2 = result.ok ? day2Checks(result.plan, deployed, findTalosctl(projectDir)) : { problems: [], advisories: [], notes: [] };
   notes.push(...day2.notes);
+  // the stack file names storages, not their types: say what each must offer before Proxmox refuses
+  if (result.ok) notes.push(...datastoreContentNotes(result.plan));
   const report = result.ok
     ? buildReport(stack, result.plan, day2.problems, [...result.findings, ...day2.advisories], notes)
     : buildReport(stack, undefined, result.problems, result.findings.filter((f) => f.severity === "advisory"), notes);

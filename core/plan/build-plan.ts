@@ -9,7 +9,7 @@ import { applyEnforcement, thresholdsFromPolicyConfig } from "../rules/policy-co
 import { inputProblems, misspeltNamespaceKeys, nameNodes, partialConfig, partialNetworkFacts, unknownKeyFix, unknownPolicyRules, unknownTopLevelKeys } from "./input-checks";
 import { ConfigProblem } from "./problems";
 import { RawConfig, rawConfigSchema, SECRET_KEYS } from "./raw-config";
-import { hostPlans, sharedDatastoreProblems } from "./storage";
+import { hostPlans, imageDatastoreProblems, sharedDatastoreProblems } from "./storage";
 import { CiliumPlan, EndpointPlan, NodePlan, Plan, TalosMinor } from "./types";
 
 export const SUPPORTED_TALOS: TalosMinor[] = ["1.11", "1.12", "1.13"];
@@ -200,6 +200,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const dupHosts = hostNames.filter((h, i) => hostNames.indexOf(h) !== i);
   for (const h of new Set(dupHosts)) add("proxmox.hosts", `Proxmox host ${h} is declared twice`, "declare each host once");
   problems.push(...sharedDatastoreProblems(raw.proxmox.sharedDatastores, raw.proxmox.hosts));
+  problems.push(...imageDatastoreProblems(raw.proxmox.hosts));
 
   // Network
   const subnet = parseCidr(raw.network.subnet);

@@ -21,6 +21,46 @@ export function sharedDatastoreProblems(shared: string[], hosts: RawHost[]): Con
   return problems;
 }
 
+/**
+ * The content types each datastore needs (pve-storage): VM disks and the cloud-init drive go to
+ * `datastore` (`images`); the Talos image is downloaded to `imageDatastore` as `import`, which only
+ * file-based storages offer (the Dir, NFS, CIFS, CephFS and BTRFS plugins; LVM, LVM-thin, ZFS, RBD
+ * and iSCSI hold `images` and `rootdir` at most).
+ */
+export const DATASTORE_CONTENT = { datastore: "images", imageDatastore: "import" } as const;
+export const IMPORT_STORAGE_TYPES = ["Dir", "NFS", "CIFS", "CephFS", "BTRFS"] as const;
+
+/**
+ * The storages the Proxmox VE installer creates on block storage, by name: `local-lvm` (LVM-thin, on
+ * an ext4/xfs install) and `local-zfs` (ZFS pool, on a ZFS install), both with content `images,rootdir`
+ * only. The stack file names a storage but not its type; these two names are the installer's, so their
+ * type is known without asking Proxmox. Any other name is checked by Proxmox itself, and the
+ * preflight prints what it needs (datastoreContentNotes).
+ */
+const INSTALLER_BLOCK_STORAGES: Record<string, string> = { "local-lvm": "LVM-thin", "local-zfs": "ZFS pool" };
+
+/** An image datastore that can never receive the Talos image: refused before Proxmox refuses the download. */
+export function imageDatastoreProblems(hosts: RawHost[]): ConfigProblem[] {
+  return hosts.flatMap((h, i) => {
+    const kind = INSTALLER_BLOCK_STORAGES[h.imageDatastore];
+    if (!kind) return [];
+    return [{
+      key: `homelab:proxmox.hosts[${i}].imageDatastore`,
+      message: `"${h.imageDatastore}" is the installer's ${kind} storage (host ${h.name}): block storage holds disk images, never the \`import\` content type the Talos image is downloaded as`,
+      fix: `write a file-based storage with the Import content type (${IMPORT_STORAGE_TYPES.join(", ")}), e.g. \`imageDatastore: local\` after \`pvesm set local --content <its current types>,import\``,
+    }];
+  });
+}
+
+/** What each host's datastores must offer, for the preflight's notes (the stack file cannot say a storage's type). */
+export function datastoreContentNotes(plan: Pick<Plan, "proxmox" | "nodes">): string[] {
+  const used = new Set(plan.nodes.map((n) => n.host));
+  return plan.proxmox.hosts.filter((h) => used.has(h.name)).map((h) =>
+    `Proxmox host ${h.name}: datastore \`${h.datastore}\` needs the \`${DATASTORE_CONTENT.datastore}\` content type (VM disks, cloud-init drive); ` +
+    `imageDatastore \`${h.imageDatastore}\` needs \`${DATASTORE_CONTENT.imageDatastore}\`, which only a file-based storage (${IMPORT_STORAGE_TYPES.join(", ")}) offers. ` +
+    `Check on the host: \`pvesm status --content ${DATASTORE_CONTENT.datastore}\` and \`pvesm status --content ${DATASTORE_CONTENT.imageDatastore}\` list the storages that have it`);
+}
+
 export function hostPlans(hosts: Omit<ProxmoxHostPlan, "imageShared">[], shared: string[]): ProxmoxHostPlan[] {
   return hosts.map((h) => ({ ...h, imageShared: shared.includes(h.imageDatastore) }));
 }
