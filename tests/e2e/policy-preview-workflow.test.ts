@@ -33,6 +33,14 @@ function runStackCheck(dir: string, stackFile: string, env: NodeJS.ProcessEnv = 
   return { ...r, outputs };
 }
 
+/** `pulumi stack init` in the project's file backend. */
+function initStack(dir: string, stack: string) {
+  const init = spawnSync(PULUMI, ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"], {
+    cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "wf" },
+  });
+  assert.equal(init.status, 0, init.stdout + init.stderr);
+}
+
 /** A project with the real Pulumi.yaml, the stack files `files` and their policy configs `configs`. */
 function project(files: string[], configs: string[]): string {
   const dir = tempDir("wf-project");
@@ -69,10 +77,7 @@ describe("pull-request workflow", () => {
 
   it("previews a stack the backend has", () => {
     const dir = project(["prod"], ["prod"]);
-    const init = spawnSync(PULUMI, ["stack", "init", "prod", "--secrets-provider", "passphrase", "--non-interactive"], {
-      cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "wf" },
-    });
-    assert.equal(init.status, 0, init.stdout + init.stderr);
+    initStack(dir, "prod");
     const r = runStackCheck(dir, "prod");
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(r.outputs, { ref: "prod", exists: "true" });
@@ -83,14 +88,23 @@ describe("pull-request workflow", () => {
     const r = runStackCheck(dir, "homelab");
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.outputs.exists, "false");
-    assert.match(r.stdout, /::notice title=not previewed::stack homelab is not in the backend \(.+\); Pulumi\.homelab\.yaml is previewed once `pulumi stack init homelab` has run/);
+    assert.match(r.stdout, /::notice title=not previewed::stack homelab is not in the backend; Pulumi\.homelab\.yaml is previewed once `pulumi stack init homelab` has run/);
   });
 
-  it("names the organisation stack when PULUMI_ORG is set", () => {
+  it("selects the organisation's stack when PULUMI_ORG is set (a file backend's one organisation is `organization`)", () => {
+    const dir = project(["homelab"], ["homelab"]);
+    initStack(dir, "homelab");
+    const r = runStackCheck(dir, "homelab", { PULUMI_ORG: "organization" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.outputs, { ref: "organization/homelab", exists: "true" });
+  });
+
+  it("fails, not skips, when the backend refuses the stack name for another reason", () => {
     const dir = project(["homelab"], ["homelab"]);
     const r = runStackCheck(dir, "homelab", { PULUMI_ORG: "acme" });
-    assert.equal(r.outputs.ref, "acme/homelab");
-    assert.equal(r.outputs.exists, "false", r.stdout + r.stderr);
+    assert.notEqual(r.status, 0);
+    assert.equal(r.outputs.exists, undefined);
+    assert.match(r.stdout, /::error title=stack acme\/homelab::error: organization name must be 'organization'/);
   });
 
   it("fails a stack file without its policy config, saying which file to add", () => {
