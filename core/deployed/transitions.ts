@@ -70,9 +70,14 @@ export function transitionProblems(plan: Plan, deployed: DeployedState | undefin
   return TRANSITION_RULES.flatMap((rule) => rule(plan, deployed));
 }
 
-/** Edits that a running cluster takes but that hurt (a node off the network, every worker down): warned, each with its key. */
+/**
+ * Edits that a running cluster takes but that hurt (a node off the network, every worker down): warned,
+ * each with its key. A new stack is judged against its own plan, so only advice about the plan itself
+ * (an upgrade batch of every worker) speaks, as in the policy pack.
+ */
 export function transitionAdvisories(plan: Plan, deployed: DeployedState | undefined): Finding[] {
-  return runningClusterChanges(deployed, deployedStateOf(plan)).filter((f) => f.severity === "advisory");
+  const planned = deployedStateOf(plan);
+  return runningClusterChanges(deployed ?? planned, planned).filter((f) => f.severity === "advisory");
 }
 
 /** Which command-line tools the machine running `pulumi up` has (node removal runs them). */

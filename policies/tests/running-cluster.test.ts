@@ -48,6 +48,10 @@ describe("running-cluster policies (resources from the program)", () => {
     assert.match(v.join("\n"), /cannot change a node's machine type in place.*\[homelab:nodes\[3\]\.role\]/);
     assert.match(v.join("\n"), /Fix: grow the disk in one run, change the CPU or memory in the next.*\[homelab:nodes\[0\]\.osDiskGB\]/);
   });
+  it("an upgrade batch of every worker is advised on a new stack too", async () => {
+    const rs = await capture((c) => { c.upgrade = { workerBatchSize: 4 }; }, undefined);
+    assert.match(run("running-cluster-advice", rs).violations.join(), /all 4 workers at once/);
+  });
   it("an upgrade batch of every worker is advised, never refused", async () => {
     const rs = await capture((c) => { c.upgrade = { workerBatchSize: 4 }; }, running);
     assert.deepEqual(run("running-cluster-changes", rs).violations, []);

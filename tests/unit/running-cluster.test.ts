@@ -92,6 +92,8 @@ describe("changes a running cluster cannot take in place", () => {
     assert.match(r.advisories[0].message, /all 4 workers at once/);
     assert.match(r.advisories[0].fix, /workerBatchSize: 2/);
     assert.deepEqual(judge((c) => { c.upgrade = { workerBatchSize: 3 }; }).advisories, []);
+    // a new stack is told as well: the advice is about the plan itself
+    assert.deepEqual(keys(transitionAdvisories(stackPlan("homelab", (c) => { c.upgrade = { workerBatchSize: 4 }; }), undefined)), ["homelab:upgrade.workerBatchSize"]);
   });
 });
 
