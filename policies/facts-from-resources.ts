@@ -79,6 +79,19 @@ function roleOf(tags: string[] | Unknown | undefined): Role | undefined {
   return undefined;
 }
 
+/**
+ * Sizes of the VM's disks after the first (the OS disk, which imports the Talos image): the Ceph data
+ * disks. Undefined when the disk list cannot be read; an entry undefined when that size is unknown.
+ */
+function dataDisks(p: Record<string, any>): Array<number | undefined> | undefined {
+  const disks = read(() => p.disks);
+  if (disks === UNKNOWN || !Array.isArray(disks)) return undefined;
+  const n = readNum(() => disks.length) ?? 0;
+  const out: Array<number | undefined> = [];
+  for (let i = 1; i < n; i++) out.push(readNum(() => disks[i].size));
+  return out;
+}
+
 interface VmFacts { node: NodeFacts; address: string | Unknown | undefined; gateway: string | Unknown | undefined }
 
 function vmFacts(r: ResourceLike): VmFacts {
@@ -97,6 +110,7 @@ function vmFacts(r: ResourceLike): VmFacts {
       cpu: readNum(() => p.cpu.cores),
       memoryGiB: memoryMiB === undefined ? undefined : memoryMiB / 1024,
       osDiskGB: readNum(() => p.disks[0].size),
+      dataDisksGB: dataDisks(p),
     },
     address,
     gateway: readStr(() => p.initialization.ipConfigs[0].ipv4.gateway),

@@ -7,6 +7,7 @@ import { controlPlaneSpreadPolicy } from "./rules/placement";
 import { recommendedSizingPolicy, talosMinimumSizingPolicy } from "./rules/sizing";
 import { upgradePathPolicy } from "./rules/upgrades";
 import { runningClusterAdvicePolicy, runningClusterPolicy } from "./rules/running-cluster";
+import { storageAdvicePolicy, storagePlanPolicy } from "./rules/storage";
 
 export const allPolicies = [
   oddControlPlaneCountPolicy,
@@ -21,4 +22,6 @@ export const allPolicies = [
   upgradePathPolicy,
   runningClusterPolicy,
   runningClusterAdvicePolicy,
+  storagePlanPolicy,
+  storageAdvicePolicy,
 ];

@@ -9,6 +9,7 @@ import { datastoreContentNotes } from "../core/plan/storage";
 import { pveumCommands } from "../core/plan/proxmox-access";
 import { mermaidDiagram, svgDiagram } from "./diagram";
 import { buildReport } from "./report";
+import { thresholdsFromPolicyConfig } from "../core/rules/policy-config";
 import { renderText } from "./render-text";
 import { day2Checks, DeployedFileError, findTalosctl, readDeployed } from "./day2";
 
@@ -44,7 +45,7 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
   // the stack file names storages, not their types: say what each must offer before Proxmox refuses
   if (result.ok) notes.push(...datastoreContentNotes(result.plan));
   const report = result.ok
-    ? buildReport(stack, result.plan, day2.problems, [...result.findings, ...day2.advisories], notes)
+    ? buildReport(stack, result.plan, day2.problems, [...result.findings, ...day2.advisories], notes, thresholdsFromPolicyConfig(policyConfig).storage.replicas)
     : buildReport(stack, undefined, result.problems, result.findings.filter((f) => f.severity === "advisory"), notes);
   const files: string[] = [];
   if (result.ok) {
@@ -52,12 +53,12 @@ export function main(argv: string[], projectDir = path.resolve(__dirname, ".."))
     fs.mkdirSync(dir, { recursive: true });
     const svg = path.join(dir, `${stack}-network.svg`);
     const mmd = path.join(dir, `${stack}-network.mmd`);
-    fs.writeFileSync(svg, svgDiagram(result.plan));
-    fs.writeFileSync(mmd, mermaidDiagram(result.plan));
+    fs.writeFileSync(svg, svgDiagram(result.plan, report.storage));
+    fs.writeFileSync(mmd, mermaidDiagram(result.plan, report.storage));
     files.push(svg, mmd);
   }
   const stdout = args.values.json
-    ? JSON.stringify({ ...report, files, mermaid: result.ok ? mermaidDiagram(result.plan) : undefined }, null, 2) + "\n"
+    ? JSON.stringify({ ...report, files, mermaid: result.ok ? mermaidDiagram(result.plan, report.storage) : undefined }, null, 2) + "\n"
     : renderText(report, files);
   return { code: report.ok ? 0 : 1, stdout, stderr: "" };
 }

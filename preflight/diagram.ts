@@ -1,9 +1,22 @@
 // Network diagram of the plan: an SVG file and Mermaid text for pull-request comments.
 import { Plan } from "../core/plan/types";
+import { StoragePlan, storagePlan } from "../core/plan/storage-plan";
+import { DEFAULT_THRESHOLDS } from "../core/rules/thresholds";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-export function mermaidDiagram(plan: Plan): string {
+/** A node's disks in one line: `OS 100 GB · OSD 500 GB`. */
+function diskLine(plan: Plan, name: string): string {
+  const n = plan.nodes.find((x) => x.name === name)!;
+  return [`OS ${n.osDiskGB} GB`, ...n.dataDisksGB.map((g) => `OSD ${g} GB`)].join(" · ");
+}
+
+function cephLine(storage: StoragePlan): string | undefined {
+  const c = storage.ceph;
+  return c && `Ceph: ${c.osds} OSDs on ${c.osdNodes.length} nodes / ${c.osdHosts.length} hosts, raw ${c.rawGB} GB, usable ${c.byNode.usableGB} GB at ${c.replicas} replicas`;
+}
+
+export function mermaidDiagram(plan: Plan, storage: StoragePlan = storagePlan(plan, DEFAULT_THRESHOLDS.storage.replicas)): string {
   const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
   const lines = ["flowchart TB", `  gw["gateway ${plan.network.gateway}"]`, `  net(["node subnet ${plan.network.subnet}"])`, "  gw --- net"];
   if (plan.endpoint.vip) lines.push(`  vip{{"API VIP ${plan.endpoint.vip}:6443"}}`, "  net --- vip");
@@ -13,23 +26,29 @@ export function mermaidDiagram(plan: Plan): string {
     const nodes = plan.nodes.filter((n) => n.host === h.name);
     if (nodes.length === 0) continue;
     lines.push(`  subgraph ${id(h.name)}["Proxmox ${h.name}"]`);
-    for (const n of nodes) lines.push(`    ${id(n.name)}["${n.name}<br/>${n.ip} · ${n.role}"]`);
+    for (const n of nodes) lines.push(`    ${id(n.name)}["${n.name}<br/>${n.ip} · ${n.role}<br/>${diskLine(plan, n.name)}"]`);
     lines.push("  end");
     for (const n of nodes) lines.push(`  net --- ${id(n.name)}`);
   }
   lines.push(`  pods(["pods ${plan.network.podCidr} · services ${plan.network.serviceCidr}"])`);
   for (const n of plan.workers.slice(0, 1)) lines.push(`  ${id(n.name)} -.- pods`);
+  const ceph = cephLine(storage);
+  if (ceph) {
+    lines.push(`  ceph[("${ceph}")]`);
+    for (const n of storage.ceph!.osdNodes) lines.push(`  ${id(n)} -.- ceph`);
+  }
   return lines.join("\n") + "\n";
 }
 
-export function svgDiagram(plan: Plan): string {
+export function svgDiagram(plan: Plan, storage: StoragePlan = storagePlan(plan, DEFAULT_THRESHOLDS.storage.replicas)): string {
   const hosts = plan.proxmox.hosts.filter((h) => plan.nodes.some((n) => n.host === h.name));
-  const colW = 220, boxH = 46, pad = 20;
+  const colW = 220, boxH = 62, pad = 20;
   const perHost = hosts.map((h) => plan.nodes.filter((n) => n.host === h.name));
   const maxNodes = Math.max(1, ...perHost.map((x) => x.length));
   const width = Math.max(760, pad * 2 + hosts.length * (colW + pad));
   const hostTop = 190;
-  const height = hostTop + 40 + maxNodes * (boxH + 10) + 90;
+  const ceph = cephLine(storage);
+  const height = hostTop + 40 + maxNodes * (boxH + 10) + 90 + (ceph ? 22 : 0);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="13">`);
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
@@ -57,10 +76,12 @@ export function svgDiagram(plan: Plan): string {
       out.push(`<rect x="${x + 10}" y="${y}" width="${colW - 20}" height="${boxH}" rx="5" fill="${fill}" stroke="#1f2937"/>`);
       out.push(`<text x="${x + 18}" y="${y + 18}">${esc(n.name)} (${n.vmId})</text>`);
       out.push(`<text x="${x + 18}" y="${y + 36}" font-size="12">${esc(n.ip)} · ${n.cpu} vCPU · ${n.memoryGiB} GiB</text>`);
+      out.push(`<text x="${x + 18}" y="${y + 53}" font-size="12">${esc(diskLine(plan, n.name))}</text>`);
     });
   });
   out.push(`<text x="${pad}" y="${height - 40}">pods ${esc(plan.network.podCidr)} · services ${esc(plan.network.serviceCidr)} · KubePrism 127.0.0.1:${plan.kubePrismPort} on every node</text>`);
-  out.push(`<text x="${pad}" y="${height - 18}" font-size="11" fill="#475569">blue: control plane · red: worker</text>`);
+  if (ceph) out.push(`<text x="${pad}" y="${height - 62}">${esc(ceph)}</text>`);
+  out.push(`<text x="${pad}" y="${height - 18}" font-size="11" fill="#475569">blue: control plane · red: worker · OSD: raw data disk for Ceph</text>`);
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

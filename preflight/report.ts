@@ -3,11 +3,27 @@ import { Finding } from "../core/rules/facts";
 import { freeRanges, IpRange, ipToInt, intToIp, parseCidr, rangeBounds } from "../core/rules/ip";
 import { ConfigProblem } from "../core/plan/problems";
 import { Plan } from "../core/plan/types";
+import { StoragePlan, storagePlan } from "../core/plan/storage-plan";
+import { DEFAULT_THRESHOLDS } from "../core/rules/thresholds";
 
-/** Reference figures (GiB of RAM each node spends before workloads). */
+/**
+ * The article's overheads per node (GiB of RAM spent before workloads): Talos itself ~0.5, the
+ * Kubernetes system share ~2 on every node (kubelet, containerd, CoreDNS, kube-system pods; control
+ * planes add their static pods to the same share), Cilium 0.5-1, and per Ceph OSD ~4 (BlueStore's
+ * default osd_memory_target is 4 GiB per OSD daemon).
+ */
 export const OVERHEAD_GIB = { os: 0.5, kubernetesSystem: 2, cilium: 0.75, cephOsd: 4 };
+/** vCPU spent per Ceph OSD ("significant CPU": about one core per OSD daemon). */
+export const OVERHEAD_CPU = { cephOsd: 1 };
 
-export interface NodeCapacity { name: string; role: string; host: string; cpu: number; memoryGiB: number; diskGB: number; overheadGiB: number; workloadGiB: number }
+export interface NodeOverhead { os: number; kubernetesSystem: number; cilium: number; cephOsd: number }
+export interface NodeCapacity {
+  name: string; role: string; host: string; cpu: number; memoryGiB: number; diskGB: number;
+  /** RAM overhead, and its parts */
+  overheadGiB: number; overhead: NodeOverhead; workloadGiB: number;
+  /** vCPU the node's Ceph OSDs take, and what is left */
+  overheadCpu: number; workloadCpu: number;
+}
 export interface HostCapacity {
   host: string;
   requested: { cpu: number; memoryGiB: number; diskGB: number };
@@ -35,10 +51,16 @@ export interface PreflightReport {
     freeCount: number;
   };
   capacity?: { headroomFactor: number; nodes: NodeCapacity[]; hosts: HostCapacity[]; total: HostCapacity };
+  storage?: StoragePlan;
 }
 
-export function nodeOverheadGiB(n: Plan["nodes"][number]): number {
-  return OVERHEAD_GIB.os + OVERHEAD_GIB.cilium + (n.role === "controlplane" ? OVERHEAD_GIB.kubernetesSystem : 0) + (n.dataDisksGB.length > 0 ? OVERHEAD_GIB.cephOsd : 0);
+export function nodeOverhead(n: Pick<Plan["nodes"][number], "dataDisksGB">): NodeOverhead {
+  return { os: OVERHEAD_GIB.os, kubernetesSystem: OVERHEAD_GIB.kubernetesSystem, cilium: OVERHEAD_GIB.cilium, cephOsd: OVERHEAD_GIB.cephOsd * n.dataDisksGB.length };
+}
+
+export function nodeOverheadGiB(n: Pick<Plan["nodes"][number], "dataDisksGB">): number {
+  const o = nodeOverhead(n);
+  return o.os + o.kubernetesSystem + o.cilium + o.cephOsd;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -64,7 +86,8 @@ function hostCapacity(host: string, nodes: NodeCapacity[], capacity: HostCapacit
   return { host, requested, capacity, headroom, warnings };
 }
 
-export function buildReport(stack: string, plan: Plan | undefined, problems: ConfigProblem[], advisories: Finding[], notes: string[]): PreflightReport {
+export function buildReport(stack: string, plan: Plan | undefined, problems: ConfigProblem[], advisories: Finding[], notes: string[],
+  replicas = DEFAULT_THRESHOLDS.storage.replicas): PreflightReport {
   const report: PreflightReport = { stack, ok: problems.length === 0, problems, advisories, notes };
   if (!plan) return report;
   const subnet = parseCidr(plan.network.subnet)!;
@@ -85,8 +108,12 @@ export function buildReport(stack: string, plan: Plan | undefined, problems: Con
     free, freeCount: free.reduce((s, r) => s + ipToInt(r.stop) - ipToInt(r.start) + 1, 0),
   };
   const nodes: NodeCapacity[] = plan.nodes.map((n) => {
-    const overheadGiB = nodeOverheadGiB(n);
-    return { name: n.name, role: n.role, host: n.host, cpu: n.cpu, memoryGiB: n.memoryGiB, diskGB: n.disks.reduce((s, d) => s + d.sizeGB, 0), overheadGiB, workloadGiB: round(n.memoryGiB - overheadGiB) };
+    const overheadGiB = round(nodeOverheadGiB(n));
+    const overheadCpu = OVERHEAD_CPU.cephOsd * n.dataDisksGB.length;
+    return {
+      name: n.name, role: n.role, host: n.host, cpu: n.cpu, memoryGiB: n.memoryGiB, diskGB: n.disks.reduce((s, d) => s + d.sizeGB, 0),
+      overheadGiB, overhead: nodeOverhead(n), workloadGiB: round(n.memoryGiB - overheadGiB), overheadCpu, workloadCpu: n.cpu - overheadCpu,
+    };
   });
   const factor = plan.capacityHeadroom;
   const hosts = plan.proxmox.hosts.map((h) => hostCapacity(h.name, nodes.filter((n) => n.host === h.name), h.capacity, factor));
@@ -94,6 +121,8 @@ export function buildReport(stack: string, plan: Plan | undefined, problems: Con
   const sum = (k: "cpu" | "memoryGiB" | "diskGB") => plan.proxmox.hosts.reduce((s, h) => s + (h.capacity?.[k] ?? 0), 0);
   const total = hostCapacity("total", nodes, declared ? { cpu: sum("cpu"), memoryGiB: sum("memoryGiB"), diskGB: sum("diskGB") } : undefined, factor);
   for (const n of nodes) if (n.workloadGiB <= 0) report.notes.push(`${n.name}: estimated system overhead ${n.overheadGiB} GiB leaves no RAM for workloads`);
+  for (const n of nodes) if (n.overheadCpu > 0 && n.workloadCpu <= 0) report.notes.push(`${n.name}: its ${n.overheadCpu} Ceph OSD(s) take every vCPU it has`);
+  report.storage = storagePlan(plan, replicas);
   report.capacity = { headroomFactor: factor, nodes, hosts, total };
   return report;
 }

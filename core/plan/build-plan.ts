@@ -132,7 +132,7 @@ const CONTROLPLANE_OS_DISK_DEFAULT = 50;
 
 export function planFacts(plan: Pick<Plan, "nodes" | "proxmox" | "network" | "endpoint" | "lbPool" | "talosEndpoints">): ClusterFacts {
   return {
-    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, host: n.host, vmId: n.vmId, cpu: n.cpu, memoryGiB: n.memoryGiB, osDiskGB: n.osDiskGB, ref: n.ref })),
+    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, host: n.host, vmId: n.vmId, cpu: n.cpu, memoryGiB: n.memoryGiB, osDiskGB: n.osDiskGB, dataDisksGB: n.dataDisksGB, ref: n.ref })),
     hosts: plan.proxmox.hosts.map((h) => h.name),
     subnet: plan.network.subnet,
     gateway: plan.network.gateway,

@@ -12,6 +12,11 @@ export interface NodeFacts {
   cpu?: number;
   memoryGiB?: number;
   osDiskGB?: number;
+  /**
+   * Sizes of the disks besides the OS disk, in slot order: raw disks for Ceph OSDs. Undefined when not
+   * known (an entry undefined: that disk's size is not known yet).
+   */
+  dataDisksGB?: Array<number | undefined>;
   /** where this node came from, for messages: a config key such as `nodes[2]`, or a resource name */
   ref: string;
 }

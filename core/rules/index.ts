@@ -6,6 +6,7 @@ import {
   talosMinimumSizing, uniqueNodeIdentity,
 } from "./cluster-rules";
 import { nonOverlappingNetworks } from "./network-rules";
+import { storageAdviceRule, storagePlanRule } from "./storage-rules";
 
 export * from "./facts";
 export * from "./thresholds";
@@ -14,6 +15,7 @@ export {
   controlPlaneSpread, dnsServers, ntpServers, nonOverlappingNetworks, oddControlPlaneCount, recommendedSizing,
   talosEndpointsNotVip, talosMinimumSizing, uniqueNodeIdentity,
 };
+export { storageAdviceRule, storagePlanRule } from "./storage-rules";
 
 export function runAllRules(facts: ClusterFacts, t: Thresholds): Finding[] {
   return [
@@ -26,5 +28,7 @@ export function runAllRules(facts: ClusterFacts, t: Thresholds): Finding[] {
     ...ntpServers(facts),
     ...controlPlaneSpread(facts),
     ...talosEndpointsNotVip(facts),
+    ...storagePlanRule(facts, t.storage),
+    ...storageAdviceRule(facts, t.storage),
   ];
 }

@@ -10,4 +10,6 @@ export const RULE_NAMES = {
   controlPlaneSpread: "control-plane-spread",
   talosconfigEndpointsNotVip: "talosconfig-endpoints-not-vip",
   upgradePath: "upgrade-path",
+  storagePlan: "storage-plan",
+  storageAdvice: "storage-advice",
 } as const;

@@ -14,6 +14,9 @@ export function thresholdsFromPolicyConfig(file: PolicyConfigFile | undefined): 
   const odd = get(RULE_NAMES.oddControlPlaneCount);
   const sizing = get(RULE_NAMES.recommendedSizing);
   const dns = get(RULE_NAMES.dnsServers);
+  const storagePlan = get(RULE_NAMES.storagePlan);
+  const storageAdvice = get(RULE_NAMES.storageAdvice);
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
   return mergeThresholds({
     allowSingleControlPlane: typeof odd.allowSingleControlPlane === "boolean" ? odd.allowSingleControlPlane : undefined,
     recommendedSizing: {
@@ -21,6 +24,12 @@ export function thresholdsFromPolicyConfig(file: PolicyConfigFile | undefined): 
       worker: sizing.worker as object | undefined,
     },
     minimumDnsServers: typeof dns.minimum === "number" ? dns.minimum : undefined,
+    storage: {
+      replicas: num(storagePlan.replicas),
+      recommendedOsdGB: num(storageAdvice.recommendedOsdGB),
+      osDiskGB: num(storageAdvice.osDiskGB),
+      workerOsDiskWithDataGB: num(storageAdvice.workerOsDiskWithDataGB),
+    },
   });
 }
 

@@ -6,11 +6,24 @@ export interface SizingThreshold {
   diskGB: number;
 }
 
+/** The storage rules' figures (core/rules/storage-rules.ts); from the article's "Storage Planning". */
+export interface StorageThresholds {
+  /** copies Ceph keeps of every object (pool size), each on its own node: storage-plan */
+  replicas: number;
+  /** smallest OSD worth having (about 10% goes to metadata): storage-advice */
+  recommendedOsdGB: number;
+  /** OS disk of every node: storage-advice */
+  osDiskGB: number;
+  /** OS disk of a worker whose data lives on separate data disks: storage-advice */
+  workerOsDiskWithDataGB: number;
+}
+
 export interface Thresholds {
   /** allow a single control plane (small or throwaway environments) */
   allowSingleControlPlane: boolean;
   recommendedSizing: { controlplane: SizingThreshold; worker: SizingThreshold };
   minimumDnsServers: number;
+  storage: StorageThresholds;
 }
 
 /** Talos's own floor (https://www.talos.dev system requirements); not configurable. */
@@ -26,6 +39,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
     worker: { cpu: 8, memoryGiB: 16, diskGB: 100 },
   },
   minimumDnsServers: 2,
+  storage: { replicas: 3, recommendedOsdGB: 100, osDiskGB: 50, workerOsDiskWithDataGB: 30 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -40,5 +54,7 @@ export function mergeThresholds(overrides: DeepPartial<Thresholds> | undefined):
       controlplane: { ...DEFAULT_THRESHOLDS.recommendedSizing.controlplane, ...(rs.controlplane ?? {}) },
       worker: { ...DEFAULT_THRESHOLDS.recommendedSizing.worker, ...(rs.worker ?? {}) },
     },
+    // a figure the config leaves out (undefined) keeps its default
+    storage: { ...DEFAULT_THRESHOLDS.storage, ...Object.fromEntries(Object.entries(o.storage ?? {}).filter(([, v]) => v !== undefined)) },
   };
 }

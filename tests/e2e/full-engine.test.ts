@@ -75,10 +75,13 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
       assert.equal(vm.newState.inputs.timeoutCreate, 1800);
     }
     assert.deepEqual((preview.diagnostics ?? []).filter((d: any) => d.severity === "error"), []);
-    // The same preview in text form lists the pack as run and passed (the JSON form leaves policies out).
+    // The same preview in text form lists the pack as run and passed (the JSON form leaves policies out),
+    // with the reference plan's one advisory: its OSD sizes differ (500/500/250/250 GB).
     const text = p.preview("homelab", config, [], { PROXMOX_VE_API_TOKEN: TOKEN });
     assert.equal(text.status, 0, text.stdout + text.stderr);
-    assert.match(text.stdout, /Policies:\s+✅ homelab@v[\d.]+ \(local: .*run-policy-pack\)/);
+    assert.match(text.stdout, /Policies:\s+⚠️ homelab@v[\d.]+ \(local: .*run-policy-pack\)/);
+    assert.match(text.stdout, /\[advisory\](?: \[severity: \w+\])?\s+storage-advice\b/);
+    assert.doesNotMatch(text.stdout, /\[mandatory\]/);
   });
 
   it("refuses a fresh stack with 4 control planes on its first preview: odd-control-plane-count", () => {

@@ -38,7 +38,9 @@ describe("policy pack on the program's first-preview resources", () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const lines = r.stdout.split("\n").filter((l) => /^ {2}\S/.test(l));
     assert.ok(lines.length >= 9, r.stdout);
-    for (const l of lines) assert.match(l, /\spassed$/, `every policy decided and passed: ${l}`);
+    // the reference plan's one advisory: its OSD sizes differ (500/500/250/250 GB)
+    for (const l of lines) assert.match(l, /^ {2}storage-advice\s+advisory$|\spassed$/, `every policy decided and passed: ${l}`);
+    assert.match(r.stdout, /storage-advice\s+advisory\n\s+- OSD sizes differ/);
   });
 
   it("a fourth control plane is refused before any resource is judged, naming the key", () => {
