@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# For the Kubernetes tests only: builds the real Kubernetes resource plugin (pulumi-kubernetes' provider
+# module at the commit pinned in tools/providers/kubernetes/go.mod) into
+# .toolchain/test-plugins/resource-kubernetes-v<version>/. Nothing is installed into a plugin home here:
+# tests/helpers/kubernetes-engine.ts links it into each test project's throwaway PULUMI_HOME.
+# Honest labelling: it is installed as the version the npm SDK asks for (@pulumi/kubernetes' "pulumi"
+# version, KUBERNETES_PROVIDER_VERSION) because that is what the engine looks up, but it is built from
+# the pinned provider commit, not from that release's tag; `.homelab-build` beside it records which.
+# Cached by a stamp of the sources, this script and the Go version: seconds when warm.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$ROOT/tools/versions.env"
+. "$ROOT/tools/node-env.sh"
+VERSION="$(cd "$ROOT" && node -p 'require("@pulumi/kubernetes/package.json").pulumi?.version ?? require("@pulumi/kubernetes/package.json").version')"
+VERSION="${VERSION#v}"
+if [ -n "${KUBERNETES_PROVIDER_VERSION:-}" ] && [ "$KUBERNETES_PROVIDER_VERSION" != "$VERSION" ]; then
+  echo "build-kubernetes-provider: @pulumi/kubernetes asks for plugin $VERSION, tools/versions.env pins KUBERNETES_PROVIDER_VERSION=$KUBERNETES_PROVIDER_VERSION: update the pin" >&2
+  exit 1
+fi
+SRC="$ROOT/tools/providers/kubernetes"
+MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+PIN="$(sed -n "s#^\(require \)\{0,1\}[[:space:]]*$MODULE \(v[^ ]*\).*#\2#p" "$SRC/go.mod" | head -1)"
+COMMIT="${PIN##*-}"
+OUT="$ROOT/.toolchain/test-plugins/resource-kubernetes-v$VERSION"
+STAMP="$OUT/.homelab-build"
+HASH="$( (cd "$SRC" && cat go.mod go.sum cmd/*/main.go; cat "$ROOT/tools/toolchain/build-kubernetes-provider.sh"; go version; echo "$VERSION") | sha256sum | cut -c1-16)"
+if [ -x "$OUT/pulumi-resource-kubernetes" ] && grep -q "^hash=$HASH\$" "$STAMP" 2>/dev/null; then exit 0; fi
+
+echo "build-kubernetes-provider: building the Kubernetes plugin from $MODULE@$PIN (installed as $VERSION; a few minutes cold)"
+t0=$(date +%s)
+cd "$SRC"
+DIR="$(go list -m -f '{{.Dir}}' "$MODULE")"
+[ -n "$DIR" ] && [ -f "$DIR/cmd/pulumi-resource-kubernetes/schema.json" ] || { go mod download "$MODULE"; DIR="$(go list -m -f '{{.Dir}}' "$MODULE")"; }
+go run ./cmd/gen-embed "$VERSION" "$DIR/cmd/pulumi-resource-kubernetes" cmd/pulumi-resource-kubernetes
+mkdir -p "$OUT"
+CGO_ENABLED=0 go build -trimpath -mod=readonly \
+  -ldflags "-s -w -X $MODULE/pkg/version.Version=$VERSION" \
+  -o "$OUT/pulumi-resource-kubernetes.new" ./cmd/pulumi-resource-kubernetes
+printf 'hash=%s\nbuilt-from=%s@%s\ncommit=%s\nsdk=github.com/pulumi/pulumi-kubernetes/sdk/v4 %s\nnote=not the published %s release; installed as v%s because the npm SDK requests that version\n' \
+  "$HASH" "$MODULE" "$PIN" "$COMMIT" "$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/sdk/v4)" "$VERSION" "$VERSION" > "$STAMP.tmp"
+mv "$OUT/pulumi-resource-kubernetes.new" "$OUT/pulumi-resource-kubernetes"
+mv "$STAMP.tmp" "$STAMP"
+echo "build-kubernetes-provider: plugin kubernetes $VERSION (commit $COMMIT) in ${OUT#$ROOT/} ($(( $(date +%s) - t0 ))s)"
