@@ -118,6 +118,7 @@ describe("storage-plan on a fresh stack's first preview, through CrossGuard's pr
   before(async () => {
     raw.homelab = await capturePreview(stackPlan("homelab"));
     raw.oneHost = await capturePreview(planWithout((c) => { for (const n of c.nodes) if (n.dataDisksGB) n.host = "pve1"; }));
+    raw.twoNodes = await capturePreview(planWithout((c) => { for (const n of c.nodes.slice(5)) delete n.dataDisksGB; }));
   });
   it("decides the reference stack and passes it; the advice is decided too", () => {
     const rs = asAnalyzerSees(raw.homelab);
@@ -128,5 +129,8 @@ describe("storage-plan on a fresh stack's first preview, through CrossGuard's pr
     const out = run("storage-plan", asAnalyzerSees(raw.oneHost)).violations;
     assert.equal(out.length, 2, out.join("\n"));
     assert.match(out.join("\n"), /sit on 1 Proxmox host\(s\) \(pve1: (talos-wrk-0[1-4](, )?){4}\)/);
+  });
+  it("refuses data disks on two nodes", () => {
+    assert.match(run("storage-plan", asAnalyzerSees(raw.twoNodes)).violations.join("\n"), /Ceph data disks on 2 node\(s\).*\[homelab:nodes\]$/);
   });
 });

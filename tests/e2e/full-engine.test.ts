@@ -108,6 +108,14 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
     assertRefusedByPack(r.stdout + r.stderr, r.status, "non-overlapping-networks");
   });
 
+  it("refuses Ceph OSD VMs that all sit on one Proxmox host on a fresh stack's first preview: storage-plan", () => {
+    const p = project();
+    newStack(p, "onehost", (c) => { for (const n of c["homelab:nodes"]) if (n.dataDisksGB) n.host = "pve1"; });
+    const r = p.preview("onehost", packOnly(p, "onehost", "storage-plan"), [], { PROXMOX_VE_API_TOKEN: TOKEN });
+    assertRefusedByPack(r.stdout + r.stderr, r.status, "storage-plan");
+    assert.match(r.stdout, /OSD nodes sit on 1 Proxmox host/);
+  });
+
   it("keeps the Proxmox token and the machine secrets out of the preview output, the state and the checkpoint", () => {
     const p = project();
     newStack(p, "homelab");
