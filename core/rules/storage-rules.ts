@@ -138,7 +138,7 @@ export function storageAdviceRule(facts: ClusterFacts, t: StorageThresholds): Fi
     if (n.osDiskGB < floor) {
       out.push({ rule, severity: "advisory", key: `homelab:${n.ref}.osDiskGB`,
         message: `${nodeLabel(n)}, a ${n.role}, has a ${n.osDiskGB} GB OS disk, below the ${floor} GB recommended${n.role === "worker" && withData ? " for a worker with separate data disks" : ""}: it holds ${n.role === "controlplane" ? "etcd, " : ""}container images, logs and ephemeral volumes`,
-        fix: `set \`osDiskGB: ${floor}\` or more (on SSD-backed storage; etcd makes many small writes)` });
+        fix: `set \`osDiskGB: ${floor}\` or more${n.role === "controlplane" ? " (on SSD-backed storage: etcd makes many small writes)" : ""}` });
     }
     if (n.role === "controlplane" && withData) {
       out.push({ rule, severity: "advisory", key: dataKey(n),

@@ -191,6 +191,8 @@ describe("storage-advice", () => {
     assert.match(os[1].message, /29 GB OS disk, below the 30 GB recommended for a worker with separate data disks/);
     assert.match(os[2].message, /40 GB OS disk, below the 50 GB recommended/);
     assert.match(os[0].message, /etcd/);
+    assert.match(os[0].fix, /SSD-backed storage: etcd/);
+    assert.doesNotMatch(os[2].fix, /etcd/);
   });
   it("Ceph data disks on a control plane", () => {
     const { advice } = findingsOf((c) => { node(c, "talos-cp-02").dataDisksGB = [500]; });
