@@ -1,16 +1,22 @@
 // Day 2 as resources: an etcd snapshot, then the Talos roll (control planes one at a time, workers in
 // batches), then Kubernetes. Each step is a @pulumi/command local.Command running
-// tools/day2/talos-day2.ts with talosctl:
-//  - create (new cluster or new node): the node should already run its image; the step checks it
-//    (and upgrades a node that does not, e.g. on a stack that adopts these steps with a version change);
-//  - update (its version or installer image changed, or the credentials it gets did): the step
-//    upgrades the node unless its last successful run recorded that image (PULUMI_COMMAND_STDOUT).
+// tools/day2/talos-day2.ts with talosctl. What a step is to reach (versions, installer image, control
+// planes) is in its `environment`, never in `triggers`: the @pulumi/command SDK declares
+// `replaceOnChanges: ["triggers[*]"]` (pulumi-command v1.2.1, sdk/nodejs/local/command.ts), so a
+// trigger change would replace the step and run its `create` command without the last run's output.
+//  - create (new cluster, new node): the step decides on what the node runs (upgrades a node that
+//    does not run the target version; the Kubernetes step runs upgrade-k8s when the API server or a
+//    kubelet is on another version);
+//  - update (its version or installer image changed, or the credentials it gets did): the same, and
+//    also upgrades a node whose last successful run recorded another image (PULUMI_COMMAND_STDOUT),
+//    e.g. an extensions-only change.
+// No `dir`: the command provider runs the commands in its own working directory, which the engine sets
+// to the project folder (the folder of Pulumi.yaml), so the steps' inputs are the same in every clone.
 // Steps are chained with dependsOn, so the engine starts one only after the previous succeeded. A
 // failed step keeps its old inputs in the state; the next `pulumi up` sees the same diff again and
 // resumes at that node, the ones before it no longer differ. The preview lists every node step that
 // will run as an update.
 import { local } from "@pulumi/command";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { batches } from "../core/day2/talosctl";
@@ -18,8 +24,7 @@ import { DeployedState } from "../core/deployed/state";
 import { NodePlan, Plan } from "../core/plan/types";
 import { installerImage } from "../core/talos/patches";
 
-/** The project root: the steps run from there (snapshot folder, tools/day2, .toolchain/bin/talosctl). */
-const PROJECT_DIR = path.resolve(__dirname, "..");
+/** run from the project folder (the command provider's working directory, see above) */
 const RUNNER = "node --import tsx tools/day2/talos-day2.ts";
 /** marks the day-2 step resources (tests and tools tell them from other commands by it) */
 export const DAY2_STEP_ENV = "HOMELAB_DAY2_STEP";
@@ -72,14 +77,13 @@ export class TalosUpgrade extends pulumi.ComponentResource {
     const image = pulumi.output(args.schematicId).apply((id) => installerImage(id, plan.talosVersion));
     // Only targets go into the steps' inputs: "from" changes once more after an upgrade and would
     // run every step again. The steps wait for etcd and the nodes themselves (no health-check input).
+    // Nothing machine-specific either (no `dir`, no absolute path): a clone elsewhere sees no change.
     const base = { TALOSCONFIG_DATA: talosconfig, CONTROL_PLANES: cps };
-    const step = (stepName: string, cmd: string, environment: Record<string, pulumi.Input<string>>, triggers: pulumi.Input<unknown>[], dependsOn: pulumi.Resource[]) =>
+    const step = (stepName: string, cmd: string, environment: Record<string, pulumi.Input<string>>, dependsOn: pulumi.Resource[]) =>
       new local.Command(stepName, {
         create: `${RUNNER} ${cmd} create`,
         update: `${RUNNER} ${cmd} update`,
-        dir: PROJECT_DIR,
         environment: { ...base, ...environment },
-        triggers,
         addPreviousOutputInEnv: true,
       }, { parent: this, dependsOn, additionalSecretOutputs: ["environment"] });
 
@@ -89,14 +93,16 @@ export class TalosUpgrade extends pulumi.ComponentResource {
       [DAY2_STEP_ENV]: "etcd-snapshot",
       SNAPSHOT_DIR: plan.upgrade.snapshotDir,
       CLUSTER_NAME: plan.clusterName,
-    }, [plan.talosVersion, image, plan.kubernetesVersion, cps], args.after);
+      // what a new snapshot is taken for (CONTROL_PLANES is in every step)
+      TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image, KUBERNETES_VERSION: plan.kubernetesVersion,
+    }, args.after);
 
     const nodeStep = (n: NodePlan, after: pulumi.Resource[]) => step(`${name}-${n.name}`, "node", {
       [DAY2_STEP_ENV]: n.role === "controlplane" ? "talos-controlplane" : "talos-worker",
       NODE_NAME: n.name, NODE_IP: n.ip, NODE_ROLE: n.role,
       TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image,
       KUBECONFIG_DATA: kubeconfig,
-    }, [plan.talosVersion, image], after);
+    }, after);
 
     // One control plane at a time: each waits for the previous one (and its etcd check).
     let previous: pulumi.Resource = this.snapshot;
@@ -108,7 +114,9 @@ export class TalosUpgrade extends pulumi.ComponentResource {
     this.kubernetes = step(`${name}-kubernetes`, "kubernetes", {
       [DAY2_STEP_ENV]: "kubernetes",
       KUBERNETES_VERSION: plan.kubernetesVersion,
-    }, [plan.kubernetesVersion], gate);
+      // the step reads the running versions (API server, kubelets) from the API
+      KUBECONFIG_DATA: kubeconfig,
+    }, gate);
     this.done = this.kubernetes.stdout;
 
     const changed = deployed?.talosVersion && deployed.talosVersion !== plan.talosVersion;

@@ -3,7 +3,9 @@
 // components under Pulumi mocks; a step runs when its inputs differ from the previous run's (an update,
 // with that step's last stdout in PULUMI_COMMAND_STDOUT) or when it is new (a create); steps run in
 // dependency waves (a step starts once all of its dependencies succeeded); the first failure stops the
-// run and the failed step keeps its previous state, as in the engine.
+// run and the failed step keeps its previous state, as in the engine. Every change being an update holds
+// because the steps carry no `triggers` (the SDK replaces on those); tests/lifecycle checks that, and
+// the rest of this model, under the real engine.
 import { spawn } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { installMocks, resolve } from "./mocks";
@@ -11,6 +13,7 @@ import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import { DeployedState } from "../../core/deployed/state";
 import { Plan } from "../../core/plan/types";
+import { PROJECT_DIR } from "./stacks";
 
 export interface Step { name: string; create: string; update: string; dir: string; environment: Record<string, string>; triggers: unknown; deps: string[] }
 /** what the state holds per step after a run: its inputs and last stdout */
@@ -74,9 +77,10 @@ function runOne(step: Step, mode: "create" | "update", env: Record<string, strin
   const t0 = Date.now();
   const own = Object.fromEntries(Object.entries(step.environment).map(([k, v]) => [k, opts.translate ? opts.translate(v) : v]));
   return new Promise((res) => {
-    // the command provider runs the command with /bin/sh -c in `dir`, its environment added to its own
+    // the command provider runs the command with /bin/sh -c in `dir`, else in its own working
+    // directory, which the engine sets to the project folder; its environment added to its own
     const child = spawn("/bin/sh", ["-c", mode === "create" ? step.create : step.update], {
-      cwd: step.dir, env: { ...process.env, ...own, ...env, ...(prevStdout !== undefined ? { PULUMI_COMMAND_STDOUT: prevStdout } : {}) },
+      cwd: step.dir ?? PROJECT_DIR, env: { ...process.env, ...own, ...env, ...(prevStdout !== undefined ? { PULUMI_COMMAND_STDOUT: prevStdout } : {}) },
     });
     let stdout = "", stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -34,7 +34,7 @@ export const translateAddresses = (text: string) => text.replace(/\b\d+\.\d+\.\d
 export async function startStandin(plan: Plan, opts: { version: string; rebootMs: number; readyMs: number }): Promise<Standin> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "talos-standin-"));
   const nodes = plan.nodes.map((n) => `${n.name}=${toLoopback(n.ip)}:${n.role}`).join(",");
-  const proc = spawn(STANDIN, ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(STANDIN, ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-kubernetes", plan.kubernetesVersion], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {
     proc.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
     proc.on("exit", (code) => rej(new Error(`stand-in exited with ${code}`)));

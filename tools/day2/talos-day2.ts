@@ -2,7 +2,10 @@
 //   snapshot          etcd snapshot into SNAPSHOT_DIR before anything changes
 //   node create|update make one node run INSTALLER_IMAGE: upgrade it if needed, wait for the reboot,
 //                     the new version, Kubernetes Ready and (control planes) a healthy etcd with every member
-//   kubernetes create|update  `talosctl upgrade-k8s` once Talos is rolled
+//   kubernetes create|update  `talosctl upgrade-k8s` once Talos is rolled, when the API server or a
+//                     kubelet runs another version
+// create and update decide alike, on what runs: a step whose resource was created anew (a new node,
+// a replaced resource) has no previous output, so what the cluster reports must decide.
 // Inputs come from the environment (the talosconfig and kubeconfig as secrets, never on a command
 // line); the talosconfig is written to a private temporary file for talosctl and removed afterwards.
 // Re-running a step is safe: a step that finished prints a mark the next run reads back from
@@ -86,27 +89,55 @@ async function until(what: string, check: () => Promise<string | undefined>): Pr
   }
 }
 
-/** Kubernetes Ready condition of the node, read from the API with the cluster's kubeconfig. */
-async function nodeReady(name: string): Promise<string | undefined> {
-  if (!env.KUBECONFIG_DATA) return undefined;
-  const kc = parse(env.KUBECONFIG_DATA);
+type KubeAnswer = { status: number; body: any } | { error: string };
+/** GET from the Kubernetes API with the cluster's kubeconfig. */
+function kubeGet(apiPath: string): Promise<KubeAnswer> {
+  const kc = parse(env.KUBECONFIG_DATA!);
   const cluster = kc.clusters?.[0]?.cluster ?? {};
   const user = kc.users?.[0]?.user ?? {};
   const b64 = (s?: string) => (s ? Buffer.from(s, "base64") : undefined);
-  const url = new URL(`/api/v1/nodes/${encodeURIComponent(name)}`, env.KUBE_API_SERVER ?? cluster.server);
+  const url = new URL(apiPath, env.KUBE_API_SERVER ?? cluster.server);
   return new Promise((resolve) => {
     const req = https.get(url, { ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]), timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
       res.on("end", () => {
-        if (res.statusCode !== 200) return resolve(`node ${name}: Kubernetes API answered ${res.statusCode}`);
-        const ready = (JSON.parse(body).status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
-        resolve(ready?.status === "True" ? undefined : `node ${name} not Ready`);
+        let parsed: unknown;
+        try { parsed = JSON.parse(body); } catch { parsed = undefined; }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
       });
     });
-    req.on("error", (e) => resolve(`node ${name}: Kubernetes API unreachable (${e.message})`));
+    req.on("error", (e) => resolve({ error: e.message }));
     req.on("timeout", () => req.destroy(new Error("timeout")));
   });
+}
+
+/** Kubernetes Ready condition of the node, read from the API with the cluster's kubeconfig. */
+async function nodeReady(name: string): Promise<string | undefined> {
+  if (!env.KUBECONFIG_DATA) return undefined;
+  const r = await kubeGet(`/api/v1/nodes/${encodeURIComponent(name)}`);
+  if ("error" in r) return `node ${name}: Kubernetes API unreachable (${r.error})`;
+  if (r.status !== 200) return `node ${name}: Kubernetes API answered ${r.status}`;
+  const ready = (r.body?.status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
+  return ready?.status === "True" ? undefined : `node ${name} not Ready`;
+}
+
+/**
+ * What does not run Kubernetes `to` yet: the API server (/version) and each node's kubelet
+ * (/api/v1/nodes). undefined when the API cannot be read.
+ */
+async function kubernetesBehind(to: string): Promise<string[] | undefined> {
+  if (!env.KUBECONFIG_DATA) return undefined;
+  const [v, n] = await Promise.all([kubeGet("/version"), kubeGet("/api/v1/nodes")]);
+  if ("error" in v || "error" in n || v.status !== 200 || n.status !== 200) return undefined;
+  const norm = (s: unknown) => (typeof s === "string" ? `v${s.replace(/^v/, "").replace(/\+.*$/, "")}` : "(none)");
+  const behind: string[] = [];
+  if (norm(v.body?.gitVersion) !== norm(to)) behind.push(`kube-apiserver ${norm(v.body?.gitVersion)}`);
+  for (const item of n.body?.items ?? []) {
+    const kubelet = norm(item.status?.nodeInfo?.kubeletVersion);
+    if (kubelet !== norm(to)) behind.push(`kubelet of ${item.metadata?.name} ${kubelet}`);
+  }
+  return behind;
 }
 
 async function snapshot(): Promise<void> {
@@ -129,7 +160,12 @@ async function node(mode: string): Promise<void> {
   // never decide about a node that does not answer (wrong credentials, still booting)
   let current: string | undefined;
   await until(`${name} to answer`, async () => (current = await version(ip)) ? undefined : `${name} does not answer: ${lastVersionError}`);
-  const done = mode === "update" ? lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.installed) === image : true;
+  // the image this step's last successful run installed; a create (new node, or a step created anew)
+  // has none, and then the running version decides. An extensions-only change keeps the version, so
+  // it is seen here: the update gets the old image back in PULUMI_COMMAND_STDOUT.
+  const installed = lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.installed);
+  const done = installed === undefined || installed === image;
+  log(`${name} (${mode}): runs ${current}, last installed by this step: ${installed ?? "(no record)"}`);
   if (current === target && done) {
     log(`${name} runs ${target} with ${image}: checking only`);
   } else {
@@ -156,11 +192,15 @@ async function node(mode: string): Promise<void> {
 
 async function kubernetes(mode: string): Promise<void> {
   const to = need("KUBERNETES_VERSION");
-  if (mode === "create" || lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.kubernetes) === to) {
-    log(mode === "create" ? `cluster created with Kubernetes ${to}` : `Kubernetes already at ${to}`);
+  // what runs decides, in create and update alike; only when the API cannot be read does this step's
+  // last record; without either, upgrade-k8s runs (it leaves what already runs `to` as it is)
+  const behind = await kubernetesBehind(to);
+  const recorded = lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.kubernetes);
+  if (behind ? behind.length === 0 : recorded === to) {
+    log(`Kubernetes already at ${to}${behind ? "" : " (as this step recorded; the API could not be read)"} (${mode})`);
   } else {
     const cp = controlPlanes()[0];
-    log(`upgrading Kubernetes to ${to} through ${cp.name}`);
+    log(`upgrading Kubernetes to ${to} through ${cp.name} (${mode}): ${behind ? behind.join(", ") : "the API could not be read"}`);
     const r = await talosctl(talosctlArgs.upgradeK8s(cp.ip, to), 3_600_000);
     process.stdout.write(r.out);
     if (!r.ok) throw new Error("talosctl upgrade-k8s failed (it resumes where it stopped on the next run)");

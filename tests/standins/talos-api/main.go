@@ -5,8 +5,11 @@
 // talosconfig. Upgrade takes the node down, "reboots" it for -reboot, then it reports the installer
 // image's tag; Kubernetes readiness comes back after -ready more. A small HTTPS server plays the
 // Kubernetes API for GET /api/v1/nodes/<name> (the Ready condition of the same simulated nodes), with
-// a kubeconfig written next to the talosconfig. Every state change is appended to events.jsonl, so
-// tests can check the order of a roll against what really happened.
+// a kubeconfig written next to the talosconfig; it also answers GET /version (the API server's
+// gitVersion) and GET /api/v1/nodes (each node's kubeletVersion) with the cluster's Kubernetes version:
+// -kubernetes, or what a test wrote into <dir>/kubernetes-version (the effect of a recorded
+// `talosctl upgrade-k8s`, which the stand-in does not run itself). Every state change is appended to
+// events.jsonl, so tests can check the order of a roll against what really happened.
 package main
 
 import (
@@ -273,6 +276,7 @@ func main() {
 	version := flag.String("version", "v1.11.5", "Talos version the nodes run at start")
 	reboot := flag.Duration("reboot", 2*time.Second, "simulated reboot time of an upgrade")
 	ready := flag.Duration("ready", 500*time.Millisecond, "time from boot to Kubernetes Ready (and etcd healthy)")
+	kubernetes := flag.String("kubernetes", "v1.34.1", "Kubernetes version the cluster runs at start (<dir>/kubernetes-version overrides it)")
 	flag.Parse()
 	if *dir == "" || *nodesFlag == "" {
 		log.Fatal("-dir and -nodes are required")
@@ -317,23 +321,45 @@ func main() {
 		log.Fatal(err)
 	}
 	mux := http.NewServeMux()
+	k8sVersion := func() string {
+		if b, err := os.ReadFile(filepath.Join(*dir, "kubernetes-version")); err == nil && strings.TrimSpace(string(b)) != "" {
+			return "v" + strings.TrimPrefix(strings.TrimSpace(string(b)), "v")
+		}
+		return *kubernetes
+	}
+	nodeObject := func(n *node) map[string]any {
+		n.mu.Lock()
+		st, ver := "False", n.version
+		if n.ready {
+			st = "True"
+		}
+		n.mu.Unlock()
+		return map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name},
+			"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}},
+				"nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")", "kubeletVersion": k8sVersion()}}}
+	}
 	mux.HandleFunc("GET /api/v1/nodes/{name}", func(w http.ResponseWriter, r *http.Request) {
 		for _, n := range c.nodes {
 			if n.name != r.PathValue("name") {
 				continue
 			}
-			n.mu.Lock()
-			st, ver := "False", n.version
-			if n.ready {
-				st = "True"
-			}
-			n.mu.Unlock()
 			w.Header().Set("Content-Type", "application/json")
-			json.NewEncoder(w).Encode(map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name},
-				"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}}, "nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")"}}})
+			json.NewEncoder(w).Encode(nodeObject(n))
 			return
 		}
 		http.Error(w, `{"kind":"Status","reason":"NotFound"}`, http.StatusNotFound)
+	})
+	mux.HandleFunc("GET /api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
+		items := []any{}
+		for _, n := range c.nodes {
+			items = append(items, nodeObject(n))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"kind": "NodeList", "apiVersion": "v1", "items": items})
+	})
+	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"gitVersion": k8sVersion(), "platform": "linux/amd64"})
 	})
 	go (&http.Server{Handler: mux, TLSConfig: tlsConf}).ServeTLS(kl, "", "")
 

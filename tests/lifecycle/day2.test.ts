@@ -1,0 +1,164 @@
+// Day 2 under the real engine: `pulumi up` again and again with the real Pulumi CLI, the real
+// @pulumi/command 1.2.1 SDK (its replaceOnChanges on triggers included), the project's real
+// components/TalosUpgrade.ts and tools/day2/talos-day2.ts, the real talosctl, the command provider
+// stand-in (tests/standins/command: local.Command run for real, as pulumi-command 1.2.1 does) and the
+// Talos API stand-in (tests/standins/talos-api), all inside a network namespace of the test's own that
+// holds the plan's addresses. Assertions are on the stand-ins' journals: what the engine made the
+// provider run, and what the nodes received.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { installerImage } from "../../core/talos/patches";
+import { Plan } from "../../core/plan/types";
+import { stackPlan } from "../helpers/stacks";
+import { tempDir } from "../helpers/tmp";
+import {
+  buildLifecycleTools, clientConfigurationOf, Inputs, JournalEntry, LifecycleProject, Netns, readJournal,
+  startTalos, TalosStandin, talosctlWrapper,
+} from "./harness";
+
+const STACK = "lifecycle";
+const CLUSTER = "life";
+const planOf = (talos: string, kubernetes: string): Plan => stackPlan("homelab", (c) => {
+  c.clusterName = CLUSTER;
+  c.versions = { ...c.versions, talos, kubernetes };
+  c.upgrade = { workerBatchSize: 2, snapshotDir: ".etcd-snapshots" };
+});
+const SCHEMATIC_A = "a".repeat(64);
+const SCHEMATIC_B = "b".repeat(64);
+const step = (node: string) => `${CLUSTER}-day2-${node}`;
+
+describe("day 2 under the real engine: command provider stand-in, Talos API stand-in, real talosctl", { timeout: 1_200_000 }, () => {
+  const v1 = planOf("v1.11.5", "v1.34.1");
+  const nodes = v1.nodes.map((n) => n.name);
+  const cps = v1.controlPlanes.map((n) => n.name);
+  let ns: Netns;
+  let talos: TalosStandin;
+  let project: LifecycleProject;
+  let k8s: ReturnType<typeof talosctlWrapper>;
+  const work = tempDir("lifecycle-work");
+  const journalFile = path.join(work, "command-journal.jsonl");
+  let mark = 0;
+  /** the command provider's calls since the last `since()` */
+  const since = (): JournalEntry[] => { const all = readJournal(journalFile); const out = all.slice(mark); mark = all.length; return out; };
+  let talosMark = 0;
+  const talosSince = () => { const all = talos.events(); const out = all.slice(talosMark); talosMark = all.length; return out; };
+  const inputs = (plan: Plan, schematicId: string): Inputs => ({
+    plan, schematicId, clientConfiguration: clientConfigurationOf(talos.talosconfig), kubeconfig: talos.kubeconfig,
+  });
+  const upOk = () => { const r = project.up(); assert.equal(r.status, 0, `pulumi up failed:\n${r.stdout}\n${r.stderr}`); return r; };
+  const upgrades = (ev: ReturnType<typeof talosSince>) => ev.filter((e) => e.event === "upgrade");
+
+  before(async () => {
+    buildLifecycleTools();
+    ns = await Netns.start([...new Set(v1.nodes.map((n) => n.ip))]);
+    talos = await startTalos(ns, v1, { version: "v1.11.5", rebootMs: 400, readyMs: 150 });
+    k8s = talosctlWrapper(work, talos.dir);
+    project = LifecycleProject.create(ns, STACK, {
+      COMMAND_STANDIN_JOURNAL: journalFile, TALOSCTL: k8s.path, POLL_INTERVAL_MS: "150", REBOOT_TIMEOUT_S: "60",
+    });
+  });
+  after(() => { talos?.stop(); ns?.stop(); });
+
+  it("(a) a fresh `up` creates every step: checks only, one baseline snapshot, no upgrade", () => {
+    project.setInputs(inputs(v1, SCHEMATIC_A));
+    upOk();
+    const j = since();
+    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`).sort(),
+      [step("etcd-snapshot"), ...nodes.map(step), step("kubernetes")].map((n) => `create ${n} true`).sort());
+    for (const e of j) {
+      assert.equal(e.dir, fs.realpathSync(project.dir), "the command provider runs in the project folder (the engine starts it there)");
+      assert.ok(e.env!.includes("TALOSCONFIG_DATA") && e.env!.includes("HOMELAB_DAY2_STEP"), `${e.name}: ${e.env}`);
+      assert.equal(e.previous, undefined, "a create has no previous output");
+    }
+    const ev = talosSince();
+    assert.deepEqual(upgrades(ev), []);
+    assert.equal(ev.filter((e) => e.event === "etcd-snapshot").length, 1);
+    assert.equal(fs.readdirSync(path.join(project.dir, ".etcd-snapshots")).length, 1, "the snapshot is in the project's snapshotDir");
+    assert.deepEqual(k8s.calls(), [], "a new cluster does not call upgrade-k8s");
+  });
+
+  it("(b) nothing changed: `preview --expect-no-changes` passes, here and from a clone at another path (same backend)", () => {
+    const here = project.run(["preview", "--expect-no-changes"]);
+    assert.equal(here.status, 0, `${here.stdout}\n${here.stderr}`);
+    const clone = project.clone();
+    assert.notEqual(clone.dir, project.dir);
+    const there = clone.run(["preview", "--expect-no-changes", "--diff"]);
+    assert.equal(there.status, 0, `the clone at ${clone.dir} sees changes:\n${there.stdout}\n${there.stderr}`);
+    assert.deepEqual(since(), [], "a preview runs nothing");
+  });
+
+  it("(e) Talos v1.11.5 -> v1.12.1: the preview shows updates; every node is upgraded, control planes one at a time, then workers by 2", () => {
+    const v2 = planOf("v1.12.1", "v1.34.1");
+    project.setInputs(inputs(v2, SCHEMATIC_A));
+    const ops = project.previewOps();
+    upOk();
+    const j = since();
+    const ev = talosSince();
+    assert.deepEqual([...ops].map(([n, op]) => `${op} ${n}`).filter((x) => x.includes("-day2-")).sort(),
+      [step("etcd-snapshot"), ...nodes.map(step)].map((n) => `update ${n}`).sort(), "every node step an update, nothing replaced, Kubernetes untouched");
+    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`).sort(),
+      [step("etcd-snapshot"), ...nodes.map(step)].map((n) => `update ${n} true`).sort(), "each step ran its update command");
+    for (const e of j) assert.ok(e.previous?.includes("PULUMI_COMMAND_STDOUT"), `${e.name} got its last output`);
+    const up = upgrades(ev);
+    assert.equal(up.length, 7, "every node upgraded once");
+    assert.ok(up.every((e) => e.detail === installerImage(SCHEMATIC_A, "v1.12.1")), JSON.stringify(up));
+    assert.deepEqual(up.slice(0, 3).map((e) => e.node), cps, "control planes first, in order");
+    let down = 0;
+    for (const e of ev.filter((x) => x.role === "controlplane")) { if (e.event === "down") down++; if (e.event === "ready") down--; assert.ok(down <= 1, "two control planes down together"); }
+    const idx = (node: string, event: string) => ev.findIndex((e) => e.node === node && e.event === event);
+    for (const [a, b] of [["talos-wrk-01", "talos-wrk-03"], ["talos-wrk-02", "talos-wrk-04"]]) assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} waits for batch 1`);
+    assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0, "a further preview is clean");
+  });
+
+  it("(e) an extensions-only change (new schematic, same Talos version) upgrades every node to the new installer image", () => {
+    project.setInputs(inputs(planOf("v1.12.1", "v1.34.1"), SCHEMATIC_B));
+    upOk();
+    const j = since();
+    const up = upgrades(talosSince());
+    assert.deepEqual(up.map((e) => e.node).sort(), [...nodes].sort());
+    assert.ok(up.every((e) => e.detail === installerImage(SCHEMATIC_B, "v1.12.1")), JSON.stringify(up));
+    assert.ok(j.every((e) => e.ok));
+  });
+
+  it("(f) Kubernetes v1.34.1 -> v1.35.0 calls upgrade-k8s once, through the first control plane, and upgrades no node", () => {
+    const before = k8s.calls().length;
+    project.setInputs(inputs(planOf("v1.12.1", "v1.35.0"), SCHEMATIC_B));
+    upOk();
+    const j = since();
+    const ev = talosSince();
+    const calls = k8s.calls().slice(before);
+    assert.equal(calls.length, 1, `upgrade-k8s calls: ${JSON.stringify(calls)}`);
+    const ip = v1.controlPlanes[0].ip;
+    assert.ok(calls[0].endsWith(`-e ${ip} -n ${ip} upgrade-k8s --to 1.35.0`), calls[0]);
+    assert.deepEqual(upgrades(ev), []);
+    assert.ok(j.some((e) => e.name === step("kubernetes") && e.ok));
+    assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0);
+  });
+
+  it("(g) an upgrade failure on talos-cp-02 stops the roll there; the next `up` resumes at talos-cp-02 and does not redo talos-cp-01", () => {
+    project.setInputs(inputs(planOf("v1.13.0", "v1.35.0"), SCHEMATIC_B));
+    fs.writeFileSync(path.join(talos.dir, "fail-upgrade-talos-cp-02"), "");
+    const r = project.up();
+    const first = since();
+    const firstEv = talosSince();
+    fs.rmSync(path.join(talos.dir, "fail-upgrade-talos-cp-02"));
+    assert.notEqual(r.status, 0, "the up fails");
+    assert.match(`${r.stdout}${r.stderr}`, /talosctl upgrade of talos-cp-02 failed/);
+    const ran = first.map((e) => `${e.name} ${e.ok}`);
+    assert.ok(ran.includes(`${step("talos-cp-01")} true`), ran.join(", "));
+    assert.ok(ran.includes(`${step("talos-cp-02")} false`), ran.join(", "));
+    assert.ok(!first.some((e) => [step("talos-cp-03"), ...v1.workers.map((w) => step(w.name))].includes(e.name)), "nothing after the failed node ran");
+    assert.deepEqual(upgrades(firstEv).map((e) => e.node), ["talos-cp-01"]);
+
+    upOk();
+    const second = since();
+    const secondEv = talosSince();
+    assert.ok(!second.some((e) => e.name === step("talos-cp-01") && e.op !== "delete"), "talos-cp-01 is not run again");
+    assert.equal(second.filter((e) => e.name.includes("talos-"))[0].name, step("talos-cp-02"), "the roll resumes at talos-cp-02");
+    assert.deepEqual(upgrades(secondEv).map((e) => e.node).slice(0, 2), ["talos-cp-02", "talos-cp-03"]);
+    assert.equal(upgrades(secondEv).length, 6, "every node but talos-cp-01, once");
+    assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0);
+  });
+});

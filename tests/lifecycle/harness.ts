@@ -1,0 +1,196 @@
+// The lifecycle tier's harness: the real Pulumi CLI runs `pulumi up` / `pulumi preview` again and again
+// on a small program that instantiates the project's real components, inside a network namespace this
+// harness creates (as root: `unshare --net`, the plan's addresses added to its loopback), so the stack's
+// private addresses exist only there. Providers that cannot be had offline are stand-ins under
+// tests/standins, started and stopped here, each keeping a journal of what it received:
+//   - the command provider stand-in (tests/standins/command, pulumi-command 1.2.1's local.Command on
+//     pulumi-go-provider v1.3.0) runs the day-2 steps' commands for real;
+//   - the Talos API stand-in (tests/standins/talos-api) answers the real talosctl.
+import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Plan } from "../../core/plan/types";
+import { BIN, PULUMI, sdkPlugin, toolchainMissing } from "../e2e/engine";
+import { PROJECT_DIR } from "../helpers/stacks";
+import { talosctlPath } from "../helpers/talos-standin";
+import { tempDir } from "../helpers/tmp";
+
+export const COMMAND_STANDIN = path.join(PROJECT_DIR, ".toolchain", "standins", "pulumi-resource-command");
+const TALOS_STANDIN = path.join(PROJECT_DIR, ".toolchain", "bin", "talos-api-standin");
+
+/** Builds what the tier runs (each build cached by a hash of its sources) and says what is missing. */
+export function buildLifecycleTools(): void {
+  for (const script of ["build-standins.sh", "build-talos-api-standin.sh", "build-talosctl.sh"]) {
+    execFileSync("bash", [path.join(PROJECT_DIR, "tools", "toolchain", script)], { stdio: "inherit" });
+  }
+  if (toolchainMissing) throw new Error(toolchainMissing);
+  for (const f of [COMMAND_STANDIN, TALOS_STANDIN]) if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
+}
+
+/** A network namespace of our own: loopback up, the given addresses on it. Everything of the tier runs in it. */
+export class Netns {
+  private constructor(private readonly holder: ChildProcess) {}
+  static async start(addresses: string[]): Promise<Netns> {
+    for (const a of addresses) if (!/^\d+\.\d+\.\d+\.\d+$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
+    const script = ["ip link set lo up", ...addresses.map((a) => `ip addr add ${a}/32 dev lo`), "echo READY", "exec sleep infinity"].join(" && ");
+    const holder = spawn("unshare", ["--net", "sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((res, rej) => {
+      holder.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
+      holder.on("exit", (code) => rej(new Error(`could not create the test's network namespace (unshare --net needs root): exit ${code}`)));
+    });
+    return new Netns(holder);
+  }
+  /** argv prefix that runs a program inside the namespace */
+  get enter(): string[] { return ["nsenter", `--net=/proc/${this.holder.pid}/ns/net`, "--"]; }
+  stop(): void { this.holder.kill("SIGTERM"); }
+}
+
+export interface TalosStandin { dir: string; talosconfig: string; kubeconfig: string; events(): { t: number; node: string; role: string; event: string; detail: string }[]; stop(): void }
+
+/** The Talos API stand-in inside the namespace, on the plan's own addresses. */
+export async function startTalos(ns: Netns, plan: Plan, opts: { version: string; rebootMs: number; readyMs: number }): Promise<TalosStandin> {
+  const dir = tempDir("lifecycle-talos");
+  const nodes = plan.nodes.map((n) => `${n.name}=${n.ip}:${n.role}`).join(",");
+  const args = ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-kubernetes", plan.kubernetesVersion];
+  const [cmd, ...pre] = ns.enter;
+  const proc = spawn(cmd, [...pre, TALOS_STANDIN, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((res, rej) => {
+    proc.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
+    proc.on("exit", (code) => rej(new Error(`Talos API stand-in exited with ${code}`)));
+  });
+  return {
+    dir,
+    talosconfig: fs.readFileSync(path.join(dir, "talosconfig"), "utf8"),
+    kubeconfig: fs.readFileSync(path.join(dir, "kubeconfig"), "utf8"),
+    events: () => fs.readFileSync(path.join(dir, "events.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+    stop: () => { proc.kill("SIGTERM"); },
+  };
+}
+
+/**
+ * talosctl for the steps: the real one, except `upgrade-k8s`, which needs Talos's resource API and a
+ * real Kubernetes API that the stand-in does not speak; that call is recorded (and fails on demand),
+ * and its effect (the cluster's new Kubernetes version) is written where the stand-in reads it.
+ */
+export function talosctlWrapper(dir: string, talosDir: string): { path: string; calls(): string[]; failNext(on: boolean): void } {
+  const wrapper = path.join(dir, "talosctl");
+  const log = path.join(dir, "upgrade-k8s.log");
+  const fail = path.join(dir, "fail-upgrade-k8s");
+  fs.writeFileSync(wrapper, `#!/bin/sh
+for a in "$@"; do
+  if [ "$a" = upgrade-k8s ]; then
+    echo "$*" >> "${log}"
+    [ -e "${fail}" ] && { echo "simulated upgrade-k8s failure (talosctl wrapper of the lifecycle tests)" >&2; exit 1; }
+    # its effect on the stand-in's Kubernetes API: the version after --to
+    to=""; prev=""; for b in "$@"; do [ "$prev" = --to ] && to="$b"; prev="$b"; done
+    [ -n "$to" ] && echo "$to" > "${path.join(talosDir, "kubernetes-version")}"
+    echo "upgrade-k8s recorded by the talosctl wrapper of the lifecycle tests"; exit 0
+  fi
+done
+exec "${talosctlPath()}" "$@"
+`, { mode: 0o755 });
+  return {
+    path: wrapper,
+    calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : []),
+    failNext: (on) => (on ? fs.writeFileSync(fail, "") : fs.rmSync(fail, { force: true })),
+  };
+}
+
+export interface JournalEntry { t: number; op: "create" | "update" | "delete"; name: string; command?: string; dir?: string; env?: string[]; previous?: string[]; ok: boolean; error?: string; ms: number }
+
+/** The program: the project's real TalosUpgrade with literal inputs (inputs.json, written by the test). */
+const PROGRAM = `// lifecycle tier: the project's day-2 component with literal inputs (tests/lifecycle/harness.ts)
+import * as fs from "node:fs";
+import { TalosUpgrade } from "./components/TalosUpgrade";
+const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
+const day2 = new TalosUpgrade(\`\${i.plan.clusterName}-day2\`, {
+  plan: i.plan, deployed: i.deployed, clientConfiguration: i.clientConfiguration,
+  kubeconfig: i.kubeconfig, schematicId: i.schematicId, after: [],
+});
+export const done = day2.done;
+`;
+
+export interface Inputs { plan: Plan; deployed?: unknown; clientConfiguration: { caCertificate: string; clientCertificate: string; clientKey: string }; kubeconfig: string; schematicId: string }
+
+export class LifecycleProject {
+  readonly env: NodeJS.ProcessEnv;
+  constructor(readonly dir: string, readonly ns: Netns, readonly stack: string, env: NodeJS.ProcessEnv) { this.env = env; }
+
+  /** A new project (its own folder, backend, PULUMI_HOME with the command stand-in only) and stack. */
+  static create(ns: Netns, stack: string, extraEnv: NodeJS.ProcessEnv): LifecycleProject {
+    const dir = tempDir("lifecycle-project");
+    LifecycleProject.populate(dir);
+    const state = tempDir("lifecycle-state");
+    const home = tempDir("lifecycle-pulumi-home");
+    const { name, version } = sdkPlugin("@pulumi/command");
+    const plugin = path.join(home, "plugins", `resource-${name}-v${version}`);
+    fs.mkdirSync(plugin, { recursive: true });
+    fs.symlinkSync(COMMAND_STANDIN, path.join(plugin, `pulumi-resource-${name}`));
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${BIN}:${process.env.PATH}`,
+      HOME: process.env.HOME,
+      PULUMI_HOME: home,
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_BACKEND_URL: `file://${state}`,
+      PULUMI_CONFIG_PASSPHRASE: "lifecycle-passphrase",
+      ...extraEnv,
+    };
+    const p = new LifecycleProject(dir, ns, stack, env);
+    p.must(["stack", "init", stack]);
+    return p;
+  }
+
+  private static populate(dir: string): void {
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: day2-lifecycle\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    for (const f of ["package.json", "tsconfig.json", "components", "core", path.join("tools", "day2")]) {
+      fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true });
+    }
+    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+    fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
+  }
+
+  /** The same project checked out at another path (stack file and inputs copied), same backend. */
+  clone(): LifecycleProject {
+    const dir = tempDir("lifecycle-clone");
+    LifecycleProject.populate(dir);
+    for (const f of fs.readdirSync(this.dir).filter((x) => /^Pulumi\..+\.yaml$/.test(x) || x === "inputs.json")) fs.copyFileSync(path.join(this.dir, f), path.join(dir, f));
+    return new LifecycleProject(dir, this.ns, this.stack, this.env);
+  }
+
+  setInputs(i: Inputs): void { fs.writeFileSync(path.join(this.dir, "inputs.json"), JSON.stringify(i, null, 1)); }
+
+  /** a pulumi command in the namespace, on this project's stack (named: a clone has no stack selected) */
+  run(args: string[]): SpawnSyncReturns<string> {
+    const [cmd, ...pre] = this.ns.enter;
+    const stack = args[0] === "stack" ? [] : ["--stack", this.stack];
+    return spawnSync(cmd, [...pre, PULUMI, ...args, ...stack, "--non-interactive"], { cwd: this.dir, env: this.env, encoding: "utf8", timeout: 600_000 });
+  }
+  must(args: string[]): string {
+    const r = this.run(args);
+    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  }
+  up(): SpawnSyncReturns<string> { return this.run(["up", "--yes", "--skip-preview"]); }
+  /** the engine's plan: resource name -> operation, for the steps that would run */
+  previewOps(): Map<string, string> {
+    const out = this.must(["preview", "--json"]);
+    const ops = new Map<string, string>();
+    for (const s of JSON.parse(out).steps ?? []) {
+      if (s.op === "same") continue;
+      const name = String(s.urn).split("::").pop()!;
+      if (!ops.has(name) || s.op === "replace") ops.set(name, s.op);
+    }
+    return ops;
+  }
+}
+
+export function readJournal(file: string): JournalEntry[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+/** The client configuration the Talos provider would give, from the stand-in's talosconfig. */
+export function clientConfigurationOf(talosconfig: string): Inputs["clientConfiguration"] {
+  const get = (k: string) => new RegExp(`^\\s*${k}: (\\S+)`, "m").exec(talosconfig)![1];
+  return { caCertificate: get("ca"), clientCertificate: get("crt"), clientKey: get("key") };
+}
