@@ -1,6 +1,7 @@
 // Stack config -> validated plan. Pure: no Pulumi, no I/O. Every problem is collected and returned
 // at once, each naming its config key and what to write instead.
 import { z } from "zod";
+import { cronScheduleProblem } from "../day2/cron";
 import { ClusterFacts, Finding } from "../rules/facts";
 import { runAllRules } from "../rules";
 import { nonOverlappingNetworks } from "../rules/network-rules";
@@ -184,7 +185,9 @@ export function buildPlan(input: PlanInputs): PlanResult {
     add("versions.talosConfig", `config contract ${raw.versions.talosConfig} must be a supported release no newer than versions.talos (${raw.versions.talos})`,
       `write a version of Talos ${SUPPORTED_TALOS.join(", ")} not above ${raw.versions.talos}: nodes reject config documents of a newer release`);
   }
-  if (raw.etcdBackup && raw.etcdBackup.schedule.trim().split(/\s+/).length !== 5) add("etcdBackup.schedule", `"${raw.etcdBackup.schedule}" is not a cron schedule`, "write five cron fields, e.g. \"17 3 * * *\" (daily at 03:17)");
+  // the CronJob's schedule as the API server judges it (robfig/cron's standard parser), before any deploy
+  const scheduleProblem = raw.etcdBackup ? cronScheduleProblem(raw.etcdBackup.schedule) : undefined;
+  if (scheduleProblem) add("etcdBackup.schedule", `"${raw.etcdBackup!.schedule}" is not a cron schedule Kubernetes accepts: ${scheduleProblem}`, "write five cron fields, e.g. \"17 3 * * *\" (daily at 03:17), or a descriptor such as @daily");
   const cilium = ciliumPlanFor(raw.versions.cilium);
   if (!cilium) add("versions.cilium", `Cilium "${raw.versions.cilium}" cannot be configured by this program`, `use a Cilium release of ${SUPPORTED_CILIUM_MINORS.join(", ")} such as 1.18.4`);
 
