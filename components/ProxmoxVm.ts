@@ -10,15 +10,7 @@ export interface ProxmoxVmArgs {
   /** Proxmox volume ID (`<datastore>:import/<file>`) of the Talos nocloud image this node's host sees */
   imageFileId: pulumi.Input<string>;
   proxmoxProvider: pulumi.ProviderResource;
-  /**
-   * This run replaces the VM (the node was deployed with another vmId): the new VM is created from the
-   * current image and cloud-init, not the ones `ignoreChanges` would keep (see below).
-   */
-  replacing?: boolean;
 }
-
-/** what a running VM keeps from its creation (see the ignoreChanges comment below) */
-export const VM_CREATION_ONLY = ["disks[0].importFrom", "disks[0].fileId", "initialization"];
 
 /** One Talos VM (VmLegacy: the provider's production VM resource). */
 export class ProxmoxVm extends pulumi.ComponentResource {
@@ -82,12 +74,7 @@ export class ProxmoxVm extends pulumi.ComponentResource {
       // `talosctl upgrade`, never a replaced VM (fileId: what VMs created before importFrom carry).
       // Cloud-init data matters only at first boot (the machine config sets IP and DNS afterwards);
       // changing it must neither rewrite nor restart running VMs.
-      // Not on a replacement: the engine puts the OLD values of ignored properties into the new inputs
-      // before Check and Diff, and a replacement is created from those inputs (pulumi pkg/v3
-      // resource/deploy/step_generator.go: processIgnoreChanges, then new.Inputs and
-      // NewCreateReplacementStep), i.e. from the image file of the last upgrade's predecessor, which
-      // the image download no longer holds.
-      ignoreChanges: args.replacing ? [] : VM_CREATION_ONLY,
+      ignoreChanges: ["disks[0].importFrom", "disks[0].fileId", "initialization"],
     });
     this.vmId = this.vm.vmId.apply((id) => id ?? node.vmId);
     this.registerOutputs({ vmId: this.vmId });

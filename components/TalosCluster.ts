@@ -75,7 +75,6 @@ export class TalosCluster extends pulumi.ComponentResource {
         clientConfiguration,
         // a new vmId replaces the VM: the new one starts in maintenance mode like any new node
         alreadyDeployed: (args.deployed?.nodes ?? []).some((d) => d.name === node.name && (d.vmId === undefined || d.vmId === node.vmId)),
-        replacesVm: (args.deployed?.nodes ?? []).some((d) => d.name === node.name && d.vmId !== undefined && d.vmId !== node.vmId),
         talosconfig: this.talosconfig,
         clusterSecrets: this.secrets,
       };

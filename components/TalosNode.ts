@@ -18,8 +18,6 @@ export interface TalosNodeArgs {
   proxmoxProvider: pulumi.ProviderResource;
   /** the node ran under the last successful `up` (from the stack's `deployed` output) */
   alreadyDeployed: boolean;
-  /** the node was deployed with another vmId: this run replaces its VM */
-  replacesVm?: boolean;
   /** talosconfig contents, for the command that deletes the Kubernetes Node object on removal */
   talosconfig: pulumi.Input<string>;
   /** the cluster's machine secrets: when they go too (whole-stack destroy), skip per-node removal steps */
@@ -44,7 +42,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     const { plan, node } = args;
     this.node = node;
-    this.vm = new ProxmoxVm(`${name}-vm`, { plan, node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider, replacing: args.replacesVm }, { parent: this });
+    this.vm = new ProxmoxVm(`${name}-vm`, { plan, node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider }, { parent: this });
     const patches = pulumi.output(args.schematicId).apply((id) => patchStrings(plan, node, id));
     const config = talos.machine.getConfigurationOutput({
       clusterName: plan.clusterName,

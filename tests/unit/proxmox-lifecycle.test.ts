@@ -239,22 +239,6 @@ describe("changes to a running cluster (mocks)", () => {
     assert.equal(modes["talos-cp-02-config"], "auto");
     assert.equal(modes["talos-cp-01-config"], "staged_if_needing_reboot");
   });
-
-  it("a VM replaced by a vmId change is created from the current image and cloud-init: no ignoreChanges on it, the others keep theirs", async () => {
-    // the engine resets ignored properties to their old values before Check/Diff, and creates a
-    // replacement from those inputs (pulumi step_generator.go processIgnoreChanges): after an upgrade
-    // the old image file is gone, so the replacement must not ignore them
-    const upgraded = stackPlan("homelab", (c) => { c.versions = { ...c.versions, talos: "v1.12.1" }; c.nodes[4].vmId = 1115; });
-    const r = await run(upgraded, deployed);
-    const vms = byName(r, T.vm);
-    const ignored = (n: string) => r.opts.get(`${T.vm}::${vms[n].name}`)!.ignoreChanges;
-    assert.deepEqual(ignored("talos-wrk-02"), []);
-    for (const n of plan.nodes.map((x) => x.name).filter((x) => x !== "talos-wrk-02")) assert.deepEqual(ignored(n), ["disks[0].importFrom", "disks[0].fileId", "initialization"], n);
-    const file = ofType(r, T.file).find((f) => f.inputs.nodeName === vms["talos-wrk-02"].inputs.nodeName)!;
-    assert.match(file.inputs.url, /\/v1\.12\.1\//, "the image of the new version");
-    assert.equal(vms["talos-wrk-02"].inputs.disks[0].importFrom, `local:import/${file.inputs.fileName}`);
-    assert.equal(vms["talos-wrk-02"].inputs.vmId, 1115);
-  });
 });
 
 describe("guest agent and shared image storage (mocks)", () => {
