@@ -77,6 +77,12 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     assert.equal(ev.filter((e) => e.event === "etcd-snapshot").length, 1);
     assert.equal(fs.readdirSync(path.join(project.dir, ".etcd-snapshots")).length, 1, "the snapshot is in the project's snapshotDir");
     assert.deepEqual(k8s.calls(), [], "a new cluster does not call upgrade-k8s");
+    // the credentials the steps get stay secret in the state the command provider returned
+    const state = project.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
+    const files = fs.readdirSync(state, { recursive: true, encoding: "utf8" }).map((f) => path.join(state, f)).filter((f) => fs.statSync(f).isFile());
+    const key = clientConfigurationOf(talos.talosconfig).clientKey;
+    assert.ok(files.length > 0);
+    for (const f of files) assert.ok(!fs.readFileSync(f, "utf8").includes(key), `the Talos client key in plain text in ${f}`);
   });
 
   it("(b) nothing changed: `preview --expect-no-changes` passes, here and from a clone at another path (same backend)", () => {

@@ -8,6 +8,7 @@
 //   - the Talos API stand-in (tests/standins/talos-api) answers the real talosctl.
 import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Plan } from "../../core/plan/types";
 import { BIN, PULUMI, sdkPlugin, toolchainMissing } from "../e2e/engine";
@@ -98,6 +99,15 @@ exec "${talosctlPath()}" "$@"
 
 export interface JournalEntry { t: number; op: "create" | "update" | "delete"; name: string; command?: string; dir?: string; env?: string[]; previous?: string[]; ok: boolean; error?: string; ms: number }
 
+/** The real Proxmox VE provider plugin setup installed (tools/toolchain/build-proxmox-provider.sh or install-plugins.sh). */
+export function proxmoxPlugin(): string {
+  const { name, version } = sdkPlugin("@muhlba91/pulumi-proxmoxve");
+  const homes = [path.join(PROJECT_DIR, ".toolchain", "pulumi-home"), process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi")];
+  const found = homes.map((h) => path.join(h, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`)).find((f) => fs.existsSync(f));
+  if (!found) throw new Error(`the Proxmox VE provider plugin ${version} is not installed: run tools/setup.sh`);
+  return found;
+}
+
 /** The program: the project's real TalosUpgrade with literal inputs (inputs.json, written by the test). */
 const PROGRAM = `// lifecycle tier: the project's day-2 component with literal inputs (tests/lifecycle/harness.ts)
 import * as fs from "node:fs";
@@ -116,16 +126,23 @@ export class LifecycleProject {
   readonly env: NodeJS.ProcessEnv;
   constructor(readonly dir: string, readonly ns: Netns, readonly stack: string, env: NodeJS.ProcessEnv) { this.env = env; }
 
-  /** A new project (its own folder, backend, PULUMI_HOME with the command stand-in only) and stack. */
-  static create(ns: Netns, stack: string, extraEnv: NodeJS.ProcessEnv): LifecycleProject {
+  /**
+   * A new project (its own folder, backend, PULUMI_HOME with the command stand-in, and the real Proxmox
+   * provider plugin when asked for) and stack; `program` replaces the day-2 program.
+   */
+  static create(ns: Netns, stack: string, extraEnv: NodeJS.ProcessEnv, opts: { program?: string; proxmox?: boolean } = {}): LifecycleProject {
     const dir = tempDir("lifecycle-project");
-    LifecycleProject.populate(dir);
+    LifecycleProject.populate(dir, opts.program);
     const state = tempDir("lifecycle-state");
     const home = tempDir("lifecycle-pulumi-home");
-    const { name, version } = sdkPlugin("@pulumi/command");
-    const plugin = path.join(home, "plugins", `resource-${name}-v${version}`);
-    fs.mkdirSync(plugin, { recursive: true });
-    fs.symlinkSync(COMMAND_STANDIN, path.join(plugin, `pulumi-resource-${name}`));
+    const link = (pkg: string, binary: string) => {
+      const { name, version } = sdkPlugin(pkg);
+      const plugin = path.join(home, "plugins", `resource-${name}-v${version}`);
+      fs.mkdirSync(plugin, { recursive: true });
+      fs.symlinkSync(binary, path.join(plugin, `pulumi-resource-${name}`));
+    };
+    link("@pulumi/command", COMMAND_STANDIN);
+    if (opts.proxmox) link("@muhlba91/pulumi-proxmoxve", proxmoxPlugin());
     const env: NodeJS.ProcessEnv = {
       PATH: `${BIN}:${process.env.PATH}`,
       HOME: process.env.HOME,
@@ -141,21 +158,29 @@ export class LifecycleProject {
     return p;
   }
 
-  private static populate(dir: string): void {
+  private static populate(dir: string, program = PROGRAM): void {
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: day2-lifecycle\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     for (const f of ["package.json", "tsconfig.json", "components", "core", path.join("tools", "day2")]) {
       fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true });
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
-    fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
+    fs.writeFileSync(path.join(dir, "index.ts"), program);
   }
 
   /** The same project checked out at another path (stack file and inputs copied), same backend. */
   clone(): LifecycleProject {
     const dir = tempDir("lifecycle-clone");
-    LifecycleProject.populate(dir);
+    LifecycleProject.populate(dir, fs.readFileSync(path.join(this.dir, "index.ts"), "utf8"));
     for (const f of fs.readdirSync(this.dir).filter((x) => /^Pulumi\..+\.yaml$/.test(x) || x === "inputs.json")) fs.copyFileSync(path.join(this.dir, f), path.join(dir, f));
     return new LifecycleProject(dir, this.ns, this.stack, this.env);
+  }
+
+  /** the whole state (`pulumi stack export`) and putting one back (`pulumi stack import`) */
+  exportState(): any { return JSON.parse(this.must(["stack", "export", "--show-secrets", "--stack", this.stack])); }
+  importState(state: unknown): void {
+    const f = path.join(tempDir("lifecycle-import"), "state.json");
+    fs.writeFileSync(f, JSON.stringify(state));
+    this.must(["stack", "import", "--file", f, "--stack", this.stack]);
   }
 
   setInputs(i: Inputs): void { fs.writeFileSync(path.join(this.dir, "inputs.json"), JSON.stringify(i, null, 1)); }
