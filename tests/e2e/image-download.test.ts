@@ -5,10 +5,11 @@
 // passes (core/plan/proxmox-vm.ts imageDownloadArgs), or, for comparison, with the inputs it passed
 // before this change (file name from the Talos version and schematic only, no overwriteUnmanaged).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { engineTierProject, Project, removeProject } from "./engine";
+import { engineTierProject, Project, PULUMI, removeProject } from "./engine";
 import { PVE_TOKEN, PveStandin, startPveStandin } from "../helpers/pve-standin";
 import { imageFileName } from "../../core/plan/proxmox-vm";
 
@@ -39,44 +40,55 @@ describe("the Talos image download under the real engine and provider, against a
   before(async () => {
     project = engineTierProject();
     fs.writeFileSync(path.join(project.dir, "index.ts"), PROGRAM);
+    // this program reads no stack config: a project file without the homelab keys
+    fs.writeFileSync(path.join(project.dir, "Pulumi.yaml"), "name: imagetest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     pve = await startPveStandin();
   });
   after(async () => { await pve?.close(); if (project) removeProject(project); });
 
-  const up = (stack: string, cluster: string, args: "issue17" | "before") => {
-    const init = project.run(["stack", "init", stack]);
-    assert.equal(init.status, 0, init.stderr);
-    const r = project.run(["up", "--yes", "--skip-preview", "--stack", stack],
+  /** `pulumi` without blocking this process: the stand-in answers the provider from here */
+  const pulumi = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => new Promise<{ status: number | null; out: string }>((resolve) => {
+    const p = spawn(PULUMI, [...args, "--non-interactive"], { cwd: project.dir, env: { ...project.env, ...extraEnv } });
+    let out = "";
+    p.stdout.on("data", (d) => { out += d; });
+    p.stderr.on("data", (d) => { out += d; });
+    const timer = setTimeout(() => p.kill("SIGKILL"), 300_000);
+    p.on("close", (status) => { clearTimeout(timer); resolve({ status, out }); });
+  });
+  const up = async (stack: string, cluster: string, args: "issue17" | "before") => {
+    const init = await pulumi(["stack", "init", stack]);
+    assert.equal(init.status, 0, init.out);
+    const r = await pulumi(["up", "--yes", "--skip-preview", "--stack", stack],
       { IMAGE_TEST_CLUSTER: cluster, IMAGE_TEST_ARGS: args, IMAGE_TEST_ENDPOINT: pve.endpoint, IMAGE_TEST_TOKEN: PVE_TOKEN });
-    return { ok: r.status === 0, out: `${r.stdout}\n${r.stderr}` };
+    return { ok: r.status === 0, out: r.out };
   };
   const downloads = () => pve.journal.filter((j) => j.method === "POST" && j.path.endsWith("/download-url")).map((j) => j.params.filename);
 
-  it("before: a second cluster with the same Talos version and schematic fails its first `up` (File already exists)", () => {
-    const a = up("before-a", "homelab", "before");
+  it("before: a second cluster with the same Talos version and schematic fails its first `up` (File already exists)", async () => {
+    const a = await up("before-a", "homelab", "before");
     assert.ok(a.ok, a.out);
-    const b = up("before-b", "lab2", "before");
+    const b = await up("before-b", "lab2", "before");
     assert.ok(!b.ok, "the second cluster's up should have failed");
     assert.match(b.out, /File already exists in the datastore/);
     assert.match(b.out, /refusing to override existing file/);
   });
 
-  it("now: each cluster downloads its own file; both `up`s succeed and the first cluster's file is untouched", () => {
+  it("now: each cluster downloads its own file; both `up`s succeed and the first cluster's file is untouched", async () => {
     const mark = pve.journal.length;
-    const a = up("now-a", "homelab", "issue17");
+    const a = await up("now-a", "homelab", "issue17");
     assert.ok(a.ok, a.out);
-    const b = up("now-b", "lab2", "issue17");
+    const b = await up("now-b", "lab2", "issue17");
     assert.ok(b.ok, b.out);
     const files = pve.files.get("pve1/local")!;
     for (const c of ["homelab", "lab2"]) assert.ok(files.has(`local:import/${imageFileName({ clusterName: c, talosVersion: "v1.11.5" }, SCHEMATIC)}`), c);
     assert.deepEqual(pve.journal.slice(mark).filter((j) => j.method === "DELETE"), [], "nothing of another cluster is deleted");
   });
 
-  it("now: a file of the cluster's own name that no state holds (a download that outlived its timeout) is replaced, not a failure", () => {
+  it("now: a file of the cluster's own name that no state holds (a download that outlived its timeout) is replaced, not a failure", async () => {
     const leftover = imageFileName({ clusterName: "lab3", talosVersion: "v1.11.5" }, SCHEMATIC);
     pve.addFile("pve1", "local", `local:import/${leftover}`);
     const mark = pve.journal.length;
-    const r = up("retry", "lab3", "issue17");
+    const r = await up("retry", "lab3", "issue17");
     assert.ok(r.ok, r.out);
     const calls = pve.journal.slice(mark).filter((j) => j.method !== "GET").map((j) => `${j.method} ${j.path}`);
     assert.deepEqual(calls, [
