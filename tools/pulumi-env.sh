@@ -1,5 +1,5 @@
 # Source this file to run `pulumi` for this project the way its scripts do:  . tools/pulumi-env.sh
-#  - the project's Node (tools/node-env.sh): yours when it is 22.12+ or 24+, else .toolchain/node;
+#  - the project's Node (tools/node-env.sh): yours when it is 22.9+ or 24+, else .toolchain/node;
 #  - the Pulumi CLI tools/setup.sh chose: an installed one, or the offline build in .toolchain/bin (with
 #    its own plugin home, and no plugin downloads, which cannot work offline);
 #  - your backend when you are logged in (`pulumi login ...`); only when you are not, a local file

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What deploying needs, once (a second run takes seconds): a supported Node.js, npm dependencies, the
 # generated Talos SDK, a Pulumi CLI and the resource plugins.
-#  - Your Node 22.12+ or 24+ is used as it is; where the system Node is older, Node $NODE_VERSION comes
+#  - Your Node 22.9+ or 24+ is used as it is; where the system Node is older, Node $NODE_VERSION comes
 #    from the npm registry into .toolchain/node (tools/toolchain/install-node.sh).
 #  - A Pulumi CLI on PATH, at least as new as the @pulumi/pulumi SDK, is used as it is: nothing is built
 #    from Go, and plugins come the normal way (`pulumi plugin install`).
@@ -47,7 +47,7 @@ if command -v talosctl >/dev/null 2>&1 && [ "$(command -v talosctl)" != "$ROOT/.
   log "talosctl: using $(command -v talosctl)"
   bash tools/toolchain/install-plugins.sh
 elif [ "$(cat .toolchain/toolchain.env)" = HOMELAB_TOOLCHAIN=installed ]; then
-  log "talosctl is not on PATH: day-2 operations need it; install talosctl $TALOSCTL_VERSION (https://www.talos.dev/latest/talos-guides/install/talosctl/), or run tools/toolchain/build-talosctl.sh to build it with Go"
+  log "talosctl is not on PATH: day-2 operations need it; install the talosctl release of your stack's versions.talos (v1.11.5 in Pulumi.homelab.yaml; README, Deploy step 1: the official script installs the newest, which may be too far from your cluster), or run tools/toolchain/build-talosctl.sh to build $TALOSCTL_VERSION with Go"
   bash tools/toolchain/install-plugins.sh
 else
   # offline: talosctl from the Talos module, beside the plugins (both mostly wait on downloads and the linker)

@@ -74,7 +74,7 @@ describe("tools/setup.sh", () => {
     for (const plugin of ["talos 0.8.1", "proxmoxve 8.6.0", "kubernetes 4.34.2", "command 1.2.1"]) {
       assert.ok(r.calls.some((c) => c.startsWith(`pulumi plugin install resource ${plugin}`)), `${plugin} via pulumi plugin install:\n${r.calls.join("\n")}`);
     }
-    assert.match(r.stdout, /talosctl is not on PATH: day-2 operations need it; install talosctl/);
+    assert.match(r.stdout, /talosctl is not on PATH: day-2 operations need it; install the talosctl release of your stack's versions.talos/);
   });
 
   it("with an older Pulumi CLI: says so and takes the offline path (which needs Go)", () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A supported Node.js for this project (22.12+ or 24+).
+# A supported Node.js for this project (22.9+ or 24+).
 #   install-node.sh              your Node on PATH when it is supported (nothing installed); otherwise
 #                                Node $NODE_VERSION from the npm registry into .toolchain/node, which
 #                                tools/node-env.sh then puts first on PATH for every script of the project
@@ -11,7 +11,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tools/versions.env"
 supported() { # <version without v>
   local major="${1%%.*}" rest="${1#*.}"; local minor="${rest%%.*}"
-  [ "$major" -ge 24 ] || { [ "$major" -eq 22 ] && [ "$minor" -ge 12 ]; }
+  [ "$major" -ge 24 ] || { [ "$major" -eq 22 ] && [ "$minor" -ge 9 ]; }
 }
 install_into() { # <version> <dir>
   local version="$1" dir="$2"
@@ -35,5 +35,5 @@ if [ -n "$system_version" ] && supported "$system_version"; then
   echo "setup: Node.js $system_version ($system)"
   exit 0
 fi
-echo "setup: Node.js ${system_version:-(none)} on PATH is older than this project needs (22.12+ or 24+); using Node $NODE_VERSION from the npm registry in .toolchain/node (your own Node 22 or 24 replaces it at the next setup)"
+echo "setup: Node.js ${system_version:-(none)} on PATH is older than this project needs (22.9+ or 24+); using Node $NODE_VERSION from the npm registry in .toolchain/node (your own Node 22 or 24 replaces it at the next setup)"
 install_into "$NODE_VERSION" "$OWN"
