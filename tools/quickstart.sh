@@ -22,8 +22,13 @@ if [ $failed = 0 ]; then
   node_modules/.bin/tsx preflight/cli.ts "$STACK"; rc=$?
   case $rc in 0) step "preflight $STACK" "ok (out/$STACK-network.svg)";; *) step "preflight $STACK" "FAILED (exit $rc)"; failed=1;; esac
 
-  node_modules/.bin/tsx policies/judge-stack.ts "$STACK"; rc=$?
-  case $rc in 0) step "policy pack (captured)" "ok: every policy passed on the program's resources";; *) step "policy pack (captured)" "FAILED (exit $rc)"; failed=1;; esac
+  node_modules/.bin/tsx policies/judge-stack.ts "$STACK" | tee .toolchain/quickstart-policies.log; rc=${PIPESTATUS[0]}
+  advised="$(grep -E '^  [a-z0-9-]+ +advisory$' .toolchain/quickstart-policies.log | awk '{print $1}' | paste -sd, - | sed 's/,/, /g')"
+  case $rc in
+    0) if [ -n "$advised" ]; then step "policy pack (captured)" "ok: no mandatory policy violated; advice from $advised (above)"
+       else step "policy pack (captured)" "ok: every policy passed on the program's resources"; fi;;
+    *) step "policy pack (captured)" "FAILED (exit $rc)"; failed=1;;
+  esac
 
   bash tools/preview.sh --throwaway "$STACK" 2>&1 | tee .toolchain/quickstart-preview.log; rc=${PIPESTATUS[0]}
   missing="$(grep -oE "no resource plugin 'pulumi-resource-[a-z0-9-]+'" .toolchain/quickstart-preview.log | sed -E "s/.*pulumi-resource-([a-z0-9-]+)'/\1/" | sort -u | tr '\n' ' ')"
