@@ -65,7 +65,11 @@ export function nodeOverheadGiB(n: Pick<Plan["nodes"][number], "dataDisksGB">): 
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-function hostCapacity(host: string, nodes: NodeCapacity[], capacity: HostCapacity["capacity"], factor: number): HostCapacity {
+/**
+ * `key`: the config key the warnings are about, `homelab:proxmox.hosts[i].capacity` of a host (`.cpu`,
+ * `.memoryGiB`, `.diskGB` added per warning), `homelab:proxmox.hosts` for the total.
+ */
+function hostCapacity(host: string, nodes: NodeCapacity[], capacity: HostCapacity["capacity"], factor: number, key = "homelab:proxmox.hosts"): HostCapacity {
   const requested = {
     cpu: nodes.reduce((s, n) => s + n.cpu, 0),
     memoryGiB: round(nodes.reduce((s, n) => s + n.memoryGiB, 0)),
@@ -79,8 +83,10 @@ function hostCapacity(host: string, nodes: NodeCapacity[], capacity: HostCapacit
       const cap = capacity[k];
       if (cap === undefined || requested[k] === 0) continue;
       headroom[k] = round(cap / requested[k]);
-      if (cap < requested[k]) warnings.push(`${host}: ${k} requested ${requested[k]} exceeds capacity ${cap}`);
-      else if (headroom[k]! < factor) warnings.push(`${host}: ${k} headroom ${headroom[k]}x is below the ${factor}x wanted (capacity ${cap}, requested ${requested[k]})`);
+      const at = key.endsWith(".capacity") ? `${key}.${k}` : key;
+      const fix = host === "total" ? "add Proxmox hosts or capacity, or make VMs smaller" : `move a VM to another host (\`host:\`), make VMs smaller, or correct \`capacity.${k}\``;
+      if (cap < requested[k]) warnings.push(`${at}: ${host}: ${k} requested ${requested[k]} exceeds capacity ${cap} (fix: ${fix})`);
+      else if (headroom[k]! < factor) warnings.push(`${at}: ${host}: ${k} headroom ${headroom[k]}x is below the ${factor}x wanted (capacity ${cap}, requested ${requested[k]}; fix: ${fix}, or lower \`capacityHeadroom\`)`);
     }
   }
   return { host, requested, capacity, headroom, warnings };
@@ -116,12 +122,18 @@ export function buildReport(stack: string, plan: Plan | undefined, problems: Con
     };
   });
   const factor = plan.capacityHeadroom;
-  const hosts = plan.proxmox.hosts.map((h) => hostCapacity(h.name, nodes.filter((n) => n.host === h.name), h.capacity, factor));
+  const hosts = plan.proxmox.hosts.map((h, i) => hostCapacity(h.name, nodes.filter((n) => n.host === h.name), h.capacity, factor, `homelab:proxmox.hosts[${i}].capacity`));
   const declared = plan.proxmox.hosts.every((h) => h.capacity);
   const sum = (k: "cpu" | "memoryGiB" | "diskGB") => plan.proxmox.hosts.reduce((s, h) => s + (h.capacity?.[k] ?? 0), 0);
   const total = hostCapacity("total", nodes, declared ? { cpu: sum("cpu"), memoryGiB: sum("memoryGiB"), diskGB: sum("diskGB") } : undefined, factor);
-  for (const n of nodes) if (n.workloadGiB <= 0) report.notes.push(`${n.name}: estimated system overhead ${n.overheadGiB} GiB leaves no RAM for workloads`);
-  for (const n of nodes) if (n.overheadCpu > 0 && n.workloadCpu <= 0) report.notes.push(`${n.name}: its ${n.overheadCpu} Ceph OSD(s) take every vCPU it has`);
+  // plans that deploy but cannot work as intended, each on the key to change
+  plan.nodes.forEach((p, i) => {
+    const n = nodes[i];
+    if (n.workloadGiB <= 0) report.notes.push(`homelab:${p.ref}.memoryGiB: ${n.name}: estimated system overhead ${n.overheadGiB} GiB leaves no RAM for workloads (fix: write \`memoryGiB: ${Math.ceil(n.overheadGiB) + 2}\` or more)`);
+    if (n.overheadCpu > 0 && n.workloadCpu <= 0) report.notes.push(`homelab:${p.ref}.cpu: ${n.name}: its ${n.overheadCpu} Ceph OSD(s) take every vCPU it has (fix: write \`cpu: ${n.overheadCpu + 2}\` or more)`);
+  });
+  // without workers, control planes keep their NoSchedule taint (Talos allowSchedulingOnControlPlanes is off): workloads have nowhere to run
+  if (plan.workers.length === 0) report.notes.push("homelab:nodes: no worker: Talos keeps control planes free of workloads, so every pod outside kube-system stays Pending (fix: add a node with `role: worker`)");
   report.storage = storagePlan(plan, replicas);
   report.capacity = { headroomFactor: factor, nodes, hosts, total };
   return report;
