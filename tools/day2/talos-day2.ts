@@ -122,6 +122,15 @@ async function nodeReady(name: string): Promise<string | undefined> {
   return ready?.status === "True" ? undefined : `node ${name} not Ready`;
 }
 
+/** The Node's boot ID (status.nodeInfo.bootID, new with every boot); undefined when it cannot be read. */
+async function bootId(name: string): Promise<string | undefined> {
+  if (!env.KUBECONFIG_DATA) return undefined;
+  const r = await kubeGet(`/api/v1/nodes/${encodeURIComponent(name)}`);
+  if ("error" in r || r.status !== 200) return undefined;
+  const id = r.body?.status?.nodeInfo?.bootID;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
 /**
  * What does not run Kubernetes `to` yet: the API server (/version) and each node's kubelet
  * (/api/v1/nodes). undefined when the API cannot be read.
@@ -170,16 +179,21 @@ async function node(mode: string): Promise<void> {
     log(`${name} runs ${target} with ${image}: checking only`);
   } else {
     if (role === "controlplane") await until("etcd before the upgrade", etcdHealthy);
+    const bootBefore = await bootId(name);
     log(`${name}: upgrading ${current ?? "(unreachable)"} -> ${target} with ${image}`);
     const r = await talosctl(talosctlArgs.upgrade(ip, image), 120_000);
     if (!r.ok) throw new Error(`talosctl upgrade of ${name} failed: ${r.out.trim()}`);
-    // the node goes down to install and reboot; seeing it down (or on the new version when it was on
-    // another one) proves the upgrade started, so a quick check cannot pass on the old system
+    // the node goes down to install and reboot; seeing it down, on the new version when it was on
+    // another one, or with another boot ID in Kubernetes (an extensions-only upgrade keeps the version,
+    // and a quick reboot can fall between two polls) proves the upgrade happened, so a quick check
+    // cannot pass on the old system
     let wentDown = false;
     await until(`${name} to reboot`, async () => {
       const v = await version(ip);
       if (v === undefined) wentDown = true;
-      return wentDown || (v === target && current !== target) ? undefined : `${name} has not rebooted yet`;
+      if (wentDown || (v === target && current !== target)) return undefined;
+      const boot = bootBefore === undefined ? undefined : await bootId(name);
+      return boot !== undefined && boot !== bootBefore ? undefined : `${name} has not rebooted yet`;
     });
     log(`${name} is rebooting`);
   }

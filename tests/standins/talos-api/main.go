@@ -6,7 +6,8 @@
 // image's tag; Kubernetes readiness comes back after -ready more. A small HTTPS server plays the
 // Kubernetes API for GET /api/v1/nodes/<name> (the Ready condition of the same simulated nodes), with
 // a kubeconfig written next to the talosconfig; it also answers GET /version (the API server's
-// gitVersion) and GET /api/v1/nodes (each node's kubeletVersion) with the cluster's Kubernetes version:
+// gitVersion) and GET /api/v1/nodes (each node's kubeletVersion and bootID, which a reboot changes)
+// with the cluster's Kubernetes version:
 // -kubernetes, or what a test wrote into <dir>/kubernetes-version (the effect of a recorded
 // `talosctl upgrade-k8s`, which the stand-in does not run itself). Every state change is appended to
 // events.jsonl, so tests can check the order of a roll against what really happened.
@@ -53,6 +54,7 @@ type node struct {
 	name, ip, role string
 	mu             sync.Mutex
 	version        string
+	boots          int // counts reboots: the Node's bootID changes with each, as a kubelet reports it
 	up, ready      bool
 }
 
@@ -140,6 +142,7 @@ func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*mac
 		time.Sleep(s.c.reboot)
 		s.n.mu.Lock()
 		s.n.up, s.n.version = true, to
+		s.n.boots++
 		s.n.mu.Unlock()
 		s.c.event(s.n, "up", to)
 		time.Sleep(s.c.ready)
@@ -329,14 +332,14 @@ func main() {
 	}
 	nodeObject := func(n *node) map[string]any {
 		n.mu.Lock()
-		st, ver := "False", n.version
+		st, ver, boot := "False", n.version, fmt.Sprintf("%s-boot-%d", n.name, n.boots)
 		if n.ready {
 			st = "True"
 		}
 		n.mu.Unlock()
 		return map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name},
 			"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}},
-				"nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")", "kubeletVersion": k8sVersion()}}}
+				"nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")", "kubeletVersion": k8sVersion(), "bootID": boot}}}
 	}
 	mux.HandleFunc("GET /api/v1/nodes/{name}", func(w http.ResponseWriter, r *http.Request) {
 		for _, n := range c.nodes {
