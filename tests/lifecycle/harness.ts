@@ -109,7 +109,7 @@ export function proxmoxPlugin(): string {
 }
 
 /** The program: the project's real TalosUpgrade with literal inputs (inputs.json, written by the test). */
-const PROGRAM = `// lifecycle tier: the project's day-2 component with literal inputs (tests/lifecycle/harness.ts)
+export const DAY2_PROGRAM = `// lifecycle tier: the project's day-2 component with literal inputs (tests/lifecycle/harness.ts)
 import * as fs from "node:fs";
 import { TalosUpgrade } from "./components/TalosUpgrade";
 const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
@@ -158,7 +158,7 @@ export class LifecycleProject {
     return p;
   }
 
-  private static populate(dir: string, program = PROGRAM): void {
+  private static populate(dir: string, program = DAY2_PROGRAM): void {
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: day2-lifecycle\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     for (const f of ["package.json", "tsconfig.json", "components", "core", path.join("tools", "day2")]) {
       fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true });
@@ -182,6 +182,9 @@ export class LifecycleProject {
     fs.writeFileSync(f, JSON.stringify(state));
     this.must(["stack", "import", "--file", f, "--stack", this.stack]);
   }
+
+  /** replaces the program (index.ts), as a new version of the project would */
+  setProgram(program: string): void { fs.writeFileSync(path.join(this.dir, "index.ts"), program); }
 
   setInputs(i: Inputs): void { fs.writeFileSync(path.join(this.dir, "inputs.json"), JSON.stringify(i, null, 1)); }
 
