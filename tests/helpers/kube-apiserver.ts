@@ -321,7 +321,7 @@ async function startOnce(opts: { talosServiceAccountCrd?: boolean }): Promise<Ku
     });
 
     const controllerKubeconfig = file("controller-manager.kubeconfig", kubeconfigText(server, ca.pem.cert, controllerPem, "system:kube-controller-manager"));
-    procs.push(startProcess("kube-controller-manager", path.join(BIN, "kube-controller-manager"), [
+    const controllerManager = startProcess("kube-controller-manager", path.join(BIN, "kube-controller-manager"), [
       `--kubeconfig=${controllerKubeconfig}`,
       `--authentication-kubeconfig=${controllerKubeconfig}`, `--authorization-kubeconfig=${controllerKubeconfig}`,
       // the garbage collector completes foreground deletions (the Kubernetes provider's default); PVC
@@ -330,7 +330,8 @@ async function startOnce(opts: { talosServiceAccountCrd?: boolean }): Promise<Ku
       "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0",
       "--use-service-account-credentials=false",
       "--v=0",
-    ], dir));
+    ], dir);
+    procs.push(controllerManager);
 
     const cp: KubeControlPlane = {
       server, admin, caCert: ca.pem.cert, ca: ca.pem,
@@ -349,6 +350,12 @@ async function startOnce(opts: { talosServiceAccountCrd?: boolean }): Promise<Ku
       if (!fs.existsSync(TALOS_SA_CRD)) throw new Error(`Talos's ServiceAccount CRD is missing (${path.relative(PROJECT_DIR, TALOS_SA_CRD)}): run tools/setup-tests.sh (tools/toolchain/fetch-talos-crds.sh)`);
       await cp.installCrd(fs.readFileSync(TALOS_SA_CRD, "utf8"));
     }
+    // the garbage collector starts once it has read the API's discovery; a controller manager that
+    // exited (a flag it refuses) would leave every foreground deletion hanging
+    await until("kube-controller-manager's garbage collector", 120_000, async () => {
+      if (controllerManager.child.exitCode !== null) throw new Fatal(`kube-controller-manager exited ${controllerManager.child.exitCode}`);
+      return /Started "garbage-collector-controller"|"Started controller" controller="garbage-collector-controller"/.test(controllerManager.out.join("")) ? undefined : "starting";
+    });
     return cp;
   } catch (e) {
     return failWith(e);
