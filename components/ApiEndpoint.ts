@@ -45,9 +45,10 @@ export class ApiEndpoint extends pulumi.ComponentResource {
         connection: { host: hp.host, port: hp.sshPort, user: hp.sshUser, privateKey: args.sshPrivateKey },
         create: haproxyDeployScript(),
         update: haproxyDeployScript(),
-        // the certificate's key travels on stdin, a secret in the state
+        // the certificate's key travels on stdin, a secret in the state. A changed config or certificate
+        // changes stdin, which runs `update` (the same script). No triggers: @pulumi/command replaces on
+        // them (replaceOnChanges: ["triggers[*]"]), which would show a replace for a reload.
         stdin: pulumi.secret(this.healthCheckCert.apply((c) => deployInput(healthCheckPem(c), config))),
-        triggers: [this.haproxyConfig],
       }, { parent: this, additionalSecretOutputs: ["stdin"] });
       this.ready.push(deploy);
     }

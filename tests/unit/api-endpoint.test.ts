@@ -78,6 +78,9 @@ describe("API endpoint per mode (mocks)", () => {
     assert.equal(config, haproxyConfigForPlan(modes.haproxy));
     assert.match(bundle, /^-----BEGIN CERTIFICATE-----[\s\S]+-----BEGIN PRIVATE KEY-----/);
     assert.match(hp.props.create, /haproxy -c -f/);
+    // a new config or certificate is an update (the same script), never a replace from the SDK's triggers rule
+    assert.equal(hp.props.triggers, undefined);
+    assert.equal(hp.props.update, hp.props.create);
   });
   it("haproxy mode: the health-check certificate is the cluster CA's, for a user with no groups, a client certificate for a year", () => {
     const [hp] = captured.haproxy.filter((r) => r.type === "command:remote:Command");
