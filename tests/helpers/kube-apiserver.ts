@@ -320,19 +320,6 @@ async function startOnce(opts: { talosServiceAccountCrd?: boolean }): Promise<Ku
       return r.status === 200 && rb.status === 200 ? undefined : `kube-system ${r.status}, cluster-admin ${rb.status}`;
     });
 
-    const controllerKubeconfig = file("controller-manager.kubeconfig", kubeconfigText(server, ca.pem.cert, controllerPem, "system:kube-controller-manager"));
-    const controllerManager = startProcess("kube-controller-manager", path.join(BIN, "kube-controller-manager"), [
-      `--kubeconfig=${controllerKubeconfig}`,
-      `--authentication-kubeconfig=${controllerKubeconfig}`, `--authorization-kubeconfig=${controllerKubeconfig}`,
-      // the garbage collector completes foreground deletions (the Kubernetes provider's default); PVC
-      // protection lifts its finalizer from an unused claim
-      "--controllers=garbage-collector-controller,persistentvolumeclaim-protection-controller",
-      "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0",
-      "--use-service-account-credentials=false",
-      "--v=0",
-    ], dir);
-    procs.push(controllerManager);
-
     const cp: KubeControlPlane = {
       server, admin, caCert: ca.pem.cert, ca: ca.pem,
       kubeconfigFile: file("kubeconfig", admin.kubeconfig),
@@ -350,6 +337,19 @@ async function startOnce(opts: { talosServiceAccountCrd?: boolean }): Promise<Ku
       if (!fs.existsSync(TALOS_SA_CRD)) throw new Error(`Talos's ServiceAccount CRD is missing (${path.relative(PROJECT_DIR, TALOS_SA_CRD)}): run tools/setup-tests.sh (tools/toolchain/fetch-talos-crds.sh)`);
       await cp.installCrd(fs.readFileSync(TALOS_SA_CRD, "utf8"));
     }
+    // started after the CRDs, so the garbage collector's first discovery already has their resources
+    const controllerKubeconfig = file("controller-manager.kubeconfig", kubeconfigText(server, ca.pem.cert, controllerPem, "system:kube-controller-manager"));
+    const controllerManager = startProcess("kube-controller-manager", path.join(BIN, "kube-controller-manager"), [
+      `--kubeconfig=${controllerKubeconfig}`,
+      `--authentication-kubeconfig=${controllerKubeconfig}`, `--authorization-kubeconfig=${controllerKubeconfig}`,
+      // the garbage collector completes foreground deletions (the Kubernetes provider's default); PVC
+      // protection lifts its finalizer from an unused claim
+      "--controllers=garbage-collector-controller,persistentvolumeclaim-protection-controller",
+      "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0",
+      "--use-service-account-credentials=false",
+      "--v=0",
+    ], dir);
+    procs.push(controllerManager);
     // the garbage collector starts once it has read the API's discovery; a controller manager that
     // exited (a flag it refuses) would leave every foreground deletion hanging
     await until("kube-controller-manager's garbage collector", 120_000, async () => {
