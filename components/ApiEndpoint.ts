@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { EndpointMode, Plan } from "../core/plan/types";
 import { deployInput, haproxyConfigForPlan, haproxyDeployScript } from "../core/haproxy/render";
-import { healthCheckCert, healthCheckPem, PemPair, renewalReason } from "../core/haproxy/health-check-cert";
+import type { PemPair } from "../core/haproxy/health-check-cert";
 
 export interface ApiEndpointArgs {
   plan: Plan;
@@ -32,6 +32,8 @@ export class ApiEndpoint extends pulumi.ComponentResource {
     this.url = pulumi.output(plan.endpoint.url);
     if (plan.endpoint.mode === "haproxy" && plan.endpoint.haproxy) {
       const hp = plan.endpoint.haproxy;
+      // loaded in haproxy mode only: @peculiar/x509 costs every other run 0.1-0.4 s of CPU to load
+      const { healthCheckCert, healthCheckPem, renewalReason } = require("../core/haproxy/health-check-cert") as typeof import("../core/haproxy/health-check-cert");
       this.haproxyConfig = haproxyConfigForPlan(plan);
       if (!args.kubernetesCa) throw new Error("ApiEndpoint: haproxy mode needs the cluster's Kubernetes CA for the health-check certificate");
       const previous = args.previousHealthCheckCert;
