@@ -1,7 +1,7 @@
 // Entry point: stack config -> validated plan -> components. Nothing is created unless the whole
 // plan is valid; every problem is reported at once with its config key and fix.
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./components/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiEndpoint } from "./components/ApiEndpoint";
 import { CiliumLbPool } from "./components/CiliumLbPool";

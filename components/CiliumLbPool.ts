@@ -1,7 +1,7 @@
 // LB IPAM pool and L2 announcement policy for Cilium. Created through a Kubernetes provider whose
 // kubeconfig only resolves after the Talos health check passed: all nodes Ready means the Cilium
 // agent runs, and the agent registers its CRDs before it reports the node network ready.
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { l2PolicyManifest, lbPoolManifest } from "../core/cilium/lb-pool";
 import { Plan } from "../core/plan/types";

@@ -1,6 +1,6 @@
 // Scheduled in-cluster etcd snapshots (core/day2/etcd-backup.ts), through the cluster's Kubernetes
 // provider (its kubeconfig resolves after the health check, when Talos has registered its CRDs).
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { etcdBackupManifests } from "../core/day2/etcd-backup";
 import { Plan } from "../core/plan/types";
