@@ -36,8 +36,9 @@ mkdir -p "$OUT"
 CGO_ENABLED=0 go build -trimpath -mod=readonly \
   -ldflags "-s -w -X $MODULE/pkg/version.Version=$VERSION" \
   -o "$OUT/pulumi-resource-kubernetes.new" ./cmd/pulumi-resource-kubernetes
-printf 'hash=%s\nbuilt-from=%s@%s\ncommit=%s\nsdk=github.com/pulumi/pulumi-kubernetes/sdk/v4 %s\nnote=not the published %s release; installed as v%s because the npm SDK requests that version\n' \
-  "$HASH" "$MODULE" "$PIN" "$COMMIT" "$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/sdk/v4)" "$VERSION" "$VERSION" > "$STAMP.tmp"
+printf 'hash=%s\nbuilt-from=%s@%s\ncommit=%s\nsdk=github.com/pulumi/pulumi-kubernetes/sdk/v4 %s\npulumi=github.com/pulumi/pulumi/pkg/v3 %s\nnote=not the published %s release; installed as v%s because the npm SDK requests that version\n' \
+  "$HASH" "$MODULE" "$PIN" "$COMMIT" "$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/sdk/v4)" \
+  "$(go list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)" "$VERSION" "$VERSION" > "$STAMP.tmp"
 mv "$OUT/pulumi-resource-kubernetes.new" "$OUT/pulumi-resource-kubernetes"
 mv "$STAMP.tmp" "$STAMP"
 echo "build-kubernetes-provider: plugin kubernetes $VERSION (commit $COMMIT) in ${OUT#$ROOT/} ($(( $(date +%s) - t0 ))s)"
