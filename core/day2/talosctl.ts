@@ -5,13 +5,59 @@
 
 export const talosctlArgs = {
   version: (ip: string) => ["-e", ip, "-n", ip, "version"],
-  /** --wait=false: one Upgrade call; the runner then watches the node itself (reboot, version, Ready) */
-  upgrade: (ip: string, image: string) => ["-e", ip, "-n", ip, "upgrade", "--image", image, "--wait=false"],
+  /**
+   * One legacy MachineService.Upgrade call without waiting; the runner then watches the node itself
+   * (reboot, version, Ready). The node pulls the installer, checks etcd (control planes), cordons and
+   * drains itself in its upgrade sequence, and reboots. talosctl 1.13 (`lifecycle`: its upgrade has
+   * --legacy and --drain) otherwise takes the LifecycleService path on 1.13 nodes and forces --wait
+   * whenever --drain is on (talos v1.13.0 cmd/talosctl/cmd/talos/upgrade.go: `if upgradeCmdFlags.drain
+   * { upgradeCmdFlags.wait = true }`, and --drain defaults to true), so it gets --legacy --drain=false
+   * to keep the one call; talosctl 1.12 has neither flag.
+   */
+  upgrade: (ip: string, image: string, lifecycle = false) =>
+    ["-e", ip, "-n", ip, "upgrade", "--image", image, ...(lifecycle ? ["--legacy", "--drain=false"] : []), "--wait=false"],
   etcdSnapshot: (ip: string, file: string) => ["-e", ip, "-n", ip, "etcd", "snapshot", file],
   etcdMembers: (ip: string) => ["-e", ip, "-n", ip, "etcd", "members"],
   etcdStatus: (ip: string) => ["-e", ip, "-n", ip, "etcd", "status"],
   upgradeK8s: (ip: string, to: string) => ["-e", ip, "-n", ip, "upgrade-k8s", "--to", to.replace(/^v/, "")],
 };
+
+/** talosctl's `upgrade --help` shows the 1.13 flags (LifecycleService upgrade, client-side drain). */
+export function upgradeHasLifecycleFlags(help: string): boolean {
+  return /--legacy\b/.test(help) && /--drain\b/.test(help);
+}
+
+/**
+ * Talos's own reasons in talosctl's output: the "desc = ..." of each gRPC status it printed (talosctl
+ * wraps them as "error performing upgrade: 1 error occurred:\n\t* <node>: rpc error: code = Unknown
+ * desc = <message>"). Empty when there is none.
+ */
+export function talosReasons(output: string): string[] {
+  return [...output.matchAll(/rpc error: code = \w+ desc = (.*)$/gm)].map((m) => m[1].trim());
+}
+
+/**
+ * Did the node accept the upgrade, when talosctl exited 0? A refusal from the node travels inside
+ * the reply: talosctl names its target in the "nodes" metadata, apid proxies one-to-many and puts the
+ * error into the reply's metadata (talos internal/app/apid/pkg/backend/apid.go BuildError). With one
+ * node that is the only message, and the client library drops the reply (pkg/machinery
+ * client/reply.go: `if multiErr != nil && messagesField.Len() == 0 { resp = nil }`), so talosctl exits
+ * non-zero ("error performing upgrade: ..."). Had the reply kept any message, talosctl would only
+ * print the error and exit 0 (cmd/talosctl/cmd/talos/upgrade.go, v1.12.1 and v1.13.0 legacy path:
+ * `cli.Warning("%s", err)`). So a zero exit counts as accepted only with a row for the node in
+ * talosctl's NODE/ACK table and no warning carrying a node's error.
+ */
+export function upgradeRefusal(output: string): string | undefined {
+  const lines = output.split("\n");
+  // only a warning that carries a node's error counts: talosctl also warns of an older server
+  // (helpers.ClientVersionCheck) and of --legacy being deprecated
+  const warned = lines.some((l) => l.startsWith("WARNING: ") && /error occurred|rpc error/.test(l));
+  const header = lines.findIndex((l) => /^NODE\s+ACK\s+STARTED/.test(l.trim()));
+  const acked = header >= 0 && lines.slice(header + 1).some((l) => l.trim().split(/\s{2,}/).length >= 2);
+  if (!warned && acked) return undefined;
+  const reasons = talosReasons(output);
+  return reasons.length ? reasons.join("; ") : `no acknowledgement from the node: ${output.trim() || "(no output)"}`;
+}
 
 /** The server's Talos tag from `talosctl version` (the block after "Server:"). */
 export function serverTag(output: string): string | undefined {

@@ -16,7 +16,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { etcdMemberNames, etcdStatusHealthy, lastMark, serverTag, STDOUT_MARK, talosctlArgs } from "../../core/day2/talosctl";
+import { etcdMemberNames, etcdStatusHealthy, lastMark, serverTag, STDOUT_MARK, talosctlArgs, talosReasons, upgradeHasLifecycleFlags, upgradeRefusal } from "../../core/day2/talosctl";
 
 const env = process.env;
 const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
@@ -24,6 +24,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const need = (k: string) => { const v = env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
 const POLL_MS = Number(env.POLL_INTERVAL_MS ?? 5000);
 const TIMEOUT_MS = Number(env.REBOOT_TIMEOUT_S ?? 900) * 1000;
+// The upgrade call returns only after the node pulled and validated the installer image (talos v1.13.0
+// internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go Upgrade:
+// install.PullAndValidateInstallerImage before the reply): 900 s lets a ~400 MB installer with
+// extensions come over a 4 Mbit/s link. Killing the call early leaves the node as it was (nothing
+// runs client-side on the legacy path), so a longer limit costs nothing on a fast link.
+const UPGRADE_CALL_TIMEOUT_MS = Number(env.UPGRADE_CALL_TIMEOUT_S ?? 900) * 1000;
 
 function talosctlPath(): string {
   if (env.TALOSCTL) return env.TALOSCTL;
@@ -181,8 +187,14 @@ async function node(mode: string): Promise<void> {
     if (role === "controlplane") await until("etcd before the upgrade", etcdHealthy);
     const bootBefore = await bootId(name);
     log(`${name}: upgrading ${current ?? "(unreachable)"} -> ${target} with ${image}`);
-    const r = await talosctl(talosctlArgs.upgrade(ip, image), 120_000);
-    if (!r.ok) throw new Error(`talosctl upgrade of ${name} failed: ${r.out.trim()}`);
+    const help = await talosctl(["upgrade", "--help"], 20_000);
+    const r = await talosctl(talosctlArgs.upgrade(ip, image, upgradeHasLifecycleFlags(help.out)), UPGRADE_CALL_TIMEOUT_MS);
+    // a refusal (etcd unhealthy, image pull failed, upgrade mutex held) fails the step now, with
+    // Talos's reason; never wait for a reboot that will not come
+    const reasons = talosReasons(r.out);
+    if (!r.ok) throw new Error(reasons.length ? `Talos refused the upgrade of ${name}: ${reasons.join("; ")}` : `talosctl upgrade of ${name} failed: ${r.out.trim()}`);
+    const refused = upgradeRefusal(r.out);
+    if (refused) throw new Error(`Talos refused the upgrade of ${name}: ${refused}`);
     // the node goes down to install and reboot; seeing it down, on the new version when it was on
     // another one, or with another boot ID in Kubernetes (an extensions-only upgrade keeps the version,
     // and a quick reboot can fall between two polls) proves the upgrade happened, so a quick check

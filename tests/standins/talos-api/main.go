@@ -46,6 +46,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -107,6 +108,24 @@ func (s *server) Version(ctx context.Context, _ *emptypb.Empty) (*machine.Versio
 	}}}, nil
 }
 
+// refuse answers a refused request the way Talos's apid does. talosctl names its target in the
+// "nodes" metadata (even for one node), so apid proxies one-to-many, and the one-to-many proxy puts a
+// backend's error into the reply's metadata instead of failing the call (talos
+// internal/app/apid/pkg/backend/apid.go BuildError: Metadata{Hostname, Error: err.Error(), Status});
+// a call without "nodes" (one-to-one) gets the plain gRPC error.
+func (s *server) refuseUpgrade(ctx context.Context, err error) (*machine.UpgradeResponse, error) {
+	s.c.event(s.n, "upgrade-refused", err.Error())
+	if md, ok := metadata.FromIncomingContext(ctx); ok && len(md.Get("nodes")) > 0 {
+		return &machine.UpgradeResponse{Messages: []*machine.Upgrade{{Metadata: &common.Metadata{
+			Hostname: s.n.name, Error: err.Error(), Status: status.Convert(err).Proto()}}}}, nil
+	}
+	return nil, err
+}
+
+// Upgrade is Talos's legacy MachineService.Upgrade (talos v1.13.0
+// internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go Upgrade): the installer image is
+// pulled and validated before the reply, then on a control plane (without force) etcd must be healthy
+// with every member (ValidateForUpgrade); a refusal carries Talos's own message.
 func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*machine.UpgradeResponse, error) {
 	if err := s.check(); err != nil {
 		return nil, err
@@ -115,21 +134,25 @@ func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*mac
 	if i < 0 || !strings.HasPrefix(req.Image[i+1:], "v") {
 		return nil, status.Errorf(codes.InvalidArgument, "image %q has no version tag", req.Image)
 	}
+	// a test makes a node's upgrade fail by creating <dir>/fail-upgrade-<node>; its content, when
+	// there is any, is the error Talos gives (e.g. an etcd refusal), else an image pull failure
+	if b, err := os.ReadFile(filepath.Join(s.c.dir, "fail-upgrade-"+s.n.name)); err == nil {
+		msg := strings.TrimSpace(string(b))
+		if msg == "" {
+			msg = fmt.Sprintf("error validating installer image %q: failed to pull image (simulated)", req.Image)
+		}
+		return s.refuseUpgrade(ctx, status.Error(codes.Unknown, msg))
+	}
 	if s.n.role == "controlplane" && !req.Force {
-		// Talos refuses to upgrade a control plane while etcd is unhealthy; so do we
+		// Talos refuses to upgrade a control plane while an etcd member is unhealthy (ValidateForUpgrade)
 		for _, o := range s.c.nodes {
 			o.mu.Lock()
 			bad := o.role == "controlplane" && !(o.up && o.ready)
 			o.mu.Unlock()
 			if bad {
-				return nil, status.Errorf(codes.FailedPrecondition, "etcd member %s is not healthy", o.name)
+				return s.refuseUpgrade(ctx, status.Errorf(codes.Unknown, "error validating etcd for upgrade: etcd member %016x is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded", memberID(o.name)))
 			}
 		}
-	}
-	// a test makes a node's upgrade fail by creating <dir>/fail-upgrade-<node>
-	if _, err := os.Stat(filepath.Join(s.c.dir, "fail-upgrade-"+s.n.name)); err == nil {
-		s.c.event(s.n, "upgrade-refused", req.Image)
-		return nil, status.Error(codes.Internal, "installer image pull failed (simulated)")
 	}
 	to := req.Image[i+1:]
 	s.c.event(s.n, "upgrade", req.Image)
