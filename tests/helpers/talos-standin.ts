@@ -7,8 +7,12 @@ import { Plan } from "../../core/plan/types";
 import { PROJECT_DIR } from "./stacks";
 
 const BUILT_TALOSCTL = path.join(PROJECT_DIR, ".toolchain", "bin", "talosctl");
-/** the talosctl the steps use: the one setup built, else the one on PATH */
+/**
+ * the talosctl the steps use: HOMELAB_TEST_TALOSCTL (to run a tier with another release, e.g.
+ * .toolchain/bin/talosctl-1.13), else the one setup built, else the one on PATH
+ */
 export function talosctlPath(): string {
+  if (process.env.HOMELAB_TEST_TALOSCTL) return path.resolve(PROJECT_DIR, process.env.HOMELAB_TEST_TALOSCTL);
   if (fs.existsSync(BUILT_TALOSCTL)) return BUILT_TALOSCTL;
   return execFileSync("sh", ["-c", "command -v talosctl"], { encoding: "utf8" }).trim();
 }
