@@ -66,7 +66,7 @@ describe("the node step with talosctl 1.12 and 1.13", { timeout: 900_000 }, () =
       const r = await runStep(stepEnv(bin(), w, "v1.12.1"), 150_000);
       assert.equal(r.code, 0, r.out);
       const ev = standin.events().slice(before).filter((e) => e.node === w.name);
-      assert.deepEqual(ev.map((e) => e.event), ["upgrade", "down", "up", "ready"], JSON.stringify(ev));
+      assert.deepEqual(ev.map((e) => e.event), ["upgrade", "cordon", "down", "up", "ready"], JSON.stringify(ev));
       assert.match(r.out, new RegExp(`${w.name} runs v1\\.12\\.1, Ready`));
       assert.ok(r.ms < 60_000, `took ${r.ms} ms`);
     });

@@ -36,7 +36,10 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
 
   before(async () => {
     buildDay2Tools();
-    standin = await startStandin(before_, { version: "v1.11.5", rebootMs: 1000, readyMs: 300 });
+    // the kubelet is back 3 s after the node (as on a real node, which starts containerd, pulls and
+    // registers), and a Node stays Ready for 5 s after its kubelet stopped (Kubernetes' node-monitor
+    // grace period is 40 s): a Ready seen right after the reboot is the stale one
+    standin = await startStandin(before_, { version: "v1.11.5", rebootMs: 1000, readyMs: 3000, graceMs: 5000 });
     env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: talosctlPath(), POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60" };
   });
   after(() => { standin?.stop(); fs.rmSync(snapshotDir, { recursive: true, force: true }); });
@@ -86,7 +89,7 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     assert.equal(upgrades.length, 7, "every node upgraded exactly once, the resumed one included");
     for (const [a, b] of [["talos-cp-01", "talos-cp-02"], ["talos-cp-02", "talos-cp-03"]]) assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} starts after ${a} is back`);
     for (const w of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx("talos-cp-03", "ready") < idx(w, "upgrade"));
-    for (const w of ["talos-wrk-03", "talos-wrk-04"]) for (const p of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx(p, "ready") < idx(w, "upgrade"), `${w} after batch 1`);
+    for (const w of ["talos-wrk-03", "talos-wrk-04"]) for (const p of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx(p, "ready") < idx(w, "upgrade"), `${w} after batch 1 is back (kubelet re-registered, uncordoned), not on a stale Ready`);
     // never two control planes down at once
     let down = 0;
     for (const e of ev.filter((x) => x.role === "controlplane")) { if (e.event === "down") down++; if (e.event === "ready") down--; assert.ok(down <= 1); }

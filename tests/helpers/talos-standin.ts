@@ -35,10 +35,11 @@ export interface Standin { dir: string; talosconfig: string; kubeconfig: string;
 export const toLoopback = (ip: string) => ip.replace(/^\d+\.\d+\.\d+\.(\d+)$/, "127.0.0.$1");
 export const translateAddresses = (text: string) => text.replace(/\b\d+\.\d+\.\d+\.(\d+)\b/g, "127.0.0.$1");
 
-export async function startStandin(plan: Plan, opts: { version: string; rebootMs: number; readyMs: number }): Promise<Standin> {
+/** graceMs: how long a Node stays Ready after its kubelet stopped (Kubernetes' node-monitor grace period) */
+export async function startStandin(plan: Plan, opts: { version: string; rebootMs: number; readyMs: number; graceMs?: number }): Promise<Standin> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "talos-standin-"));
   const nodes = plan.nodes.map((n) => `${n.name}=${toLoopback(n.ip)}:${n.role}`).join(",");
-  const proc = spawn(STANDIN, ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-kubernetes", plan.kubernetesVersion], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(STANDIN, ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-grace", `${opts.graceMs ?? 0}ms`, "-kubernetes", plan.kubernetesVersion], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {
     proc.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
     proc.on("exit", (code) => rej(new Error(`stand-in exited with ${code}`)));

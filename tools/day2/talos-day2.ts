@@ -130,11 +130,32 @@ async function nodeReady(name: string): Promise<string | undefined> {
 
 /** The Node's boot ID (status.nodeInfo.bootID, new with every boot); undefined when it cannot be read. */
 async function bootId(name: string): Promise<string | undefined> {
+  return (await nodeFacts(name))?.bootId;
+}
+
+/** The Node's boot ID and spec.unschedulable; undefined when it cannot be read. */
+async function nodeFacts(name: string): Promise<{ bootId?: string; unschedulable: boolean } | undefined> {
   if (!env.KUBECONFIG_DATA) return undefined;
   const r = await kubeGet(`/api/v1/nodes/${encodeURIComponent(name)}`);
   if ("error" in r || r.status !== 200) return undefined;
   const id = r.body?.status?.nodeInfo?.bootID;
-  return typeof id === "string" && id !== "" ? id : undefined;
+  return { bootId: typeof id === "string" && id !== "" ? id : undefined, unschedulable: r.body?.spec?.unschedulable === true };
+}
+
+/**
+ * Back in Kubernetes after an upgrade: the kubelet re-registered from the new boot (the Node's bootID
+ * is not the one from before the upgrade; the Ready condition alone can still be the old one, as the
+ * node-lifecycle controller marks a Node NotReady only after its grace period), the Node is Ready, and
+ * it is schedulable again when it was before (Talos uncordons only what its upgrade cordoned: talos
+ * v1.13.0 internal/app/machined/pkg/controllers/k8s/node_apply.go ApplyCordoned).
+ */
+async function nodeBack(name: string, before: { bootId?: string; unschedulable: boolean } | undefined): Promise<string | undefined> {
+  const facts = await nodeFacts(name);
+  if (before?.bootId !== undefined && facts?.bootId === before.bootId) return `node ${name}: its kubelet has not registered since the reboot (bootID ${before.bootId})`;
+  const notReady = await nodeReady(name);
+  if (notReady) return notReady;
+  if (before && !before.unschedulable && facts?.unschedulable) return `node ${name} is still cordoned`;
+  return undefined;
 }
 
 /**
@@ -174,6 +195,8 @@ async function node(mode: string): Promise<void> {
   const [name, ip, role, target, image] = ["NODE_NAME", "NODE_IP", "NODE_ROLE", "TALOS_VERSION", "INSTALLER_IMAGE"].map(need);
   // never decide about a node that does not answer (wrong credentials, still booting)
   let current: string | undefined;
+  let factsBefore: Awaited<ReturnType<typeof nodeFacts>>;
+  let upgraded = false;
   await until(`${name} to answer`, async () => (current = await version(ip)) ? undefined : `${name} does not answer: ${lastVersionError}`);
   // the image this step's last successful run installed; a create (new node, or a step created anew)
   // has none, and then the running version decides. An extensions-only change keeps the version, so
@@ -185,7 +208,8 @@ async function node(mode: string): Promise<void> {
     log(`${name} runs ${target} with ${image}: checking only`);
   } else {
     if (role === "controlplane") await until("etcd before the upgrade", etcdHealthy);
-    const bootBefore = await bootId(name);
+    factsBefore = await nodeFacts(name);
+    const bootBefore = factsBefore?.bootId;
     log(`${name}: upgrading ${current ?? "(unreachable)"} -> ${target} with ${image}`);
     const help = await talosctl(["upgrade", "--help"], 20_000);
     const r = await talosctl(talosctlArgs.upgrade(ip, image, upgradeHasLifecycleFlags(help.out)), UPGRADE_CALL_TIMEOUT_MS);
@@ -208,9 +232,10 @@ async function node(mode: string): Promise<void> {
       return boot !== undefined && boot !== bootBefore ? undefined : `${name} has not rebooted yet`;
     });
     log(`${name} is rebooting`);
+    upgraded = true;
   }
   await until(`${name} to report ${target}`, async () => { const v = await version(ip); return v === target ? undefined : `${name} reports ${v ?? "nothing (down)"}`; });
-  await until(`${name} to be Ready`, () => nodeReady(name));
+  await until(`${name} to be Ready`, () => (upgraded ? nodeBack(name, factsBefore) : nodeReady(name)));
   if (role === "controlplane") await until("etcd after the upgrade", etcdHealthy);
   log(`${name} runs ${target}, Ready${role === "controlplane" ? ", etcd healthy with every member" : ""}`);
   console.log(`${STDOUT_MARK.installed} ${image}`);

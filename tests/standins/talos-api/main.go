@@ -55,13 +55,17 @@ type node struct {
 	name, ip, role string
 	mu             sync.Mutex
 	version        string
-	boots          int // counts reboots: the Node's bootID changes with each, as a kubelet reports it
+	boots          int // counts reboots
+	kubeletBoot    int // the boot the kubelet last registered from: the Node's bootID, updated when it is Ready again
 	up, ready      bool
+	cordoned       bool      // spec.unschedulable: Talos cordons in its upgrade sequence and uncordons what it cordoned once booted
+	downAt         time.Time // when the kubelet stopped; the Node's Ready condition stays True for -grace after it
 }
 
 type cluster struct {
 	nodes         []*node
 	reboot, ready time.Duration
+	grace         time.Duration
 	events        *os.File
 	evMu          sync.Mutex
 	dir           string
@@ -157,9 +161,16 @@ func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*mac
 	to := req.Image[i+1:]
 	s.c.event(s.n, "upgrade", req.Image)
 	go func() {
+		// Talos's upgrade sequence cordons and drains the node (NodeCordonedSpec in the upgrading stage),
+		// then stops the kubelet; the node-lifecycle controller marks the Node NotReady only after its
+		// grace period, so a Ready condition seen right after the reboot can be the old one
+		s.n.mu.Lock()
+		s.n.cordoned = true
+		s.n.mu.Unlock()
+		s.c.event(s.n, "cordon", "")
 		time.Sleep(50 * time.Millisecond) // the reply leaves before the node goes down
 		s.n.mu.Lock()
-		s.n.up, s.n.ready = false, false
+		s.n.up, s.n.ready, s.n.downAt = false, false, time.Now()
 		s.n.mu.Unlock()
 		s.c.event(s.n, "down", "")
 		time.Sleep(s.c.reboot)
@@ -170,7 +181,7 @@ func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*mac
 		s.c.event(s.n, "up", to)
 		time.Sleep(s.c.ready)
 		s.n.mu.Lock()
-		s.n.ready = true
+		s.n.ready, s.n.kubeletBoot, s.n.cordoned = true, s.n.boots, false
 		s.n.mu.Unlock()
 		s.c.event(s.n, "ready", to)
 	}()
@@ -302,6 +313,7 @@ func main() {
 	version := flag.String("version", "v1.11.5", "Talos version the nodes run at start")
 	reboot := flag.Duration("reboot", 2*time.Second, "simulated reboot time of an upgrade")
 	ready := flag.Duration("ready", 500*time.Millisecond, "time from boot to Kubernetes Ready (and etcd healthy)")
+	grace := flag.Duration("grace", 0, "how long the Node's Ready condition stays True after its kubelet stopped (Kubernetes' node-monitor grace period, 40s by default there)")
 	kubernetes := flag.String("kubernetes", "v1.34.1", "Kubernetes version the cluster runs at start (<dir>/kubernetes-version overrides it)")
 	flag.Parse()
 	if *dir == "" || *nodesFlag == "" {
@@ -311,7 +323,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c := &cluster{reboot: *reboot, ready: *ready, events: events, dir: *dir}
+	c := &cluster{reboot: *reboot, ready: *ready, grace: *grace, events: events, dir: *dir}
 	var ips []net.IP
 	for _, spec := range strings.Split(*nodesFlag, ",") {
 		name, rest, _ := strings.Cut(spec, "=")
@@ -355,12 +367,12 @@ func main() {
 	}
 	nodeObject := func(n *node) map[string]any {
 		n.mu.Lock()
-		st, ver, boot := "False", n.version, fmt.Sprintf("%s-boot-%d", n.name, n.boots)
-		if n.ready {
+		st, ver, boot, cordoned := "False", n.version, fmt.Sprintf("%s-boot-%d", n.name, n.kubeletBoot), n.cordoned
+		if n.ready || (!n.downAt.IsZero() && time.Since(n.downAt) < c.grace) {
 			st = "True"
 		}
 		n.mu.Unlock()
-		return map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name},
+		return map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name}, "spec": map[string]any{"unschedulable": cordoned},
 			"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}},
 				"nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")", "kubeletVersion": k8sVersion(), "bootID": boot}}}
 	}
