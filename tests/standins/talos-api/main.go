@@ -11,6 +11,12 @@
 // -kubernetes, or what a test wrote into <dir>/kubernetes-version (the effect of a recorded
 // `talosctl upgrade-k8s`, which the stand-in does not run itself). Every state change is appended to
 // events.jsonl, so tests can check the order of a roll against what really happened.
+// As strict as Talos on these paths: a refused Upgrade (fail-upgrade-<node>, or an unhealthy etcd
+// member on a control plane) comes back inside the reply's metadata, as Talos's apid one-to-many proxy
+// returns it, with Talos's messages; an upgrade cordons the Node, the Node stays Ready for -grace after
+// the kubelet stopped, and its bootID and schedulability change only when the kubelet is back. Not
+// modelled: the upgrade mutex, A/B rollback, the 1.13 LifecycleService (talosctl 1.13 is told --legacy),
+// the Events API (talosctl's --wait).
 package main
 
 import (
