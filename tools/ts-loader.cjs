@@ -1,23 +1,26 @@
 "use strict";
 // Loads the project's TypeScript (.ts) in a Pulumi run: esbuild strips the types from each file as it is
-// required, from the source every time, so there is no compiled copy that could be stale. Used by
+// required, from its current text (a result is reused only for the very same text, see register), so
+// there is no compiled copy that could be stale. Used by
 // tools/program-entry.cjs (the program) and policies/run-policy-pack.cjs (the policy pack).
 // Why not what the SDK does: its ts-node type-checks the whole program at every cold start (about 10 s
 // of CPU for the program and 8 s for the pack on a fresh clone or CI runner), and even with a warm
 // cache loads the TypeScript compiler. Why not tsx's register(): it also reads and scans every .js file
 // of the SDKs (for ESM syntax) as they load, about 0.5 s for the program and 1 s for the pack. This
 // hooks .ts only. The type check is `npm run build` (tsc --noEmit); the tests run the same code with tsx.
+const crypto = require("node:crypto");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 const Module = require("node:module");
 
 const root = path.join(__dirname, "..");
 
-function loadEsbuild() {
-  // esbuild comes with tsx (a dev dependency); npm hoists it, but look inside tsx as well
+/** esbuild's package folder: it comes with tsx (a dev dependency); npm hoists it, but look inside tsx as well. */
+function esbuildDir() {
   for (const from of [root, path.join(root, "node_modules", "tsx")]) {
     try {
-      return require(require.resolve("esbuild", { paths: [from] }));
+      return path.dirname(require.resolve("esbuild/package.json", { paths: [from] }));
     } catch {
       // next
     }
@@ -68,20 +71,44 @@ function prepareStackTrace(error, sites) {
   return header + sites.map((site) => `\n    at ${frame(site)}`).join("");
 }
 
-/** Registers the .ts loader; false when esbuild is not installed (nothing is registered then). */
+/**
+ * Registers the .ts loader; false when esbuild is not installed (nothing is registered then).
+ * Each transform is kept in a cache folder (in the temporary folder) under the hash of everything it
+ * depends on: esbuild's version, the options, the file's name and its full text. An edited file is a
+ * new key, so a stale result cannot be used; a warm run does not start esbuild at all.
+ */
 exports.register = function register() {
-  const esbuild = loadEsbuild();
-  if (esbuild === undefined) return false;
+  const dir = esbuildDir();
+  if (dir === undefined) return false;
+  const esbuildVersion = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  let esbuild;
   // the compiler options that change the emitted JavaScript (target, class fields, interop) as tsc has them
   const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
-  const tsconfigRaw = { compilerOptions };
-  const target = `node${process.versions.node.split(".")[0]}`;
+  const options = { loader: "ts", format: "cjs", target: `node${process.versions.node.split(".")[0]}`, sourcemap: "external", tsconfigRaw: { compilerOptions } };
+  const salt = JSON.stringify([esbuildVersion, options]);
+  const cacheDir = path.join(os.tmpdir(), `homelab-ts-loader-${process.getuid?.() ?? "user"}`);
   Module._extensions[".ts"] = function loadTypeScript(module, filename) {
-    const { code, map } = esbuild.transformSync(fs.readFileSync(filename, "utf8"), {
-      loader: "ts", format: "cjs", target, sourcemap: "external", sourcefile: filename, tsconfigRaw,
-    });
-    sourceMaps.set(filename, map);
-    module._compile(code, filename);
+    const source = fs.readFileSync(filename, "utf8");
+    const key = crypto.createHash("sha256").update(salt).update("\0").update(filename).update("\0").update(source).digest("hex");
+    const cached = path.join(cacheDir, `${key}.json`);
+    let out;
+    try {
+      out = JSON.parse(fs.readFileSync(cached, "utf8"));
+    } catch {
+      esbuild ??= require(dir);
+      const { code, map } = esbuild.transformSync(source, { ...options, sourcefile: filename });
+      out = { code, map };
+      try {
+        fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+        const tmp = `${cached}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, JSON.stringify(out));
+        fs.renameSync(tmp, cached);
+      } catch {
+        // no cache: the next run transforms again
+      }
+    }
+    sourceMaps.set(filename, out.map);
+    module._compile(out.code, filename);
   };
   Error.prepareStackTrace = prepareStackTrace;
   return true;
