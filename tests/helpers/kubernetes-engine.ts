@@ -55,8 +55,6 @@ export function kubernetesProject(kubeconfig: string): KubernetesProject {
     TEST_KUBECONFIG: kubeconfig,
     // the provider must use the kubeconfig it is given, never one of the machine running the tests
     KUBECONFIG: kubeconfigFile,
-    // type-checked by `npm run build`; the language host need not check the whole project again
-    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
   };
   return {
     ...p,
