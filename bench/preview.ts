@@ -2,7 +2,7 @@
 // for talos/kubernetes/command, the policy pack through policies/run-policy-pack) against the engine
 // floor: an empty program that loads the same providers and the same pack, started the same way.
 //   npx tsx bench/preview.ts [runs=5] [--before]
-// For each, in a fresh copy of the project with its own TMPDIR (so ts-node's, tsx's and Node's caches
+// For each, in a fresh copy of the project with its own TMPDIR (so ts-node's and tools/ts-loader.cjs's caches
 // start empty, as after a clone or on a CI runner): the first preview, then `runs` more; the median of
 // those is the "median". Figures: wall time, CPU time of the whole process tree (user+sys, through
 // /usr/bin/time when there is one; it counts every process the CLI started) and the CPU time of the
@@ -43,7 +43,7 @@ new k8s.apiextensions.CustomResource("pool", { apiVersion: "cilium.io/v2", kind:
 new command.local.Command("noop", { create: "true" });
 `;
 
-type Entry = "tsx" | "ts-node";
+type Entry = "esbuild" | "ts-node";
 interface Sample { wall: number; cpu?: number; program?: number; pack?: number }
 interface Result { first: Sample; median: Sample; runs: Sample[] }
 
@@ -117,7 +117,7 @@ const fmt = (s: Sample) => `wall ${sec(s.wall)} s, CPU ${sec(s.cpu)} s (program 
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : (a / b).toFixed(2));
 
 function report(entry: Entry): void {
-  const name = entry === "tsx" ? "tsx entry (tools/program-entry.cjs, policies/run-policy-pack.cjs)" : "before: the SDK's ts-node (type check at every cold start)";
+  const name = entry === "esbuild" ? "esbuild entry (tools/program-entry.cjs, policies/run-policy-pack.cjs; tools/ts-loader.cjs)" : "before: the SDK's ts-node (type check at every cold start)";
   console.log(`== ${name}`);
   const full = measure("homelab: full preview (program, pack)", entry);
   const floor = measure("engine floor: same plugins and pack, 5 resources", entry, FLOOR_PROGRAM);
@@ -129,4 +129,4 @@ function report(entry: Entry): void {
 
 console.log(`load average at start: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} (${TIME ? "CPU via /usr/bin/time" : "no /usr/bin/time: wall time only"})`);
 if (before) report("ts-node");
-report("tsx");
+report("esbuild");
