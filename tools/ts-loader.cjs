@@ -111,5 +111,9 @@ exports.register = function register() {
     module._compile(out.code, filename);
   };
   Error.prepareStackTrace = prepareStackTrace;
+  // Node's compile cache (22.1+; off with NODE_DISABLE_COMPILE_CACHE=1): V8's bytecode of every module
+  // loaded from here on, kept under its source's hash in the temporary folder. The SDKs' modules then
+  // compile from it (loading the SDKs: about 0.25 s of CPU less on a warm run).
+  Module.enableCompileCache?.();
   return true;
 };
