@@ -23,9 +23,9 @@ function commandsOf(markdown: string, tool: string): string[] {
     ...[...inline.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, " ")),
   ];
   for (const piece of pieces) {
-    // a pipeline or a list of commands: judge each; a redirection ends the command
-    for (const part of piece.split(/\s*(?:&&|\|\||;|\s\|\s)\s*/)) {
-      const cmd = part.replace(/^\(+/, "").replace(/\)+$/, "").split(/\s[<>]\s|\s\d?>\s?/)[0].trim();
+    // a pipeline, a list of commands or a command substitution: judge each; a redirection ends the command
+    for (const part of piece.split(/\s*(?:&&|\|\||;|\s\|\s|"?\$\()\s*/)) {
+      const cmd = part.replace(/^\(+/, "").replace(/\)+"?$/, "").replace(/\s*"$/, "").split(/\s[<>]\s|\s\d?>\s?/)[0].trim();
       if (cmd.startsWith(`${tool} `) || cmd === tool) found.push(cmd);
     }
   }
