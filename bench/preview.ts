@@ -2,7 +2,7 @@
 // for talos/kubernetes/command, the policy pack through policies/run-policy-pack) against the engine
 // floor: an empty program that loads the same providers and the same pack, started the same way.
 //   npx tsx bench/preview.ts [runs=5] [--before]
-// For each, in a fresh copy of the project with its own TMPDIR (so ts-node's and tools/ts-loader.cjs's caches
+// For each, in a fresh copy of the project with its own TMPDIR and XDG_CACHE_HOME (so ts-node's and tools/ts-loader.cjs's caches
 // start empty, as after a clone or on a CI runner): the first preview, then `runs` more; the median of
 // those is the "median". Figures: wall time, CPU time of the whole process tree (user+sys, through
 // /usr/bin/time when there is one; it counts every process the CLI started) and the CPU time of the
@@ -85,7 +85,7 @@ function measure(label: string, entry: Entry, program?: string): Result {
     for (let i = 0; i <= runs; i++) {
       const report = path.join(p.dir, `cpu-${i}.jsonl`);
       const timeFile = path.join(p.dir, `time-${i}.txt`);
-      const env = { ...p.env, ...TOKEN, TMPDIR: tmp, NODE_OPTIONS: `--require ${CPU_REPORT}`, BENCH_CPU_REPORT: report };
+      const env = { ...p.env, ...TOKEN, TMPDIR: tmp, XDG_CACHE_HOME: tmp, NODE_OPTIONS: `--require ${CPU_REPORT}`, BENCH_CPU_REPORT: report };
       const cli = ["preview", "--stack", "homelab", "--policy-pack", path.join(p.dir, "policies", "run-policy-pack"),
         "--policy-pack-config", config, "--non-interactive"];
       const [cmd, argv] = TIME ? [TIME, ["-f", "%U %S", "-o", timeFile, PULUMI, ...cli]] : [PULUMI, cli];

@@ -73,7 +73,7 @@ function prepareStackTrace(error, sites) {
 
 /**
  * Registers the .ts loader; false when esbuild is not installed (nothing is registered then).
- * Each transform is kept in a cache folder (in the temporary folder) under the hash of everything it
+ * Each transform is kept in a cache folder (~/.cache/homelab-ts-loader, the user's own) under the hash of everything it
  * depends on: esbuild's version, the options, the file's name and its full text. An edited file is a
  * new key, so a stale result cannot be used; a warm run does not start esbuild at all.
  */
@@ -86,20 +86,31 @@ exports.register = function register() {
   const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
   const options = { loader: "ts", format: "cjs", target: `node${process.versions.node.split(".")[0]}`, sourcemap: "external", tsconfigRaw: { compilerOptions } };
   const salt = JSON.stringify([esbuildVersion, options]);
-  const cacheDir = path.join(os.tmpdir(), `homelab-ts-loader-${process.getuid?.() ?? "user"}`);
+  // in the user's own cache folder, not the shared temporary one: whoever can write a cached transform
+  // there runs code as the user who runs `pulumi`; a folder that others may write is not used at all
+  const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "homelab-ts-loader");
+  let cacheTrusted = false;
+  try {
+    fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const st = fs.statSync(cacheDir);
+    cacheTrusted = (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
+  } catch {
+    // no cache folder: every run transforms
+  }
   Module._extensions[".ts"] = function loadTypeScript(module, filename) {
     const source = fs.readFileSync(filename, "utf8");
     const key = crypto.createHash("sha256").update(salt).update("\0").update(filename).update("\0").update(source).digest("hex");
     const cached = path.join(cacheDir, `${key}.json`);
     let out;
     try {
+      if (!cacheTrusted) throw new Error("no trusted cache");
       out = JSON.parse(fs.readFileSync(cached, "utf8"));
     } catch {
       esbuild ??= require(dir);
       const { code, map } = esbuild.transformSync(source, { ...options, sourcefile: filename });
       out = { code, map };
       try {
-        fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+        if (!cacheTrusted) throw new Error("no trusted cache");
         const tmp = `${cached}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, JSON.stringify(out));
         fs.renameSync(tmp, cached);
@@ -112,8 +123,8 @@ exports.register = function register() {
   };
   Error.prepareStackTrace = prepareStackTrace;
   // Node's compile cache (22.1+; off with NODE_DISABLE_COMPILE_CACHE=1): V8's bytecode of every module
-  // loaded from here on, kept under its source's hash in the temporary folder. The SDKs' modules then
+  // loaded from here on, kept under its source's hash in the same trusted folder. The SDKs' modules then
   // compile from it (loading the SDKs: about 0.25 s of CPU less on a warm run).
-  Module.enableCompileCache?.();
+  if (cacheTrusted) Module.enableCompileCache?.(path.join(cacheDir, "v8"));
   return true;
 };
