@@ -61,7 +61,7 @@ describe("pull-request workflow", () => {
     const preview = steps.find((s) => s.with?.command === "preview");
     assert.equal(preview.if, "steps.stack.outputs.exists == 'true'", "previews only a stack the backend has");
     assert.equal(preview.with["stack-name"], "${{ steps.stack.outputs.ref }}");
-    assert.equal(preview.with.policyPacks, "policies");
+    assert.equal(preview.with.policyPacks, "policies/run-policy-pack", "the launcher the tests run (the folder form makes the SDK type-check the pack with ts-node on every pull request)");
     assert.equal(preview.with.policyPackConfigs, "policies/config/${{ matrix.stack }}.json");
   });
 
