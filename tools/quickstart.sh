@@ -34,10 +34,10 @@ if [ $failed = 0 ]; then
   missing="$(grep -oE "no resource plugin 'pulumi-resource-[a-z0-9-]+'" .toolchain/quickstart-preview.log | sed -E "s/.*pulumi-resource-([a-z0-9-]+)'/\1/" | sort -u | tr '\n' ' ')"
   # the engine stops at the first missing plugin; setup knows them all
   not_installed="$(tr '\n' ' ' < .toolchain/plugins-missing 2>/dev/null || true)"
-  # once the engine stops at a missing plugin, the program's remaining calls may find the resource
-  # monitor gone ("Channel has been shut down", UNAVAILABLE "resource monitor shut down"): a consequence
-  # of that stop, not another error
-  other_errors="$(grep -E 'error:' .toolchain/quickstart-preview.log | grep -vE "no resource plugin|[0-9]+ errors?$|preview failed|Channel has been shut down|resource monitor shut down" || true)"
+  # once the engine stops at a missing plugin, the program's calls still in flight find the engine gone
+  # (gRPC UNAVAILABLE: "resource monitor shut down", "connection refused" on the engine's loopback port,
+  # or the SDK's "Channel has been shut down"): a consequence of that stop, not another error
+  other_errors="$(grep -E 'error:' .toolchain/quickstart-preview.log | grep -vE "no resource plugin|[0-9]+ errors?$|preview failed|Channel has been shut down|14 UNAVAILABLE|resource monitor shut down|Error while dialing dial tcp 127\.0\.0\.1:[0-9]+: connect: connection refused" || true)"
   if [ $rc = 0 ]; then step "pulumi preview $STACK" "ok (policy pack included)"
   elif [ -n "$missing" ] && [ -z "$other_errors" ]; then step "pulumi preview $STACK" "ran until the first missing provider plugin (${missing% }); no other error"
   else step "pulumi preview $STACK" "FAILED (exit $rc)"; failed=1; fi
