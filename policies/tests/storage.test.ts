@@ -12,31 +12,11 @@ import { RawRegistration } from "../../tests/helpers/mocks";
 import { stackInputs, stackPlan } from "../../tests/helpers/stacks";
 import { TYPES } from "../facts-from-resources";
 import { allPolicies } from "../policies";
-import * as homelabPolicyConfig from "../config/homelab.json";
+import { runPolicy } from "./run-policy";
 
 let base: CapturedResource[] = [];
 const clone = () => structuredClone(base);
-const configFor = (name: string): Record<string, any> => {
-  const v = (homelabPolicyConfig as Record<string, any>)[name];
-  return v && typeof v === "object" ? { ...v } : {};
-};
-
-function run(name: string, resources: CapturedResource[], config = configFor(name)) {
-  const policy = allPolicies.find((p) => p.name === name)!;
-  const violations: string[] = [];
-  let notApplicable: string | undefined;
-  try {
-    (policy as any).validateStack({
-      resources: resources.map((r) => ({ ...r, urn: `urn:${r.name}`, opts: {}, isSecret: () => false })),
-      stackTags: new Map(),
-      getConfig: () => config,
-      notApplicable: (reason?: string) => { notApplicable = reason ?? ""; throw new Error("__not_applicable__"); },
-    }, (m: string) => violations.push(m));
-  } catch (e) {
-    if ((e as Error).message !== "__not_applicable__") throw e;
-  }
-  return { violations, notApplicable };
-}
+const run = runPolicy;
 
 const vm = (rs: CapturedResource[], name: string) => rs.find((r) => r.type === TYPES.vm && r.props.name === name)!;
 
