@@ -9,6 +9,8 @@ import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import { deployedStateOf, DeployedState } from "../../core/deployed/state";
 import { allPolicies } from "../policies";
+import { runPolicy } from "./run-policy";
+import { CapturedResource } from "../../tests/helpers/capture";
 
 const running = deployedStateOf(stackPlan("homelab"));
 let n = 0;
@@ -21,16 +23,8 @@ async function capture(mutate: (c: Record<string, any>) => void, deployed: Deplo
   return structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
 }
 
-function run(name: string, resources: { type: string; name: string; props: Record<string, any> }[]) {
-  const policy = allPolicies.find((p) => p.name === name)!;
-  const violations: string[] = [];
-  let notApplicable: string | undefined;
-  try {
-    (policy as any).validateStack({ resources: resources.map((r) => ({ ...r, urn: `urn:${r.name}`, opts: {}, isSecret: () => false })), getConfig: () => ({}),
-      notApplicable: (reason?: string) => { notApplicable = reason; throw new Error("__na__"); } }, (m: string) => violations.push(m));
-  } catch (e) { if ((e as Error).message !== "__na__") throw e; }
-  return { violations, notApplicable };
-}
+// the running-cluster policies take no config
+const run = (name: string, resources: CapturedResource[]) => runPolicy(name, resources, {});
 
 describe("running-cluster policies (resources from the program)", () => {
   it("a new stack and an unchanged cluster pass both", async () => {

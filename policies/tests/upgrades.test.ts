@@ -9,7 +9,8 @@ import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import { deployedStateOf, DeployedState } from "../../core/deployed/state";
 import { resolveContract } from "../../core/deployed/contract";
-import { allPolicies } from "../policies";
+import { runPolicy } from "./run-policy";
+import { CapturedResource } from "../../tests/helpers/capture";
 
 const running = deployedStateOf(stackPlan("homelab"));
 let n = 0;
@@ -22,16 +23,8 @@ async function capture(versions: Record<string, string>, deployed: DeployedState
   return structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
 }
 
-function run(resources: { type: string; name: string; props: Record<string, any> }[]) {
-  const policy = allPolicies.find((p) => p.name === "upgrade-path")!;
-  const violations: string[] = [];
-  let notApplicable: string | undefined;
-  try {
-    (policy as any).validateStack({ resources: resources.map((r) => ({ ...r, urn: `urn:${r.name}`, opts: {}, isSecret: () => false })), getConfig: () => ({}),
-      notApplicable: (reason?: string) => { notApplicable = reason; throw new Error("__na__"); } }, (m: string) => violations.push(m));
-  } catch (e) { if ((e as Error).message !== "__na__") throw e; }
-  return { violations, notApplicable };
-}
+// upgrade-path takes no config
+const run = (resources: CapturedResource[]) => runPolicy("upgrade-path", resources, {});
 
 describe("upgrade-path policy (resources from the program)", () => {
   it("an adjacent minor, a new stack and an unchanged cluster pass", async () => {
