@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { Plan } from "../core/plan/types";
 import { imageDownloadName, imageDownloads } from "../core/plan/storage";
 import { imageDownloadArgs } from "../core/plan/proxmox-vm";
+import { DEFAULT_IMAGE_FACTORY_URL } from "../core/plan/raw-config";
 import { schematic } from "../core/talos/patches";
 import { checkFactorySchematicId, schematicId } from "../core/talos/schematic-id";
 
@@ -15,7 +16,8 @@ export interface TalosImageArgs {
 
 /**
  * The Image Factory schematic (extensions) and the nocloud disk image, downloaded once per
- * Proxmox host and image datastore (once per shared datastore), never per VM.
+ * Proxmox host and image datastore (once per shared datastore), never per VM, from the plan's Image
+ * Factory (image.factoryUrl).
  */
 export class TalosImage extends pulumi.ComponentResource {
   /**
@@ -33,7 +35,11 @@ export class TalosImage extends pulumi.ComponentResource {
     this.schematicId = schematicId(doc);
     // Still registered with the factory: it serves images only for schematics it knows. The
     // download waits for it, and stops if the factory's ID is not the one the configs carry.
-    const sch = new talos.imagefactory.Schematic(`${name}-schematic`, { schematic: stringify(doc) }, { parent: this });
+    // A self-hosted factory (image.factoryUrl) registers the schematic there too. The public one keeps
+    // the default provider, so stacks created before the key existed see no provider change.
+    const factoryProvider = plan.image.factoryUrl === DEFAULT_IMAGE_FACTORY_URL ? undefined
+      : new talos.Provider(`${name}-factory`, { imageFactoryUrl: plan.image.factoryUrl }, { parent: this });
+    const sch = new talos.imagefactory.Schematic(`${name}-schematic`, { schematic: stringify(doc) }, { parent: this, provider: factoryProvider });
     const registeredId = sch.id.apply((id) => checkFactorySchematicId(id, this.schematicId));
     this.fileIds = {};
     // The image is imported through the Proxmox API (`import` content type, disk `importFrom`), which

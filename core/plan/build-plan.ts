@@ -189,6 +189,8 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const scheduleProblem = raw.etcdBackup ? cronScheduleProblem(raw.etcdBackup.schedule) : undefined;
   if (scheduleProblem) add("etcdBackup.schedule", `"${raw.etcdBackup!.schedule}" is not a cron schedule Kubernetes accepts: ${scheduleProblem}`, "write five cron fields, e.g. \"17 3 * * *\" (daily at 03:17), or a descriptor such as @daily");
   const cilium = ciliumPlanFor(raw.versions.cilium);
+  const factoryProblem = imageFactoryUrlProblem(raw.image.factoryUrl);
+  if (factoryProblem) add("image.factoryUrl", `"${raw.image.factoryUrl}" ${factoryProblem}`, "write the factory's base URL, e.g. https://factory.talos.dev or https://factory.example.internal:8080, or remove the key for the public factory");
   if (!cilium) add("versions.cilium", `Cilium "${raw.versions.cilium}" cannot be configured by this program`, `use a Cilium release of ${SUPPORTED_CILIUM_MINORS.join(", ")} such as 1.18.4`);
 
   // Proxmox endpoint and credentials
@@ -305,7 +307,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     upgrade: raw.upgrade,
     etcdBackup: raw.etcdBackup,
     ...partial,
-    image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64", guestAgent: raw.image.extensions.includes(GUEST_AGENT_EXTENSION) },
+    image: { extensions: raw.image.extensions, platform: "nocloud", architecture: "amd64", guestAgent: raw.image.extensions.includes(GUEST_AGENT_EXTENSION), factoryUrl: raw.image.factoryUrl.replace(/\/+$/, "") },
     kubePrismPort: raw.kubePrismPort,
     capacityHeadroom: raw.capacityHeadroom,
     cilium,
@@ -314,6 +316,19 @@ export function buildPlan(input: PlanInputs): PlanResult {
     bootstrapNode: firstCp,
   };
   return { ok: true, plan, findings: findings.filter((f) => f.severity === "advisory") };
+}
+
+/**
+ * What is wrong with an Image Factory URL, if anything: Proxmox downloads the image from it
+ * (`<url>/image/<schematic>/<version>/nocloud-amd64.qcow2`), so it must be a plain http(s) base URL.
+ */
+export function imageFactoryUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try { u = new URL(url); } catch { return "is not a URL"; }
+  if (u.protocol !== "https:" && u.protocol !== "http:") return `has the scheme ${u.protocol.replace(/:$/, "")}; the factory is reached over https (or http)`;
+  if (u.username || u.password) return "carries credentials; a URL in the stack file is not the place for them";
+  if (u.search || u.hash) return "has a query or fragment; write the factory's base URL only";
+  return undefined;
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {

@@ -1,4 +1,5 @@
 // Values of the Proxmox VM and image resources that follow from the plan. Pure.
+import { DEFAULT_IMAGE_FACTORY_URL } from "./raw-config";
 import { ImageDownload } from "./storage";
 import { NodePlan, Plan } from "./types";
 
@@ -43,13 +44,15 @@ export const IMAGE_DOWNLOAD_TIMEOUT_S = 3600;
  * The inputs of one image download (`proxmox.download.File`), as components/TalosImage.ts passes them
  * (there the file name and URL wait for the factory to have registered the schematic).
  */
-export function imageDownloadArgs(plan: Pick<Plan, "clusterName" | "talosVersion">, d: Pick<ImageDownload, "host" | "datastore">, schematicId: string) {
+export function imageDownloadArgs(plan: Pick<Plan, "clusterName" | "talosVersion"> & { image?: Pick<Plan["image"], "factoryUrl"> }, d: Pick<ImageDownload, "host" | "datastore">, schematicId: string) {
+  // the plan's factory (image.factoryUrl); the public one for callers that give no image settings
+  const factory = (plan.image?.factoryUrl ?? DEFAULT_IMAGE_FACTORY_URL).replace(/\/+$/, "");
   return {
     nodeName: d.host,
     datastoreId: d.datastore,
     contentType: "import",
     fileName: imageFileName(plan, schematicId),
-    url: `https://factory.talos.dev/image/${schematicId}/${plan.talosVersion}/nocloud-amd64.qcow2`,
+    url: `${factory}/image/${schematicId}/${plan.talosVersion}/nocloud-amd64.qcow2`,
     // no size checks against the factory: the file only seeds new OS disks
     overwrite: false,
     // A file of this cluster's name that the state does not hold is this cluster's own download whose

@@ -3,6 +3,9 @@
 import { z } from "zod";
 
 const str = z.string().trim().min(1);
+
+/** The public Image Factory: schematics, disk images and (on the same host) the installer images. */
+export const DEFAULT_IMAGE_FACTORY_URL = "https://factory.talos.dev";
 const int = z.number().int();
 
 export const hostSchema = z.object({
@@ -37,7 +40,11 @@ export const rawConfigSchema = z.object({
     hosts: z.array(hostSchema).min(1),
     sharedDatastores: z.array(str).default([]),
   }).strict(),
-  image: z.object({ extensions: z.array(str).default(["siderolabs/qemu-guest-agent"]) }).strict().default({ extensions: ["siderolabs/qemu-guest-agent"] }),
+  image: z.object({
+    extensions: z.array(str).default(["siderolabs/qemu-guest-agent"]),
+    // a self-hosted or air-gapped Image Factory (siderolabs/image-factory); checked in build-plan.ts
+    factoryUrl: str.default(DEFAULT_IMAGE_FACTORY_URL),
+  }).strict().default({ extensions: ["siderolabs/qemu-guest-agent"], factoryUrl: DEFAULT_IMAGE_FACTORY_URL }),
   network: z.object({
     subnet: str,
     gateway: str,
@@ -61,7 +68,9 @@ export const rawConfigSchema = z.object({
   upgrade: z.object({
     workerBatchSize: int.positive().default(1),
     snapshotDir: str.default(".etcd-snapshots"),
-  }).strict().default({ workerBatchSize: 1, snapshotDir: ".etcd-snapshots" }),
+    // snapshots the steps keep in snapshotDir (the oldest go first); the directory is never emptied
+    keepSnapshots: int.min(1).default(10),
+  }).strict().default({ workerBatchSize: 1, snapshotDir: ".etcd-snapshots", keepSnapshots: 10 }),
   // scheduled in-cluster etcd snapshots (off unless set): a CronJob with Talos API access
   etcdBackup: z.object({
     schedule: str,

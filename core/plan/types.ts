@@ -84,9 +84,13 @@ export interface Plan {
     sharedDatastores: string[];
   };
   /** guestAgent: the image carries siderolabs/qemu-guest-agent, so Proxmox may talk to an agent */
-  image: { extensions: string[]; platform: "nocloud"; architecture: "amd64"; guestAgent: boolean };
+  image: {
+    extensions: string[]; platform: "nocloud"; architecture: "amd64"; guestAgent: boolean;
+    /** the Image Factory's base URL without a trailing slash (default https://factory.talos.dev) */
+    factoryUrl: string;
+  };
   /** rolling upgrades (components/TalosUpgrade.ts) */
-  upgrade: { workerBatchSize: number; snapshotDir: string };
+  upgrade: { workerBatchSize: number; snapshotDir: string; keepSnapshots: number };
   /** scheduled in-cluster etcd snapshots; absent = off (core/day2/etcd-backup.ts) */
   etcdBackup?: { schedule: string; keep: number; storageClass?: string; sizeGi: number };
   network: {
