@@ -4,7 +4,9 @@
 #  - pulumi-resource-standin (tests/standins): one binary that serves as talos, kubernetes and command
 #    in previews, judged by the real schemas;
 #  - pulumi-resource-command (tests/standins/command): pulumi-command 1.2.1's local.Command run for
-#    real, on pulumi-go-provider v1.3.0 (tests/lifecycle).
+#    real, on pulumi-go-provider v1.3.0 (tests/lifecycle);
+#  - pulumi-resource-talos (tests/standins/talos-provider): the Talos provider that really creates,
+#    on Talos machinery v1.13.0, against the Talos API stand-in (tests/lifecycle/talos-*.test.ts).
 # Nothing is installed into a plugin home: tests/e2e/engine.ts and tests/lifecycle/harness.ts install
 # them into each test project's throwaway PULUMI_HOME (the Cilium CRDs come from .toolchain/judges, see
 # fetch-judges.sh).
@@ -25,3 +27,4 @@ build() {
 }
 build "$ROOT/tests/standins" pulumi-resource-standin .hash
 build "$ROOT/tests/standins/command" pulumi-resource-command .command.hash
+build "$ROOT/tests/standins/talos-provider" pulumi-resource-talos .talos.hash

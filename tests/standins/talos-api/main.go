@@ -17,6 +17,8 @@
 // the kubelet stopped, and its bootID and schedulability change only when the kubelet is back. Not
 // modelled: the upgrade mutex, A/B rollback, the 1.13 LifecycleService (talosctl 1.13 is told --legacy),
 // the Events API (talosctl's --wait).
+// With -maintenance the nodes start as a new cluster's do, in maintenance mode: see lifecycle.go
+// (config apply and its modes, bootstrap, etcd membership, reset, kubeconfig).
 package main
 
 import (
@@ -48,6 +50,7 @@ import (
 
 	"github.com/siderolabs/talos/pkg/machinery/api/common"
 	"github.com/siderolabs/talos/pkg/machinery/api/machine"
+	"github.com/siderolabs/talos/pkg/machinery/api/storage"
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -66,6 +69,12 @@ type node struct {
 	up, ready      bool
 	cordoned       bool      // spec.unschedulable: Talos cordons in its upgrade sequence and uncordons what it cordoned once booted
 	downAt         time.Time // when the kubelet stopped; the Node's Ready condition stays True for -grace after it
+	// lifecycle (with -maintenance): a node starts without a config and answers in maintenance mode
+	maintenance bool
+	halted      bool   // reset without reboot: powered off
+	config      []byte // the applied machine config (nil: none, or the legacy start with the stand-in's CA)
+	staged      []byte // a config staged for the next reboot
+	registered  bool   // its kubelet registered a Node object once
 }
 
 type cluster struct {
@@ -75,6 +84,13 @@ type cluster struct {
 	events        *os.File
 	evMu          sync.Mutex
 	dir           string
+	mu            sync.Mutex
+	bootstrapped  bool
+	members       map[string]bool // etcd members by node name
+	standinTLS    *tls.Config     // the legacy start: the stand-in's own CA
+	maintCert     tls.Certificate // what a node in maintenance mode presents (self-issued, not checked by clients)
+	kubeconfig    []byte
+	tlsCache      map[string]*tls.Config
 }
 
 func (c *cluster) event(n *node, what, detail string) {
@@ -98,8 +114,25 @@ func (s *server) meta() *common.Metadata { return &common.Metadata{Hostname: s.n
 func (s *server) check() error {
 	s.n.mu.Lock()
 	defer s.n.mu.Unlock()
+	if s.n.halted {
+		return status.Error(codes.Unavailable, "node is powered off")
+	}
 	if !s.n.up {
 		return status.Error(codes.Unavailable, "node is rebooting")
+	}
+	return nil
+}
+
+// configured is check() plus: the node has left maintenance mode (Talos's maintenance service
+// serves only a few methods; the others are not registered there).
+func (s *server) configured(method string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	s.n.mu.Lock()
+	defer s.n.mu.Unlock()
+	if s.n.maintenance {
+		return status.Errorf(codes.Unimplemented, "method %s not implemented in maintenance mode", method)
 	}
 	return nil
 }
@@ -137,7 +170,7 @@ func (s *server) refuseUpgrade(ctx context.Context, err error) (*machine.Upgrade
 // pulled and validated before the reply, then on a control plane (without force) etcd must be healthy
 // with every member (ValidateForUpgrade); a refusal carries Talos's own message.
 func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*machine.UpgradeResponse, error) {
-	if err := s.check(); err != nil {
+	if err := s.configured("Upgrade"); err != nil {
 		return nil, err
 	}
 	i := strings.LastIndex(req.Image, ":")
@@ -157,7 +190,7 @@ func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*mac
 		// Talos refuses to upgrade a control plane while an etcd member is unhealthy (ValidateForUpgrade)
 		for _, o := range s.c.nodes {
 			o.mu.Lock()
-			bad := o.role == "controlplane" && !(o.up && o.ready)
+			bad := s.c.isMember(o.name) && !(o.up && o.ready)
 			o.mu.Unlock()
 			if bad {
 				return s.refuseUpgrade(ctx, status.Errorf(codes.Unknown, "error validating etcd for upgrade: etcd member %016x is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded", memberID(o.name)))
@@ -184,6 +217,7 @@ func (s *server) Upgrade(ctx context.Context, req *machine.UpgradeRequest) (*mac
 		s.n.up, s.n.version = true, to
 		s.n.boots++
 		s.n.mu.Unlock()
+		s.c.takeStaged(s.n)
 		s.c.event(s.n, "up", to)
 		time.Sleep(s.c.ready)
 		s.n.mu.Lock()
@@ -205,15 +239,15 @@ func (s *server) controlPlanes() []*node {
 }
 
 func (s *server) EtcdMemberList(ctx context.Context, _ *machine.EtcdMemberListRequest) (*machine.EtcdMemberListResponse, error) {
-	if err := s.check(); err != nil {
+	if err := s.etcdRunning(); err != nil {
 		return nil, err
-	}
-	if s.n.role != "controlplane" {
-		return nil, status.Error(codes.FailedPrecondition, "etcd runs only on control planes")
 	}
 	// membership does not change while a member reboots; its health does (EtcdStatus)
 	var members []*machine.EtcdMember
 	for _, o := range s.controlPlanes() {
+		if !s.c.isMember(o.name) {
+			continue
+		}
 		members = append(members, &machine.EtcdMember{Id: memberID(o.name), Hostname: o.name,
 			PeerUrls: []string{"https://" + o.ip + ":2380"}, ClientUrls: []string{"https://" + o.ip + ":2379"}})
 	}
@@ -221,16 +255,13 @@ func (s *server) EtcdMemberList(ctx context.Context, _ *machine.EtcdMemberListRe
 }
 
 func (s *server) EtcdStatus(ctx context.Context, _ *emptypb.Empty) (*machine.EtcdStatusResponse, error) {
-	if err := s.check(); err != nil {
+	if err := s.etcdRunning(); err != nil {
 		return nil, err
-	}
-	if s.n.role != "controlplane" {
-		return nil, status.Error(codes.FailedPrecondition, "etcd runs only on control planes")
 	}
 	s.n.mu.Lock()
 	ready := s.n.ready
 	s.n.mu.Unlock()
-	st := &machine.EtcdMemberStatus{MemberId: memberID(s.n.name), Leader: memberID(s.controlPlanes()[0].name), ProtocolVersion: "3.6.0", StorageVersion: "3.6.0", DbSize: 1 << 20, DbSizeInUse: 1 << 19, RaftIndex: 100, RaftTerm: 2, RaftAppliedIndex: 100}
+	st := &machine.EtcdMemberStatus{MemberId: memberID(s.n.name), Leader: memberID(s.c.leader()), ProtocolVersion: "3.6.0", StorageVersion: "3.6.0", DbSize: 1 << 20, DbSizeInUse: 1 << 19, RaftIndex: 100, RaftTerm: 2, RaftAppliedIndex: 100}
 	if !ready {
 		st.Errors = []string{"etcdserver: not yet joined after restart"}
 	}
@@ -240,11 +271,8 @@ func (s *server) EtcdStatus(ctx context.Context, _ *emptypb.Empty) (*machine.Etc
 // EtcdSnapshot streams a real bbolt database with the sha256 trailer etcd snapshots carry, so
 // talosctl's integrity check and snapshot status accept it.
 func (s *server) EtcdSnapshot(_ *machine.EtcdSnapshotRequest, stream grpc.ServerStreamingServer[common.Data]) error {
-	if err := s.check(); err != nil {
+	if err := s.etcdRunning(); err != nil {
 		return err
-	}
-	if s.n.role != "controlplane" {
-		return status.Error(codes.FailedPrecondition, "etcd runs only on control planes")
 	}
 	f := filepath.Join(s.c.dir, fmt.Sprintf("snap-%d.db", time.Now().UnixNano()))
 	db, err := bolt.Open(f, 0o600, nil)
@@ -321,6 +349,7 @@ func main() {
 	ready := flag.Duration("ready", 500*time.Millisecond, "time from boot to Kubernetes Ready (and etcd healthy)")
 	grace := flag.Duration("grace", 0, "how long the Node's Ready condition stays True after its kubelet stopped (Kubernetes' node-monitor grace period, 40s by default there)")
 	kubernetes := flag.String("kubernetes", "v1.34.1", "Kubernetes version the cluster runs at start (<dir>/kubernetes-version overrides it)")
+	maintenance := flag.Bool("maintenance", false, "nodes start in maintenance mode, without a config (a new cluster); else configured with the stand-in's CA, bootstrapped, Ready")
 	flag.Parse()
 	if *dir == "" || *nodesFlag == "" {
 		log.Fatal("-dir and -nodes are required")
@@ -329,14 +358,19 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c := &cluster{reboot: *reboot, ready: *ready, grace: *grace, events: events, dir: *dir}
+	c := &cluster{reboot: *reboot, ready: *ready, grace: *grace, events: events, dir: *dir, members: map[string]bool{}, tlsCache: map[string]*tls.Config{}}
 	var ips []net.IP
 	for _, spec := range strings.Split(*nodesFlag, ",") {
 		name, rest, _ := strings.Cut(spec, "=")
 		ip, role, _ := strings.Cut(rest, ":")
-		c.nodes = append(c.nodes, &node{name: name, ip: ip, role: role, version: *version, up: true, ready: true})
+		n := &node{name: name, ip: ip, role: role, version: *version, up: true, ready: !*maintenance, maintenance: *maintenance, registered: !*maintenance}
+		c.nodes = append(c.nodes, n)
+		if role == "controlplane" && !*maintenance {
+			c.members[name] = true
+		}
 		ips = append(ips, net.ParseIP(ip))
 	}
+	c.bootstrapped = !*maintenance
 	ips = append(ips, net.ParseIP("127.0.0.1"))
 
 	ca := issue(&x509.Certificate{Subject: pkix.Name{CommonName: "talos-standin-ca"}, IsCA: true, BasicConstraintsValid: true,
@@ -349,14 +383,19 @@ func main() {
 	pool.AddCert(ca.cert)
 	srvCert, _ := tls.X509KeyPair(srv.certPEM(), srv.keyPEM())
 	tlsConf := &tls.Config{Certificates: []tls.Certificate{srvCert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
+	c.standinTLS, c.maintCert = tlsConf, srvCert
 
 	for _, n := range c.nodes {
 		l, err := net.Listen("tcp", net.JoinHostPort(n.ip, "50000"))
 		if err != nil {
 			log.Fatalf("listen %s: %v", n.ip, err)
 		}
-		g := grpc.NewServer(grpc.Creds(credentials.NewTLS(tlsConf)))
-		machine.RegisterMachineServiceServer(g, &server{c: c, n: n})
+		// each connection gets the TLS of the node's state: maintenance, the stand-in's CA, or its config's CA
+		perNode := &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return c.serverTLS(n) }}
+		g := grpc.NewServer(grpc.Creds(credentials.NewTLS(perNode)))
+		srv := &server{c: c, n: n}
+		machine.RegisterMachineServiceServer(g, srv)
+		storage.RegisterStorageServiceServer(g, &storageServer{s: srv})
 		go g.Serve(l)
 	}
 
@@ -396,7 +435,12 @@ func main() {
 	mux.HandleFunc("GET /api/v1/nodes", func(w http.ResponseWriter, r *http.Request) {
 		items := []any{}
 		for _, n := range c.nodes {
-			items = append(items, nodeObject(n))
+			n.mu.Lock()
+			reg := n.registered
+			n.mu.Unlock()
+			if reg {
+				items = append(items, nodeObject(n))
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"kind": "NodeList", "apiVersion": "v1", "items": items})
@@ -412,6 +456,7 @@ func main() {
 		kl.Addr().String(), b64(ca.certPEM()), b64(client.certPEM()), b64(client.keyPEM()))
 	os.WriteFile(filepath.Join(*dir, "talosconfig"), []byte(talosconfig), 0o600)
 	os.WriteFile(filepath.Join(*dir, "kubeconfig"), []byte(kubeconfig), 0o600)
+	c.kubeconfig = []byte(kubeconfig)
 	fmt.Println("READY")
 
 	sig := make(chan os.Signal, 1)
