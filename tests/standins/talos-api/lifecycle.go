@@ -111,9 +111,8 @@ func parseConfig(b []byte) (*parsedConfig, error) {
 	return pc, nil
 }
 
-
 func sub(m map[string]any, k string) map[string]any { v, _ := m[k].(map[string]any); return v }
-func strOf(m map[string]any, k string) string      { v, _ := m[k].(string); return v }
+func strOf(m map[string]any, k string) string       { v, _ := m[k].(string); return v }
 
 func (pc *parsedConfig) machineType() string { return strOf(sub(pc.v1alpha1, "machine"), "type") }
 

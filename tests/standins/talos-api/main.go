@@ -334,7 +334,9 @@ func issue(tmpl *x509.Certificate, parent *pair) *pair {
 	return &pair{cert, key, der}
 }
 
-func (p *pair) certPEM() []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.der}) }
+func (p *pair) certPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.der})
+}
 func (p *pair) keyPEM() []byte {
 	b, _ := x509.MarshalECPrivateKey(p.key)
 	return pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: b})

@@ -21,6 +21,7 @@
 //   - cluster/getHealth: asks the nodes (see health below).
 //   - imageFactory/schematic:Schematic: the ID the factory gives (sha256 of the schematic decoded into
 //     the factory's struct and re-encoded with yaml.v3), without a factory.
+//
 // Every call is journalled (JSONL, $TALOS_PROVIDER_STANDIN_JOURNAL): call, type, name, what was done
 // on which node; never a secret value.
 package main
@@ -208,7 +209,7 @@ func copyMap(m map[string]any) map[string]any {
 	}
 	return out
 }
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+func b64(b []byte) string            { return base64.StdEncoding.EncodeToString(b) }
 func unb64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
 // --- provider protocol ---
@@ -228,7 +229,9 @@ func (p *prov) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.D
 func (p *prov) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
-func (p *prov) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) { return &emptypb.Empty{}, nil }
+func (p *prov) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
 
 func (p *prov) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	tok := string(resource.URN(req.GetUrn()).Type())
@@ -1117,7 +1120,10 @@ func (p *prov) healthOnce(ctx context.Context, cps, workers, endpoints []string,
 		return f(cctx, machineapi.NewMachineServiceClient(c))
 	}
 	for _, n := range append(append([]string{}, cps...), workers...) {
-		if err := call(n, func(c context.Context, m machineapi.MachineServiceClient) error { _, err := m.Version(c, &emptypb.Empty{}); return err }); err != nil {
+		if err := call(n, func(c context.Context, m machineapi.MachineServiceClient) error {
+			_, err := m.Version(c, &emptypb.Empty{})
+			return err
+		}); err != nil {
 			return fmt.Errorf("node %s: Talos API: %w", n, err)
 		}
 	}
