@@ -2,13 +2,14 @@
 // after its config is applied), kubeconfig, talosconfig and a health check.
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
-import { healthCheckFor, stagedConfigAdvice } from "../core/deployed/rollout";
+import { configEditsHeld, healthCheckFor, heldConfigAdvice, stagedConfigAdvice } from "../core/deployed/rollout";
 import { DeployedState, deployedStateOf } from "../core/deployed/state";
 import { ClusterChange } from "./ClusterChange";
 import { Plan } from "../core/plan/types";
 import { ControlPlaneNode, WorkerNode } from "./TalosNode";
 import { TalosImage } from "./TalosImage";
-import { TalosUpgrade } from "./TalosUpgrade";
+import { controlPlaneGate, etcdMemberRemoval, membershipSnapshot, TalosUpgrade } from "./TalosUpgrade";
+import { answeringNodes } from "../core/talos/node-removal";
 
 export interface TalosClusterArgs {
   plan: Plan;
@@ -39,6 +40,8 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly configHashes: pulumi.Output<Record<string, string>>;
   /** nodes whose new config Talos staged for their next reboot */
   public readonly stagedNodes: pulumi.Output<string[]>;
+  /** the etcd snapshot taken before the control-plane set changes */
+  public readonly membershipSnapshot: pulumi.Resource;
   /** etcd snapshot, rolling Talos upgrade, Kubernetes upgrade (components/TalosUpgrade.ts) */
   public readonly upgrade: TalosUpgrade;
 
@@ -54,13 +57,15 @@ export class TalosCluster extends pulumi.ComponentResource {
       parent: this, protect: true, additionalSecretOutputs: ["machineSecrets", "clientConfiguration"], ignoreChanges: ["talosVersion"],
     });
     const clientConfiguration = this.secrets.clientConfiguration;
+    // the nodes that answer: the ones talosctl, upgrades, gates and health checks talk to
+    const live = answeringNodes(plan);
 
     // Break-glass access: talosctl talks to the control-plane IPs directly, never to the VIP.
     this.talosconfig = pulumi.secret(talos.client.getConfigurationOutput({
       clusterName: plan.clusterName,
       clientConfiguration,
       endpoints: plan.talosEndpoints,
-      nodes: plan.nodes.map((n) => n.ip),
+      nodes: live.nodes.map((n) => n.ip),
     }, { parent: this }).talosConfig);
 
     const image = new TalosImage(`${name}-image`, { plan, proxmoxProvider: args.proxmoxProvider }, { parent: this });
@@ -77,10 +82,29 @@ export class TalosCluster extends pulumi.ComponentResource {
         alreadyDeployed: (args.deployed?.nodes ?? []).some((d) => d.name === node.name && (d.vmId === undefined || d.vmId === node.vmId)),
         talosconfig: this.talosconfig,
         clusterSecrets: this.secrets,
+        holdConfigEdits: configEditsHeld(plan),
       };
     };
+    const held = heldConfigAdvice(plan);
+    if (held) pulumi.log.warn(held, this);
     const nodeOpts = { parent: this, dependsOn: args.endpoint?.(this.secrets) ?? [] };
-    this.controlPlanes = plan.controlPlanes.map((n) => new ControlPlaneNode(n.name, nodeArgs(n), nodeOpts));
+    // etcd as it was, saved before a control plane joins, is replaced or leaves (see membershipSnapshot)
+    this.membershipSnapshot = membershipSnapshot(`${name}-etcd-snapshot-membership`, { plan: live, clientConfiguration }, { parent: this });
+    // Control planes take their configs one at a time: each apply waits for the previous control
+    // plane's gate (it answers, etcd healthy with every member) whenever that one's config changed.
+    let gate: pulumi.Resource[] = [];
+    this.controlPlanes = plan.controlPlanes.map((n) => {
+      const cp = new ControlPlaneNode(n.name, { ...nodeArgs(n), after: [this.membershipSnapshot], applyAfter: gate }, nodeOpts);
+      if (n.unreachable) {
+        // its etcd member goes, through a control plane that answers, after the snapshot above
+        etcdMemberRemoval(`${n.name}-etcd-removal`, { plan: live, node: n, clientConfiguration }, { parent: cp, dependsOn: [this.membershipSnapshot] });
+        return cp;
+      }
+      gate = [controlPlaneGate(`${n.name}-config-gate`, {
+        plan, node: n, clientConfiguration, configHash: cp.configHash, applyMode: cp.resolvedApplyMode,
+      }, { parent: cp, dependsOn: [cp.apply] })];
+      return cp;
+    });
     this.workers = plan.workers.map((n) => new WorkerNode(n.name, nodeArgs(n), nodeOpts));
 
     const first = this.controlPlanes.find((c) => c.node.name === plan.bootstrapNode.name)!;
@@ -111,8 +135,8 @@ export class TalosCluster extends pulumi.ComponentResource {
         await talos.cluster.getHealth({
           clientConfiguration: client,
           endpoints: plan.talosEndpoints,
-          controlPlaneNodes: plan.controlPlanes.map((n) => n.ip),
-          workerNodes: plan.workers.map((n) => n.ip),
+          controlPlaneNodes: live.controlPlanes.map((n) => n.ip),
+          workerNodes: live.workers.map((n) => n.ip),
           timeouts: { read: "15m" },
         }, { parent: this });
         return "healthy";
@@ -132,7 +156,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
 
     this.upgrade = new TalosUpgrade(`${name}-day2`, {
-      plan, deployed: args.deployed, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId,
+      plan: live, deployed: args.deployed, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId,
       after: [this.bootstrap, ...all.map((n) => n.apply)],
     }, { parent: this });
 

@@ -22,6 +22,15 @@ export interface TalosNodeArgs {
   talosconfig: pulumi.Input<string>;
   /** the cluster's machine secrets: when they go too (whole-stack destroy), skip per-node removal steps */
   clusterSecrets: pulumi.Resource;
+  /**
+   * A Kubernetes upgrade is under way (core/deployed/rollout.ts configEditsHeld): a running node keeps
+   * the config it has; the run after the upgrade applies the edits.
+   */
+  holdConfigEdits?: boolean;
+  /** what the node's VM (and so its config) waits for: the etcd snapshot before a control-plane change */
+  after?: pulumi.Resource[];
+  /** what the config apply waits for besides the VM: the previous control plane's gate */
+  applyAfter?: pulumi.Resource[];
 }
 
 /** Serialises patch documents into the config-patch strings the Talos provider takes (one per document). */
@@ -42,7 +51,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
     super(type, name, {}, opts);
     const { plan, node } = args;
     this.node = node;
-    this.vm = new ProxmoxVm(`${name}-vm`, { plan, node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider }, { parent: this });
+    this.vm = new ProxmoxVm(`${name}-vm`, { plan, node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider }, { parent: this, dependsOn: args.after ?? [] });
     const patches = pulumi.output(args.schematicId).apply((id) => patchStrings(plan, node, id));
     const config = talos.machine.getConfigurationOutput({
       clusterName: plan.clusterName,
@@ -64,7 +73,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
       interpreter: ["/bin/sh", "-c"],
       environment: {
         NODE_NAME: node.name,
-        CONTROL_PLANES: plan.controlPlanes.filter((c) => c.name !== node.name).map((c) => c.ip).join(" "),
+        CONTROL_PLANES: plan.controlPlanes.filter((c) => c.name !== node.name && !c.unreachable).map((c) => c.ip).join(" "),
         TALOSCONFIG_DATA: pulumi.secret(args.talosconfig),
       },
     // the talosconfig in the environment is an admin credential: secret in the state too
@@ -83,9 +92,19 @@ abstract class TalosNode extends pulumi.ComponentResource {
       applyMode: args.alreadyDeployed ? "staged_if_needing_reboot" : "auto",
       onDestroy: RESET_ON_DESTROY,
     }, {
-      parent: this, dependsOn: [this.vm, this.nodeObject],
-      // a new VM is blank: apply the config again; the old node leaves etcd before its VM goes
-      replaceWith: [this.vm.vm], deleteBeforeReplace: true,
+      parent: this, dependsOn: [this.vm, this.nodeObject, ...(args.applyAfter ?? [])],
+      ...(node.unreachable
+        // a node that no longer answers: nothing may contact it. The engine keeps every input as it is
+        // (no update), and when the node leaves the stack file the apply is dropped from the state
+        // without the provider's delete, whose reset would have to reach the node (README: removing a
+        // node that no longer answers)
+        ? { ignoreChanges: ["*"], retainOnDelete: true }
+        : {
+          // a new VM is blank: apply the config again; the old node leaves etcd before its VM goes
+          replaceWith: [this.vm.vm], deleteBeforeReplace: true,
+          // the engine keeps the applied config's inputs; a replacement or a new node gets the whole config
+          ...(args.holdConfigEdits && args.alreadyDeployed ? { ignoreChanges: ["machineConfigurationInput", "configPatches"] } : {}),
+        }),
       // whole-stack destroy: no graceful resets, the VMs are deleted anyway
       deletedWith: args.clusterSecrets,
     });

@@ -60,6 +60,80 @@ export function credentialsTalosconfig(cluster: string, cc: { caCertificate: str
   return stringify({ context: cluster, contexts: { [cluster]: { endpoints: [], ca: cc.caCertificate, crt: cc.clientCertificate, key: cc.clientKey } } });
 }
 
+/**
+ * The etcd snapshot before the control-plane set changes: a control plane added, replaced (new vmId)
+ * or removed. It runs before the control planes' VMs and configs (they depend on it), so the snapshot
+ * holds etcd as it was before a member joined or left. Its inputs are the planned control planes and
+ * their VM IDs, so only a change of that set runs it again. Created on a new cluster, it finds no
+ * control plane to ask and saves nothing (tools/day2/talos-day2.ts).
+ */
+export function membershipSnapshot(name: string, args: { plan: Plan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] }, opts: pulumi.CustomResourceOptions): local.Command {
+  const { plan } = args;
+  const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(plan.clusterName, cc)));
+  return new local.Command(name, {
+    create: `${RUNNER} snapshot create`,
+    update: `${RUNNER} snapshot update`,
+    environment: {
+      [DAY2_STEP_ENV]: "etcd-snapshot-membership",
+      SNAPSHOT_WHEN: "before-membership-change",
+      SNAPSHOT_DIR: plan.upgrade.snapshotDir,
+      SNAPSHOT_KEEP: String(plan.upgrade.keepSnapshots),
+      CLUSTER_NAME: plan.clusterName,
+      TALOSCONFIG_DATA: talosconfig,
+      CONTROL_PLANES: plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(","),
+      // a new vmId is a new member (the old one leaves, the new one joins)
+      CONTROL_PLANE_VMS: plan.controlPlanes.map((n) => `${n.name}:${n.vmId}`).join(","),
+    },
+    addPreviousOutputInEnv: true,
+  }, { ...opts, additionalSecretOutputs: ["environment"] });
+}
+
+/**
+ * The gate after a control plane's config apply: when the applied config changed on a running control
+ * plane, the next control plane's apply waits until this one answers and every member etcd lists
+ * answers healthy (tools/day2/talos-day2.ts gate). So a config that restarts etcd or the API server, or one
+ * the provider applies in `auto` because its dry run failed (which may reboot), takes down one control
+ * plane at a time. Its inputs change exactly when the applied config does (the apply's hash).
+ */
+export function controlPlaneGate(name: string, args: {
+  plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"];
+  configHash: pulumi.Input<string>; applyMode: pulumi.Input<string>;
+}, opts: pulumi.CustomResourceOptions): local.Command {
+  const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(args.plan.clusterName, cc)));
+  return new local.Command(name, {
+    create: `${RUNNER} gate create`,
+    update: `${RUNNER} gate update`,
+    environment: {
+      [DAY2_STEP_ENV]: "control-plane-gate",
+      NODE_NAME: args.node.name, NODE_IP: args.node.ip,
+      CONFIG_HASH: args.configHash, APPLY_MODE: args.applyMode,
+      TALOSCONFIG_DATA: talosconfig,
+    },
+    // the hash of the last config it waited for: a run that only changes the apply mode waits for nothing
+    addPreviousOutputInEnv: true,
+  }, { ...opts, additionalSecretOutputs: ["environment"] });
+}
+
+/**
+ * Removes the etcd member of a control plane that no longer answers (`unreachable: true`), through a
+ * control plane that does (tools/day2/talos-day2.ts etcd-removal): etcd counts every member in its
+ * quorum, so a dead one left behind makes the next failure fatal. A member already gone is fine.
+ */
+export function etcdMemberRemoval(name: string, args: { plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] }, opts: pulumi.CustomResourceOptions): local.Command {
+  const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(args.plan.clusterName, cc)));
+  return new local.Command(name, {
+    create: `${RUNNER} etcd-removal create`,
+    update: `${RUNNER} etcd-removal update`,
+    environment: {
+      [DAY2_STEP_ENV]: "etcd-member-removal",
+      NODE_NAME: args.node.name,
+      // the control planes that answer (the plan given has no unreachable ones)
+      CONTROL_PLANES: args.plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(","),
+      TALOSCONFIG_DATA: talosconfig,
+    },
+  }, { ...opts, additionalSecretOutputs: ["environment"] });
+}
+
 export class TalosUpgrade extends pulumi.ComponentResource {
   public readonly snapshot: local.Command;
   public readonly controlPlaneSteps: local.Command[];
@@ -92,6 +166,7 @@ export class TalosUpgrade extends pulumi.ComponentResource {
     this.snapshot = step(`${name}-etcd-snapshot`, "snapshot", {
       [DAY2_STEP_ENV]: "etcd-snapshot",
       SNAPSHOT_DIR: plan.upgrade.snapshotDir,
+      SNAPSHOT_KEEP: String(plan.upgrade.keepSnapshots),
       CLUSTER_NAME: plan.clusterName,
       // what a new snapshot is taken for (CONTROL_PLANES is in every step)
       TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image, KUBERNETES_VERSION: plan.kubernetesVersion,

@@ -19,6 +19,8 @@ export const talosctlArgs = {
   etcdSnapshot: (ip: string, file: string) => ["-e", ip, "-n", ip, "etcd", "snapshot", file],
   etcdMembers: (ip: string) => ["-e", ip, "-n", ip, "etcd", "members"],
   etcdStatus: (ip: string) => ["-e", ip, "-n", ip, "etcd", "status"],
+  /** by member ID (hex, as `etcd members` lists it): the member's node need not answer */
+  etcdRemoveMember: (ip: string, memberId: string) => ["-e", ip, "-n", ip, "etcd", "remove-member", memberId],
   upgradeK8s: (ip: string, to: string) => ["-e", ip, "-n", ip, "upgrade-k8s", "--to", to.replace(/^v/, "")],
 };
 
@@ -74,6 +76,19 @@ export function etcdMemberNames(output: string): string[] {
   return lines.map((l) => l.trim().split(/\s{2,}|\t+/)[col]).filter((h): h is string => !!h);
 }
 
+/** Members from `talosctl etcd members`: ID, hostname and the address of their first peer URL (the node's own IP). */
+export function etcdMemberAddresses(output: string): { id: string; name: string; ip: string }[] {
+  const lines = output.trim().split("\n").filter((l) => l.trim());
+  const header = lines.shift()?.trim().split(/\s{2,}|\t+/) ?? [];
+  const [id, host, peer] = [header.indexOf("ID"), header.indexOf("HOSTNAME"), header.indexOf("PEER URLS")];
+  if (id < 0 || host < 0 || peer < 0) return [];
+  return lines.flatMap((l) => {
+    const cells = l.trim().split(/\s{2,}|\t+/);
+    const ip = /^https?:\/\/\[?([^\]/]+?)\]?:\d+/.exec(cells[peer]?.split(",")[0] ?? "")?.[1];
+    return cells[id] && cells[host] && ip ? [{ id: cells[id], name: cells[host], ip }] : [];
+  });
+}
+
 /** `talosctl etcd status` succeeded and reports no member errors (ERRORS column empty). */
 export function etcdStatusHealthy(output: string): boolean {
   const lines = output.trim().split("\n").filter((l) => l.trim());
@@ -84,7 +99,7 @@ export function etcdStatusHealthy(output: string): boolean {
 }
 
 /** What a step records in its stdout, read back on the next run (PULUMI_COMMAND_STDOUT). */
-export const STDOUT_MARK = { installed: "homelab-installed-image:", kubernetes: "homelab-kubernetes:" } as const;
+export const STDOUT_MARK = { installed: "homelab-installed-image:", kubernetes: "homelab-kubernetes:", controlPlanes: "homelab-control-planes:", configHash: "homelab-config-hash:" } as const;
 
 export function lastMark(stdout: string | undefined, mark: string): string | undefined {
   const hits = (stdout ?? "").split("\n").filter((l) => l.startsWith(mark));

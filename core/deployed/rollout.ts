@@ -80,3 +80,24 @@ export function healthCheckFor(deployed: DeployedState | undefined, hashes: Reco
   for (const n of names) if (before[n] !== hashes[n]) return "configs-changed";
   return "unchanged";
 }
+
+/**
+ * While a Kubernetes upgrade is under way (the stack file names another version than the last
+ * successful `up` recorded), machine-config edits wait. The configs are rendered for the recorded
+ * version (Plan.configKubernetesVersion) until the day-2 step finished `talosctl upgrade-k8s`; an edit
+ * applied in between would carry the old kubelet and static-pod images to nodes `upgrade-k8s` already
+ * moved (a failed or interrupted run leaves some moved, some not), and those parts apply live: the
+ * node's Kubernetes would go back. So running nodes keep their applied config until the run after the
+ * upgrade, which renders the new version (already what `upgrade-k8s` wrote: no restart) plus the edit.
+ * A new node still gets its whole config: it joins on the recorded version and upgrade-k8s moves it.
+ */
+export function configEditsHeld(plan: Plan): boolean {
+  return plan.kubernetesVersion !== plan.configKubernetesVersion;
+}
+
+export function heldConfigAdvice(plan: Plan): string | undefined {
+  if (!configEditsHeld(plan)) return undefined;
+  return `versions.kubernetes: Kubernetes ${plan.configKubernetesVersion} -> ${plan.kubernetesVersion} is under way, so machine-config edits ` +
+    `of running nodes wait until it finished (configs for ${plan.configKubernetesVersion} would take a node that \`talosctl upgrade-k8s\` already moved back). ` +
+    "The `pulumi up` after the upgrade applies them; to apply an urgent edit first, write the recorded version back, run `pulumi up`, then upgrade.";
+}

@@ -255,7 +255,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     const osDiskGB = n.osDiskGB ?? (n.role === "controlplane" ? CONTROLPLANE_OS_DISK_DEFAULT : WORKER_OS_DISK_DEFAULT);
     nodes.push({
       name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: host ?? "", cpu: n.cpu, memoryGiB: n.memoryGiB,
-      osDiskGB, dataDisksGB: n.dataDisksGB, mac: n.mac, ref, startupOrder: n.role === "controlplane" ? 1 : 2,
+      osDiskGB, dataDisksGB: n.dataDisksGB, mac: n.mac, unreachable: n.unreachable, ref, startupOrder: n.role === "controlplane" ? 1 : 2,
       disks: [
         { slot: "scsi0", sizeGB: osDiskGB, purpose: "os" },
         ...n.dataDisksGB.map((sizeGB, d) => ({ slot: `scsi${d + 1}`, sizeGB, purpose: "data" as const })),
@@ -266,6 +266,12 @@ export function buildPlan(input: PlanInputs): PlanResult {
   const controlPlanes = nodes.filter((n) => n.role === "controlplane");
   const workers = nodes.filter((n) => n.role === "worker");
   const firstCp = controlPlanes[0];
+  // etcd removes a dead member only while the others still form a quorum
+  const deadCps = controlPlanes.filter((n) => n.unreachable);
+  if (deadCps.length > 0 && controlPlanes.length - deadCps.length <= Math.floor(controlPlanes.length / 2)) {
+    add(`${deadCps[deadCps.length - 1].ref}.unreachable`, `${deadCps.map((n) => n.name).join(", ")} of ${controlPlanes.length} control planes are marked unreachable: the rest cannot form an etcd quorum, so no member can be removed`,
+      "mark only the dead control planes and keep a majority running; with quorum already lost, recover etcd from a snapshot first (README: recovering etcd)");
+  }
   const vip = mode === "vip" ? raw.endpoint.vip : undefined;
   const haproxy = raw.endpoint.haproxy;
   let endpointHost = "";
@@ -283,7 +289,7 @@ export function buildPlan(input: PlanInputs): PlanResult {
     network: { ...raw.network, subnet: subnet ? formatCidr(subnet) : raw.network.subnet, prefix: subnet?.prefix ?? 0 },
     endpoint,
     lbPool: raw.lbPool,
-    talosEndpoints: controlPlanes.map((n) => n.ip),
+    talosEndpoints: controlPlanes.filter((n) => !n.unreachable).map((n) => n.ip),
   };
   // Semantic rules run only on well-formed values; they are the same functions the policy pack uses.
   const findings = applyEnforcement(runAllRules(planFacts(partial), thresholds), input.policyConfig);
@@ -313,7 +319,9 @@ export function buildPlan(input: PlanInputs): PlanResult {
     cilium,
     controlPlanes,
     workers,
-    bootstrapNode: firstCp,
+    // bootstrap and kubeconfig talk to a control plane that answers (bootstrap never runs again on a
+    // running cluster: the provider's update of its node is a no-op)
+    bootstrapNode: controlPlanes.find((n) => !n.unreachable) ?? firstCp,
   };
   return { ok: true, plan, findings: findings.filter((f) => f.severity === "advisory") };
 }

@@ -26,6 +26,8 @@ export const nodeSchema = z.object({
   osDiskGB: int.min(1).optional(),
   dataDisksGB: z.array(int.min(1)).default([]),
   mac: str.optional(),
+  // the node no longer answers (disk lost, VM gone): stop managing it without contacting it, then remove it
+  unreachable: z.boolean().default(false),
 }).strict();
 
 export const rawConfigSchema = z.object({

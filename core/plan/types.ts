@@ -34,6 +34,12 @@ export interface NodePlan {
   dataDisksGB: number[];
   disks: DiskPlan[];
   mac?: string;
+  /**
+   * The node no longer answers: its config apply is kept as it is and, when the node leaves the stack
+   * file, dropped without a reset (retainOnDelete); a control plane's etcd member is removed through
+   * another control plane; it takes no part in upgrades, gates or health checks.
+   */
+  unreachable: boolean;
   /** lower starts first: control planes before workers */
   startupOrder: number;
   /** index into nodes[] in the stack config, for messages */

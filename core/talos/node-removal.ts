@@ -29,3 +29,13 @@ exit 1
 
 /** Talos on_destroy of a node's config apply: graceful reset, then halt (the VM is deleted next). */
 export const RESET_ON_DESTROY = { reset: true, graceful: true, reboot: false } as const;
+
+/**
+ * The plan without the nodes marked `unreachable`: what talosctl, the upgrade steps, the control-plane
+ * gates, the talosconfig and the health check talk to. The nodes themselves (VM, config apply, Node
+ * object) stay in the program until they leave the stack file.
+ */
+export function answeringNodes<P extends { nodes: N[]; controlPlanes: N[]; workers: N[] }, N extends { unreachable?: boolean }>(plan: P): P {
+  const up = (ns: N[]) => ns.filter((n) => !n.unreachable);
+  return { ...plan, nodes: up(plan.nodes), controlPlanes: up(plan.controlPlanes), workers: up(plan.workers) };
+}

@@ -95,7 +95,7 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     for (const e of ev.filter((x) => x.role === "controlplane")) { if (e.event === "down") down++; if (e.event === "ready") down--; assert.ok(down <= 1); }
     const files = fs.readdirSync(snapshotDir);
     assert.equal(files.length, 2);
-    for (const f of files) assert.match(f, /^rolltest-\d{8}T\d{6}Z\.db$/);
+    for (const f of files) assert.match(f, /^rolltest-\d{8}T\d{9}Z\.db$/);
   });
 
   it("with credentials the nodes refuse, the roll stops at its first step and nothing is upgraded", async () => {

@@ -104,9 +104,10 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
     assert.equal(await pulumi.isSecret(cluster.talosconfig), true);
     // the engine (not mocks) applies additionalSecretOutputs; assert they are requested
     assert.deepEqual(secretOutputs.get("talos:machine/secrets:Secrets"), ["machineSecrets", "clientConfiguration"]);
-    // node-object removal (7) and day-2 steps (snapshot, 7 nodes, kubernetes): credentials in their
-    // environment stay secret in the state
-    assert.equal(credentialCommands.size, 16, [...credentialCommands.keys()].join(", "));
+    // node-object removal (7), the snapshot before a control-plane change, the control planes' config
+    // gates (3) and day-2 steps (snapshot, 7 nodes, kubernetes): credentials in their environment stay
+    // secret in the state
+    assert.equal(credentialCommands.size, 20, [...credentialCommands.keys()].join(", "));
     for (const [name, outs] of credentialCommands) assert.deepEqual(outs, ["environment"], name);
   });
 

@@ -24,8 +24,13 @@ const COMMAND = "command:local:Command";
 const steps = new Map<string, { deps: string[]; props: Record<string, any>; opts: pulumi.CustomResourceOptions }>();
 const names = new Map<unknown, string>();
 let secrets: { props: Record<string, any>; opts: pulumi.CustomResourceOptions } | undefined;
+/** config applies and VMs: what each waits for (dependsOn, by name) */
+const waits = new Map<string, string[]>();
 const record: pulumi.ResourceTransformation = (a) => {
   names.set(a.resource, a.name);
+  if (a.type === "talos:machine/configurationApply:ConfigurationApply" || a.type === "homelab:proxmox:ProxmoxVm") {
+    waits.set(a.name, ((a.opts.dependsOn as unknown[]) ?? []).map((d) => names.get(d) ?? "?"));
+  }
   if (a.type === "talos:machine/secrets:Secrets") secrets = { props: a.props, opts: a.opts };
   if (a.type === COMMAND && (a.props as any).environment?.HOMELAB_DAY2_STEP) steps.set(a.name, { deps: ((a.opts.dependsOn as unknown[]) ?? []).map((d) => names.get(d) ?? "?"), props: a.props, opts: a.opts });
   return undefined;
@@ -40,7 +45,7 @@ function waves(): Map<string, number> {
     if (!out.has(n)) out.set(n, Math.max(-1, ...steps.get(n)!.deps.filter((d) => steps.has(d)).map(wave)) + 1);
     return out.get(n)!;
   };
-  for (const n of steps.keys()) wave(n);
+  for (const n of [...steps.keys()].filter((k) => k.startsWith("graph-day2-"))) wave(n);
   return out;
 }
 
@@ -59,7 +64,23 @@ describe("rolling upgrade graph (mocks, homelab copy: Talos v1.11.5 -> v1.12.1, 
       ["talos-wrk-03", "talos-wrk-04"],
       ["kubernetes"],
     ]);
-    assert.equal(steps.size, 9);
+    assert.equal([...steps.keys()].filter((k) => k.startsWith("graph-day2-")).length, 9);
+  });
+
+  it("control planes take their configs one at a time: each apply waits for the previous one's gate", () => {
+    assert.deepEqual(waits.get("talos-cp-01-config")!.filter((d) => d.endsWith("-gate")), []);
+    assert.deepEqual(waits.get("talos-cp-02-config")!.filter((d) => d.endsWith("-gate")), ["talos-cp-01-config-gate"]);
+    assert.deepEqual(waits.get("talos-cp-03-config")!.filter((d) => d.endsWith("-gate")), ["talos-cp-02-config-gate"]);
+    for (const cp of ["talos-cp-01", "talos-cp-02", "talos-cp-03"]) {
+      assert.deepEqual(steps.get(`${cp}-config-gate`)!.deps, [`${cp}-config`], "a gate follows its own apply");
+    }
+    for (const w of ["talos-wrk-01", "talos-wrk-02"]) assert.deepEqual(waits.get(`${w}-config`)!.filter((d) => d.endsWith("-gate")), [], "workers do not wait");
+  });
+
+  it("the etcd snapshot before a control-plane change comes before the control planes' VMs", () => {
+    for (const cp of ["talos-cp-01", "talos-cp-02", "talos-cp-03"]) assert.deepEqual(waits.get(`${cp}-vm`), ["graph-etcd-snapshot-membership"], cp);
+    assert.deepEqual(waits.get("talos-wrk-01-vm"), [], "a worker joins no etcd");
+    assert.equal(steps.get("graph-etcd-snapshot-membership")!.props.environment.SNAPSHOT_WHEN, "before-membership-change");
   });
 
   it("every step carries its target; the node steps the installer image of the schematic and version", async () => {
@@ -79,7 +100,7 @@ describe("rolling upgrade graph (mocks, homelab copy: Talos v1.11.5 -> v1.12.1, 
   it("talosconfig and kubeconfig reach the steps only as secrets in the environment, never on a command line", async () => {
     for (const [name, s] of steps) {
       assert.equal(await pulumi.isSecret(pulumi.output(s.props.environment).apply((e) => e.TALOSCONFIG_DATA)), true, name);
-      for (const cmd of [s.props.create, s.props.update]) assert.match(cmd, /^node --import tsx tools\/day2\/talos-day2\.ts (snapshot|node|kubernetes) (create|update)$/);
+      for (const cmd of [s.props.create, s.props.update]) assert.match(cmd, /^node --import tsx tools\/day2\/talos-day2\.ts (snapshot|node|kubernetes|gate) (create|update)$/);
       assert.deepEqual(s.opts.additionalSecretOutputs, ["environment"]);
     }
     const kc = steps.get("graph-day2-talos-wrk-01")!.props.environment.KUBECONFIG_DATA;

@@ -1,9 +1,14 @@
 // The day-2 steps the program's command resources run (components/TalosUpgrade.ts):
-//   snapshot          etcd snapshot into SNAPSHOT_DIR before anything changes
+//   snapshot create|update  etcd snapshot into SNAPSHOT_DIR before an upgrade, or (SNAPSHOT_WHEN=
+//                     before-membership-change) before a control plane joins, is replaced or leaves;
+//                     keeps the newest SNAPSHOT_KEEP
 //   node create|update make one node run INSTALLER_IMAGE: upgrade it if needed, wait for the reboot,
 //                     the new version, Kubernetes Ready and (control planes) a healthy etcd with every member
 //   kubernetes create|update  `talosctl upgrade-k8s` once Talos is rolled, when the API server or a
 //                     kubelet runs another version
+//   gate create|update after a running control plane's config changed: it answers, etcd healthy with
+//                     every member, before the next control plane's config is applied
+//   etcd-removal      removes the etcd member of a control plane marked unreachable
 // create and update decide alike, on what runs: a step whose resource was created anew (a new node,
 // a replaced resource) has no previous output, so what the cluster reports must decide.
 // Inputs come from the environment (the talosconfig and kubeconfig as secrets, never on a command
@@ -16,7 +21,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { etcdMemberNames, etcdStatusHealthy, lastMark, serverTag, STDOUT_MARK, talosctlArgs, talosReasons, upgradeHasLifecycleFlags, upgradeRefusal } from "../../core/day2/talosctl";
+import { etcdMemberAddresses, etcdMemberNames, etcdStatusHealthy, lastMark, serverTag, STDOUT_MARK, talosctlArgs, talosReasons, upgradeHasLifecycleFlags, upgradeRefusal } from "../../core/day2/talosctl";
 
 const env = process.env;
 const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
@@ -176,19 +181,76 @@ async function kubernetesBehind(to: string): Promise<string[] | undefined> {
   return behind;
 }
 
-async function snapshot(): Promise<void> {
+/** The control planes a step's last successful run recorded (PULUMI_COMMAND_STDOUT), as CONTROL_PLANES reads. */
+function recordedControlPlanes(): { name: string; ip: string }[] {
+  const mark = lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.controlPlanes) ?? "";
+  return mark.split(",").filter(Boolean).map((p) => { const [name, ip] = p.split("="); return { name, ip }; });
+}
+
+/** A control plane whose etcd answers healthy, among the planned and the recorded ones (a set change). */
+async function healthyEtcdSource(): Promise<{ name: string; ip: string } | undefined> {
+  const seen = new Set<string>();
+  for (const cp of [...recordedControlPlanes(), ...controlPlanes()]) {
+    if (seen.has(cp.ip)) continue;
+    seen.add(cp.ip);
+    const s = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
+    if (s.ok && etcdStatusHealthy(s.out)) return cp;
+  }
+  return undefined;
+}
+
+/** Keeps the newest `keep` snapshots of this cluster in dir (names sort by their UTC time). */
+function prune(dir: string, cluster: string, keep: number): void {
+  const ours = fs.readdirSync(dir).filter((f) => f.startsWith(`${cluster}-`) && /-\d{8}T\d{6,9}Z\.db$/.test(f)).sort();
+  for (const f of ours.slice(0, Math.max(0, ours.length - keep))) {
+    fs.rmSync(path.join(dir, f));
+    log(`removed the old snapshot ${f} (upgrade.keepSnapshots: ${keep})`);
+  }
+}
+
+/**
+ * snapshot: before an upgrade (after the configs are applied; every planned control plane must be a
+ * healthy member). SNAPSHOT_WHEN=before-membership-change: before a control plane joins, is replaced or
+ * leaves (the step runs before the nodes' VMs and configs); any healthy member of the old or the new set
+ * is the source, and when this step is created and no control plane answers, the cluster is new and has
+ * nothing to save yet.
+ */
+async function snapshot(mode: string): Promise<void> {
   const dir = path.resolve(need("SNAPSHOT_DIR"));
+  const cluster = need("CLUSTER_NAME");
+  const beforeChange = env.SNAPSHOT_WHEN === "before-membership-change";
+  const record = () => console.log(`${STDOUT_MARK.controlPlanes} ${need("CONTROL_PLANES")}`);
+  let sources = controlPlanes();
+  if (beforeChange) {
+    let source = await healthyEtcdSource();
+    if (!source && mode === "create") {
+      log("no control plane answers with a healthy etcd: a new cluster, nothing to save before it forms");
+      record();
+      return;
+    }
+    // a running cluster's etcd may be recovering: wait for a healthy member as long as any other wait
+    if (!source) await until("a healthy etcd member before the control-plane change", async () => ((source = await healthyEtcdSource()) ? undefined : "no control plane reports a healthy etcd"));
+    sources = [source!];
+  } else {
+    // a new cluster's etcd may still be starting; a running one is checked before anything changes
+    await until("etcd before the snapshot", etcdHealthy);
+  }
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // a new cluster's etcd may still be starting; a running one is checked before anything changes
-  await until("etcd before the snapshot", etcdHealthy);
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "Z");
-  const file = path.join(dir, `${need("CLUSTER_NAME")}-${stamp}.db`);
-  for (const cp of controlPlanes()) {
+  // milliseconds too: two steps of one run may both take one
+  const stamp = new Date().toISOString().replace(/[-:.]/g, "");
+  const file = path.join(dir, `${cluster}-${stamp}.db`);
+  for (const cp of sources) {
     const r = await talosctl(talosctlArgs.etcdSnapshot(cp.ip, file), 600_000);
-    if (r.ok && fs.existsSync(file) && fs.statSync(file).size > 0) { fs.chmodSync(file, 0o600); log(`etcd snapshot from ${cp.name}: ${file} (${fs.statSync(file).size} bytes)`); return; }
+    if (r.ok && fs.existsSync(file) && fs.statSync(file).size > 0) {
+      fs.chmodSync(file, 0o600);
+      log(`etcd snapshot from ${cp.name}: ${file} (${fs.statSync(file).size} bytes)`);
+      prune(dir, cluster, Number(env.SNAPSHOT_KEEP ?? 10));
+      record();
+      return;
+    }
     log(`snapshot from ${cp.name} failed: ${r.out.trim()}`);
   }
-  throw new Error("no control plane could take an etcd snapshot; nothing was upgraded");
+  throw new Error(`no control plane could take an etcd snapshot; nothing ${beforeChange ? "joined or left" : "was upgraded"}`);
 }
 
 async function node(mode: string): Promise<void> {
@@ -259,7 +321,71 @@ async function kubernetes(mode: string): Promise<void> {
   console.log(`${STDOUT_MARK.kubernetes} ${to}`);
 }
 
+/**
+ * gate: after a running control plane took a new machine config, wait until it answers again and etcd
+ * is healthy with every member (MEMBERS: the control planes that ran before this run) before the
+ * next control plane's config is applied. A config Talos applies live can restart etcd or the API
+ * server, and one the provider could not dry-run is applied in mode `auto`, which may reboot
+ * (terraform-provider-talos handleRebootPrevention: "Using 'auto' mode (may reboot)"). Created with a
+ * new node or a new cluster: nothing ran before, nothing to wait for.
+ */
+async function gate(mode: string): Promise<void> {
+  const [name, ip, hash] = ["NODE_NAME", "NODE_IP", "CONFIG_HASH"].map(need);
+  const record = () => console.log(`${STDOUT_MARK.configHash} ${hash}`);
+  if (mode === "create") { log(`${name}: first config of a new control plane (or a new gate): nothing to wait for`); record(); return; }
+  // the same config again (the apply mode changes once after a node's first run): nothing restarted
+  if (lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.configHash) === hash) { log(`${name}: the same config as before, nothing to wait for`); record(); return; }
+  log(`${name} took a new config (${env.APPLY_MODE ?? "?"}): waiting for it and for etcd before the next control plane`);
+  // a staged config changes nothing now; one applied in `auto` may restart services or reboot the node,
+  // which Talos starts right after its reply: let that begin before asking whether it is back
+  if (env.APPLY_MODE !== "staged") await sleep(Number(env.GATE_SETTLE_S ?? 20) * 1000);
+  await until(`${name} to answer`, async () => ((await version(ip)) ? undefined : `${name} does not answer: ${lastVersionError}`));
+  // every member etcd lists (a control plane that joins later in this run is not one yet) answers healthy
+  let members: { name: string; ip: string }[] = [];
+  await until("etcd healthy with every member after the config change", async () => {
+    const m = await talosctl(talosctlArgs.etcdMembers(ip), 20_000);
+    members = m.ok ? etcdMemberAddresses(m.out) : [];
+    if (!members.some((x) => x.ip === ip)) return `${name} is not listed as an etcd member yet`;
+    for (const cp of members) {
+      const st = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
+      if (!st.ok || !etcdStatusHealthy(st.out)) return `etcd on ${cp.name} not healthy`;
+    }
+    return undefined;
+  });
+  log(`${name} answers, etcd healthy with ${members.map((m) => m.name).join(", ")}`);
+  record();
+}
+
+/**
+ * etcd-removal: the etcd member of NODE_NAME, a control plane that no longer answers, is removed by its
+ * ID through a control plane that does (CONTROL_PLANES holds only those). Nothing to do when it is no
+ * member (already removed, or it never joined).
+ */
+async function etcdRemoval(mode: string): Promise<void> {
+  const name = need("NODE_NAME");
+  let source: { name: string; ip: string } | undefined;
+  await until("a control plane with a healthy etcd", async () => {
+    for (const cp of controlPlanes()) {
+      const st = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
+      if (st.ok && etcdStatusHealthy(st.out)) { source = cp; return undefined; }
+    }
+    return "no answering control plane reports a healthy etcd";
+  });
+  const list = async () => {
+    const m = await talosctl(talosctlArgs.etcdMembers(source!.ip), 20_000);
+    if (!m.ok) throw new Error(`etcd members through ${source!.name} failed: ${m.out.trim()}`);
+    return etcdMemberAddresses(m.out);
+  };
+  const member = (await list()).find((m) => m.name === name);
+  if (!member) { log(`${name} is no etcd member (${mode}): nothing to remove`); return; }
+  log(`removing ${name}'s etcd member ${member.id} through ${source!.name}`);
+  const r = await talosctl(talosctlArgs.etcdRemoveMember(source!.ip, member.id), 60_000);
+  if (!r.ok) throw new Error(`talosctl etcd remove-member ${member.id} through ${source!.name} failed: ${r.out.trim()}`);
+  if ((await list()).some((m) => m.name === name)) throw new Error(`${name} is still an etcd member after remove-member`);
+  log(`${name} is no longer an etcd member`);
+}
+
 const [step, mode = "create"] = process.argv.slice(2);
-const steps: Record<string, (mode: string) => Promise<void>> = { snapshot, node, kubernetes };
-if (!steps[step]) { console.error(`usage: talos-day2.ts snapshot|node|kubernetes [create|update]`); process.exit(2); }
+const steps: Record<string, (mode: string) => Promise<void>> = { snapshot, node, kubernetes, gate, "etcd-removal": etcdRemoval };
+if (!steps[step]) { console.error(`usage: talos-day2.ts ${Object.keys(steps).join("|")} [create|update]`); process.exit(2); }
 steps[step](mode).then(cleanup, (e) => { cleanup(); console.error(`${step}: ${e instanceof Error ? e.message : e}`); process.exit(1); });
