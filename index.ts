@@ -17,6 +17,7 @@ import { readPendingReboots } from "./core/proxmox/pending";
 import { spawnSync } from "child_process";
 import { resolveContract } from "./core/deployed/contract";
 import { findTalosctl } from "./core/day2/find-talosctl";
+import { driftAdvice, lowestVersion, observeTalosVersions, talosDrift } from "./core/day2/observe";
 import { PemPair } from "./core/haproxy/health-check-cert";
 
 /** stack output: HAProxy's health-check certificate and key (secret) */
@@ -33,6 +34,20 @@ async function lastDeployed() {
   // a stack last deployed by a version without `deployed` still lists its running nodes
   const nodes = await self().getOutputDetails("nodes");
   return nodes.value === undefined ? undefined : parseDeployedState({ nodes: nodes.value });
+}
+
+/**
+ * What the nodes the last `up` deployed run now (core/day2/observe.ts), with the talosconfig that run
+ * exported. Empty without a talosctl, without that output, or with HOMELAB_SKIP_NODE_PROBE=1 (a
+ * pull-request preview from outside the network, where no node answers anyway).
+ */
+async function runningVersions(deployed: NonNullable<Awaited<ReturnType<typeof lastDeployed>>>, talosctl: string | undefined, plan: { nodes: { name: string; ip: string; unreachable: boolean }[] }) {
+  if (!talosctl || process.env.HOMELAB_SKIP_NODE_PROBE === "1") return {};
+  const details = await self().getOutputDetails("talosconfig");
+  const talosconfig = details.secretValue ?? details.value;
+  if (typeof talosconfig !== "string") return {};
+  const names = new Set((deployed.nodes ?? []).map((n) => n.name));
+  return observeTalosVersions(plan.nodes.filter((n) => names.has(n.name) && !n.unreachable), talosconfig, talosctl);
 }
 
 /** HAProxy's health-check certificate as the last `up` delivered it (haproxy mode). */
@@ -67,13 +82,20 @@ for (const f of result.findings) pulumi.log.warn(`${f.key}: ${f.message} (fix: $
 async function main() {
   // The plan is valid on its own; now judge the change against what is running (node removals,
   // version steps). Still nothing is created when this fails.
-  const deployed = await lastDeployed();
+  const recorded = await lastDeployed();
   // the config contract defaults to the one the cluster was created with
-  const plan = resolveContract(validPlan, deployed);
+  const plan = resolveContract(validPlan, recorded);
   const onPath = (tool: string) => spawnSync("/bin/sh", ["-c", `command -v ${tool}`]).status === 0;
   // the talosctl the day-2 steps and the removal script use ($TALOSCTL, the project's build, PATH), as
   // the preflight finds it: one that runs
-  const talosctl = findTalosctl(__dirname).path !== undefined;
+  const talosctlPath = findTalosctl(__dirname).path;
+  const talosctl = talosctlPath !== undefined;
+  // a node that runs another Talos version than recorded (rolled back) is rolled again, and the
+  // upgrade path is judged from the lowest version that runs
+  const drift = recorded ? talosDrift(recorded, await runningVersions(recorded, talosctlPath, plan)) : [];
+  const deployed = recorded && drift.length > 0 ? { ...recorded, talosVersion: lowestVersion([recorded.talosVersion!, ...drift.map((d) => d.runs)]) } : recorded;
+  const driftMessage = driftAdvice(drift, plan.talosVersion);
+  if (driftMessage) pulumi.log.warn(driftMessage);
   const deploying = !pulumi.runtime.isDryRun();
   const removalTools = nodeRemovalToolProblems(plan, deployed, { talosctl, kubectl: onPath("kubectl") });
   const transition = [
@@ -103,7 +125,7 @@ async function main() {
   const previousHealthCheckCert = plan.endpoint.mode === "haproxy" ? await lastHealthCheckCert() : undefined;
   let apiEndpoint!: ApiEndpoint;
   const cluster = new TalosCluster(plan.clusterName, {
-    plan, proxmoxProvider, deployed,
+    plan, proxmoxProvider, deployed, drift,
     endpoint: (secrets) => (apiEndpoint = new ApiEndpoint("api", {
       plan, sshPrivateKey: haproxySshPrivateKey, previousHealthCheckCert,
       kubernetesCa: secrets.machineSecrets.certs.k8s,

@@ -10,6 +10,7 @@ import { ControlPlaneNode, WorkerNode } from "./TalosNode";
 import { TalosImage } from "./TalosImage";
 import { controlPlaneGate, etcdMemberRemoval, membershipSnapshot, TalosUpgrade } from "./TalosUpgrade";
 import { answeringNodes } from "../core/talos/node-removal";
+import { Drift } from "../core/day2/observe";
 
 export interface TalosClusterArgs {
   plan: Plan;
@@ -22,6 +23,8 @@ export interface TalosClusterArgs {
   endpoint?: (secrets: talos.machine.Secrets) => pulumi.Resource[];
   /** what the stack's last successful `up` deployed (undefined on a new stack) */
   deployed?: DeployedState;
+  /** nodes that run another Talos version than recorded (core/day2/observe.ts): rolled again */
+  drift?: Drift[];
 }
 
 export class TalosCluster extends pulumi.ComponentResource {
@@ -156,7 +159,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
 
     this.upgrade = new TalosUpgrade(`${name}-day2`, {
-      plan: live, deployed: args.deployed, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId,
+      plan: live, deployed: args.deployed, drift: args.drift, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId,
       after: [this.bootstrap, ...all.map((n) => n.apply)],
     }, { parent: this });
 

@@ -23,6 +23,7 @@ import { batches } from "../core/day2/talosctl";
 import { DeployedState } from "../core/deployed/state";
 import { NodePlan, Plan } from "../core/plan/types";
 import { installerImage } from "../core/talos/patches";
+import { Drift } from "../core/day2/observe";
 
 /** run from the project folder (the command provider's working directory, see above) */
 const RUNNER = "node --import tsx tools/day2/talos-day2.ts";
@@ -38,6 +39,8 @@ export interface TalosUpgradeArgs {
   schematicId: pulumi.Input<string>;
   /** what the first step waits for: the bootstrap and every node's config apply */
   after: pulumi.Resource[];
+  /** nodes that run another Talos version than recorded: their steps run again and roll them */
+  drift?: Drift[];
 }
 
 /**
@@ -172,11 +175,14 @@ export class TalosUpgrade extends pulumi.ComponentResource {
       TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image, KUBERNETES_VERSION: plan.kubernetesVersion,
     }, args.after);
 
+    const drifted = new Map((args.drift ?? []).map((d) => [d.name, d.runs]));
     const nodeStep = (n: NodePlan, after: pulumi.Resource[]) => step(`${name}-${n.name}`, "node", {
       [DAY2_STEP_ENV]: n.role === "controlplane" ? "talos-controlplane" : "talos-worker",
       NODE_NAME: n.name, NODE_IP: n.ip, NODE_ROLE: n.role,
       TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image,
       KUBECONFIG_DATA: kubeconfig,
+      // present only while the node runs another version than recorded: the step runs and rolls it
+      ...(drifted.has(n.name) ? { DRIFT_FROM: drifted.get(n.name)! } : {}),
     }, after);
 
     // One control plane at a time: each waits for the previous one (and its etcd check).

@@ -266,6 +266,7 @@ async function node(mode: string): Promise<void> {
   const installed = lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.installed);
   const done = installed === undefined || installed === image;
   log(`${name} (${mode}): runs ${current}, last installed by this step: ${installed ?? "(no record)"}`);
+  if (env.DRIFT_FROM) log(`${name} was found running ${env.DRIFT_FROM} before this run, not the version the stack recorded: it is rolled again`);
   if (current === target && done) {
     log(`${name} runs ${target} with ${image}: checking only`);
   } else {
