@@ -117,18 +117,30 @@ function vmFacts(r: ResourceLike): VmFacts {
   };
 }
 
+/**
+ * The documents of one patch text, parsed once per text: CrossGuard runs every stack policy on its own
+ * (each call rebuilds the facts from every resource), so each node's patches reach the pack 14 times.
+ * Parsing YAML is the costly part; the facts get their own copy of the parsed documents.
+ */
+const parsedPatches = new Map<string, Record<string, any>[]>();
+const PARSED_PATCHES_KEPT = 10_000;
+
+function parsePatch(text: string): Record<string, any>[] {
+  let docs = parsedPatches.get(text);
+  if (docs === undefined) {
+    docs = parseAllDocuments(text).map((d) => d.toJSON()).filter((v): v is Record<string, any> => !!v && typeof v === "object");
+    // a long-running pack sees each stack's patches again and again; keep the cache bounded
+    if (parsedPatches.size >= PARSED_PATCHES_KEPT) parsedPatches.clear();
+    parsedPatches.set(text, docs);
+  }
+  return structuredClone(docs);
+}
+
 /** Patch documents of one configuration apply, and whether any of its patches is still unknown. */
 export function patchDocuments(r: ResourceLike): { docs: Record<string, any>[]; unknown: boolean } {
   const patches = readStrings(() => r.props.configPatches);
   if (patches === UNKNOWN) return { docs: [], unknown: true };
-  const docs: Record<string, any>[] = [];
-  for (const text of patches ?? []) {
-    for (const d of parseAllDocuments(text)) {
-      const v = d.toJSON();
-      if (v && typeof v === "object") docs.push(v);
-    }
-  }
-  return { docs, unknown: false };
+  return { docs: (patches ?? []).flatMap(parsePatch), unknown: false };
 }
 
 export interface ExtraFacts { dhcpRange?: { start: string; stop: string } }
