@@ -5,7 +5,9 @@
 // tests/standins, started and stopped here, each keeping a journal of what it received:
 //   - the command provider stand-in (tests/standins/command, pulumi-command 1.2.1's local.Command on
 //     pulumi-go-provider v1.3.0) runs the day-2 steps' commands for real;
-//   - the Talos API stand-in (tests/standins/talos-api) answers the real talosctl.
+//   - the Talos API stand-in (tests/standins/talos-api) answers the real talosctl;
+//   - the Talos provider stand-in (tests/standins/talos-provider, pulumi-resource-talos) creates the
+//     program's Talos resources against the Talos API stand-in (tests/lifecycle/talos-*.test.ts).
 import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,6 +20,7 @@ import { tempDir } from "../helpers/tmp";
 
 export const COMMAND_STANDIN = path.join(PROJECT_DIR, ".toolchain", "standins", "pulumi-resource-command");
 const TALOS_STANDIN = path.join(PROJECT_DIR, ".toolchain", "bin", "talos-api-standin");
+export const TALOS_PROVIDER_STANDIN = path.join(PROJECT_DIR, ".toolchain", "standins", "pulumi-resource-talos");
 
 /** Builds what the tier runs (each build cached by a hash of its sources) and says what is missing. */
 export function buildLifecycleTools(): void {
@@ -26,6 +29,15 @@ export function buildLifecycleTools(): void {
   }
   if (toolchainMissing) throw new Error(toolchainMissing);
   for (const f of [COMMAND_STANDIN, TALOS_STANDIN]) if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
+}
+
+/** What the Talos tests run (no talosctl): the stand-ins, each build cached by a hash of its sources. */
+export function buildTalosLifecycleTools(): void {
+  for (const script of ["build-standins.sh", "build-talos-api-standin.sh"]) {
+    execFileSync("bash", [path.join(PROJECT_DIR, "tools", "toolchain", script)], { stdio: "inherit" });
+  }
+  if (toolchainMissing) throw new Error(toolchainMissing);
+  for (const f of [TALOS_PROVIDER_STANDIN, TALOS_STANDIN]) if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
 }
 
 /** A network namespace of our own: loopback up, the given addresses on it. Everything of the tier runs in it. */
@@ -49,10 +61,12 @@ export class Netns {
 export interface TalosStandin { dir: string; talosconfig: string; kubeconfig: string; events(): { t: number; node: string; role: string; event: string; detail: string }[]; stop(): void }
 
 /** The Talos API stand-in inside the namespace, on the plan's own addresses. */
-export async function startTalos(ns: Netns, plan: Plan, opts: { version: string; rebootMs: number; readyMs: number }): Promise<TalosStandin> {
+export async function startTalos(ns: Netns, plan: Plan, opts: { version: string; rebootMs: number; readyMs: number; maintenance?: boolean }): Promise<TalosStandin> {
   const dir = tempDir("lifecycle-talos");
   const nodes = plan.nodes.map((n) => `${n.name}=${n.ip}:${n.role}`).join(",");
   const args = ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-kubernetes", plan.kubernetesVersion];
+  // a new cluster: every node waits in maintenance mode for its first config
+  if (opts.maintenance) args.push("-maintenance");
   const [cmd, ...pre] = ns.enter;
   const proc = spawn(cmd, [...pre, TALOS_STANDIN, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {
@@ -130,7 +144,7 @@ export class LifecycleProject {
    * A new project (its own folder, backend, PULUMI_HOME with the command stand-in, and the real Proxmox
    * provider plugin when asked for) and stack; `program` replaces the day-2 program.
    */
-  static create(ns: Netns, stack: string, extraEnv: NodeJS.ProcessEnv, opts: { program?: string; proxmox?: boolean } = {}): LifecycleProject {
+  static create(ns: Netns, stack: string, extraEnv: NodeJS.ProcessEnv, opts: { program?: string; proxmox?: boolean; talos?: boolean } = {}): LifecycleProject {
     const dir = tempDir("lifecycle-project");
     LifecycleProject.populate(dir, opts.program);
     const state = tempDir("lifecycle-state");
@@ -143,6 +157,10 @@ export class LifecycleProject {
     };
     link("@pulumi/command", COMMAND_STANDIN);
     if (opts.proxmox) link("@muhlba91/pulumi-proxmoxve", proxmoxPlugin());
+    if (opts.talos) {
+      if (!fs.existsSync(TALOS_PROVIDER_STANDIN)) throw new Error(`${TALOS_PROVIDER_STANDIN} is not built (tools/toolchain/build-standins.sh)`);
+      link("@pulumiverse/talos", TALOS_PROVIDER_STANDIN);
+    }
     const env: NodeJS.ProcessEnv = {
       PATH: `${BIN}:${process.env.PATH}`,
       HOME: process.env.HOME,
@@ -222,3 +240,93 @@ export function clientConfigurationOf(talosconfig: string): Inputs["clientConfig
   const get = (k: string) => new RegExp(`^\\s*${k}: (\\S+)`, "m").exec(talosconfig)![1];
   return { caCertificate: get("ca"), clientCertificate: get("crt"), clientKey: get("key") };
 }
+
+/** One call the Talos provider stand-in received (its journal, $TALOS_PROVIDER_STANDIN_JOURNAL): names, never secret values. */
+export interface TalosProviderCall { t: number; call: string; type: string; name: string; node?: string; mode?: string; maintenance?: boolean; nodeMode?: string; needsReboot?: boolean; preview?: boolean; reset?: boolean; graceful?: boolean; reboot?: boolean; error?: string | null }
+
+export function readTalosProviderJournal(file: string): TalosProviderCall[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+}
+
+/**
+ * The program of the Talos tests (tests/lifecycle/talos-*.test.ts): the Talos resources of
+ * components/TalosCluster.ts and components/TalosNode.ts with the same names, arguments and options,
+ * built from the same helpers, on literal inputs (inputs.json: { plan, deployed? }). Left out: the
+ * Proxmox VMs (they need the Proxmox VE simulator), the Node-object command and the day-2 steps
+ * (day2.test.ts), so a change to those components' Talos arguments must be made here too.
+ */
+export const TALOS_PROGRAM = `// lifecycle tier: the Talos part of TalosCluster/TalosNode with literal inputs (tests/lifecycle/harness.ts)
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as talos from "@pulumiverse/talos";
+import { stringify } from "yaml";
+import { patchStrings } from "./components/TalosNode";
+import { healthCheckFor } from "./core/deployed/rollout";
+import { RESET_ON_DESTROY } from "./core/talos/node-removal";
+import { schematic } from "./core/talos/patches";
+import { checkFactorySchematicId, schematicId } from "./core/talos/schematic-id";
+
+const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
+const plan = i.plan;
+const deployed = i.deployed;
+const name = plan.clusterName;
+
+const secrets = new talos.machine.Secrets(\`\${name}-secrets\`, { talosVersion: plan.configTalosVersion }, {
+  protect: true, additionalSecretOutputs: ["machineSecrets", "clientConfiguration"], ignoreChanges: ["talosVersion"],
+});
+const clientConfiguration = secrets.clientConfiguration;
+export const talosconfig = pulumi.secret(talos.client.getConfigurationOutput({
+  clusterName: plan.clusterName, clientConfiguration, endpoints: plan.talosEndpoints, nodes: plan.nodes.map((n: any) => n.ip),
+}).talosConfig);
+
+// TalosImage: the schematic ID computed locally, the factory's answer checked against it
+const doc = schematic(plan);
+const localSchematicId = schematicId(doc);
+const sch = new talos.imagefactory.Schematic(\`\${name}-image-schematic\`, { schematic: stringify(doc) });
+export const registeredSchematicId = sch.id.apply((id) => checkFactorySchematicId(id, localSchematicId));
+
+const nodes = plan.nodes.map((node: any) => {
+  const alreadyDeployed = (deployed?.nodes ?? []).some((d: any) => d.name === node.name && (d.vmId === undefined || d.vmId === node.vmId));
+  const patches = pulumi.output(localSchematicId).apply((id) => patchStrings(plan, node, id));
+  const config = talos.machine.getConfigurationOutput({
+    clusterName: plan.clusterName, clusterEndpoint: plan.endpoint.url, machineType: node.role,
+    machineSecrets: secrets.machineSecrets, talosVersion: plan.configTalosVersion,
+    kubernetesVersion: plan.configKubernetesVersion, docs: false, examples: false,
+  });
+  const apply = new talos.machine.ConfigurationApply(\`\${node.name}-config\`, {
+    clientConfiguration, machineConfigurationInput: config.machineConfiguration, node: node.ip, endpoint: node.ip,
+    configPatches: patches, applyMode: alreadyDeployed ? "staged_if_needing_reboot" : "auto", onDestroy: RESET_ON_DESTROY,
+  }, { deleteBeforeReplace: true, deletedWith: secrets });
+  return { node, apply };
+});
+
+const first = nodes.find((n: any) => n.node.name === plan.bootstrapNode.name)!;
+const bootstrap = new talos.machine.Bootstrap(\`\${name}-bootstrap\`, {
+  node: plan.bootstrapNode.ip, endpoint: plan.bootstrapNode.ip, clientConfiguration,
+}, { dependsOn: [first.apply] });
+const kubeconfig = new talos.cluster.Kubeconfig(\`\${name}-kubeconfig\`, {
+  node: plan.bootstrapNode.ip, endpoint: plan.bootstrapNode.ip, clientConfiguration,
+}, { dependsOn: [bootstrap], additionalSecretOutputs: ["kubernetesClientConfiguration", "clientConfiguration"] });
+export const kubeconfigRaw = pulumi.secret(kubeconfig.kubeconfigRaw);
+
+export const configHashes = pulumi.all(nodes.map((n: any) => n.apply.machineConfigurationHash))
+  .apply((h) => Object.fromEntries(nodes.map((n: any, k: number) => [n.node.name, h[k]])));
+export const healthy = pulumi.all([bootstrap.id, configHashes, clientConfiguration]).apply(async ([, hashes, client]) => {
+  const need = healthCheckFor(deployed, hashes);
+  if (pulumi.runtime.isDryRun() || need === "unchanged") return need;
+  try {
+    await talos.cluster.getHealth({
+      clientConfiguration: client, endpoints: plan.talosEndpoints,
+      controlPlaneNodes: plan.controlPlanes.map((n: any) => n.ip), workerNodes: plan.workers.map((n: any) => n.ip),
+      timeouts: { read: "15m" },
+    });
+    return "healthy";
+  } catch (e) {
+    if (need === "first-deploy") throw e;
+    pulumi.log.warn(\`the cluster did not report healthy after this change: \${(e as Error).message || e}\`);
+    return "unhealthy";
+  }
+});
+export const stagedNodes = pulumi.all(nodes.map((n: any) => n.apply.resolvedApplyMode))
+  .apply((modes) => nodes.filter((_: any, k: number) => modes[k] === "staged").map((n: any) => n.node.name));
+`;

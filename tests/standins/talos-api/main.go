@@ -421,7 +421,8 @@ func main() {
 		n.mu.Unlock()
 		return map[string]any{"kind": "Node", "apiVersion": "v1", "metadata": map[string]any{"name": n.name}, "spec": map[string]any{"unschedulable": cordoned},
 			"status": map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}},
-				"nodeInfo": map[string]any{"osImage": "Talos (" + ver + ")", "kubeletVersion": k8sVersion(), "bootID": boot}}}
+				"addresses": []any{map[string]any{"type": "InternalIP", "address": n.ip}, map[string]any{"type": "Hostname", "address": n.name}},
+				"nodeInfo":  map[string]any{"osImage": "Talos (" + ver + ")", "kubeletVersion": k8sVersion(), "bootID": boot}}}
 	}
 	mux.HandleFunc("GET /api/v1/nodes/{name}", func(w http.ResponseWriter, r *http.Request) {
 		for _, n := range c.nodes {
@@ -431,6 +432,24 @@ func main() {
 			w.Header().Set("Content-Type", "application/json")
 			json.NewEncoder(w).Encode(nodeObject(n))
 			return
+		}
+		http.Error(w, `{"kind":"Status","reason":"NotFound"}`, http.StatusNotFound)
+	})
+	// the Node object's removal (kubectl delete node): it is gone until the kubelet registers again
+	mux.HandleFunc("DELETE /api/v1/nodes/{name}", func(w http.ResponseWriter, r *http.Request) {
+		for _, n := range c.nodes {
+			n.mu.Lock()
+			found := n.name == r.PathValue("name") && n.registered
+			if found {
+				n.registered = false
+			}
+			n.mu.Unlock()
+			if found {
+				c.event(n, "node-object-deleted", "")
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(map[string]any{"kind": "Status", "status": "Success"})
+				return
+			}
 		}
 		http.Error(w, `{"kind":"Status","reason":"NotFound"}`, http.StatusNotFound)
 	})

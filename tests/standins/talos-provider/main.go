@@ -45,6 +45,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -1169,10 +1170,12 @@ func (p *prov) healthOnce(ctx context.Context, cps, workers, endpoints []string,
 	if err != nil {
 		return fmt.Errorf("kubeconfig: %w", err)
 	}
-	return kubernetesNodesReady(raw, len(cps)+len(workers))
+	return kubernetesNodesReady(raw, append(append([]string{}, cps...), workers...))
 }
 
-func kubernetesNodesReady(raw []byte, want int) error {
+// kubernetesNodesReady: Talos's K8sAllNodesReportedAssertion (the Node objects' InternalIPs are exactly
+// the expected nodes, "expected %v nodes, but got %v nodes") and K8sAllNodesReadyAssertion.
+func kubernetesNodesReady(raw []byte, want []string) error {
 	k, _, err := parseKubeconfig(raw)
 	if err != nil {
 		return err
@@ -1196,28 +1199,37 @@ func kubernetesNodesReady(raw []byte, want int) error {
 		Items []struct {
 			Metadata struct{ Name string } `json:"metadata"`
 			Status   struct {
-				Conditions []struct{ Type, Status string } `json:"conditions"`
+				Conditions []struct{ Type, Status string }  `json:"conditions"`
+				Addresses  []struct{ Type, Address string } `json:"addresses"`
 			} `json:"status"`
 		} `json:"items"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		return err
 	}
-	ready := 0
-	var notReady []string
+	var actual, notReady []string
 	for _, n := range list.Items {
+		for _, a := range n.Status.Addresses {
+			if a.Type == "InternalIP" {
+				actual = append(actual, a.Address)
+			}
+		}
 		ok := false
 		for _, c := range n.Status.Conditions {
 			ok = ok || (c.Type == "Ready" && c.Status == "True")
 		}
-		if ok {
-			ready++
-		} else {
+		if !ok {
 			notReady = append(notReady, n.Metadata.Name)
 		}
 	}
-	if ready != want {
-		return fmt.Errorf("kubernetes: %d of %d nodes Ready (not Ready: %v)", ready, want, notReady)
+	expected := append([]string{}, want...)
+	sort.Strings(expected)
+	sort.Strings(actual)
+	if !reflect.DeepEqual(expected, actual) {
+		return fmt.Errorf("expected %v nodes, but got %v nodes", expected, actual)
+	}
+	if len(notReady) > 0 {
+		return fmt.Errorf("nodes not Ready: %v", notReady)
 	}
 	return nil
 }
