@@ -56,6 +56,8 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
   const calls = (): TalosProviderCall[] => { const all = readTalosProviderJournal(journalFile); const out = all.slice(mark); mark = all.length; return out; };
   let evMark = 0;
   const events = () => { const all = talos.events(); const out = all.slice(evMark); evMark = all.length; return out; };
+  /** the `deployed` output index.ts gives after an `up` of this plan: deployedStateOf plus the config hashes */
+  const deployedAfter = (plan: Plan) => ({ ...deployedStateOf(plan), machineConfigHashes: outputs().configHashes });
   const setInputs = (plan: Plan, deployed?: unknown) => fs.writeFileSync(path.join(project.dir, "inputs.json"), JSON.stringify({ plan, deployed }, null, 1));
   const upOk = () => { const r = project.up(); assert.equal(r.status, 0, `pulumi up failed:\n${r.stdout}\n${r.stderr}`); return r; };
   const outputs = () => JSON.parse(project.must(["stack", "output", "--json", "--show-secrets"]));
@@ -148,9 +150,20 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     assert.deepEqual(calls().filter((x) => ["create", "update", "delete", "apply", "bootstrap"].includes(x.call)), [], "a preview changes nothing");
   });
 
+  it("(b) the next run as index.ts makes it (deployed: what (a) deployed, with the config hashes) disturbs no node; the run after it plans nothing", () => {
+    setInputs(v1, deployedAfter(v1));
+    upOk();
+    const ev = events();
+    assert.deepEqual(ev.filter((e) => ["reboot", "down", "install", "reset", "halt", "bootstrap", "apply-refused"].includes(e.event)), [], "no node rebooted, reset or bootstrapped");
+    for (const e of ev.filter((x) => x.event === "apply")) assert.match(e.detail, /resolved=NO_REBOOT/, `${e.node} took a config that needs no reboot`);
+    assert.deepEqual(calls().filter((x) => ["create", "delete", "bootstrap"].includes(x.call)), [], "nothing created, deleted or bootstrapped");
+    assert.deepEqual(outputs().stagedNodes, []);
+    previewClean();
+  });
+
   it("(c) a DNS change: every config is applied again without a reboot (the dry run says no reboot is needed); nothing rebooted", () => {
     const v2 = planOf(DNS_B);
-    setInputs(v2, deployedStateOf(v1));
+    setInputs(v2, deployedAfter(v1));
     upOk();
     const ev = events();
     const c = calls();
@@ -167,11 +180,12 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     for (const a of c.filter((x) => x.call === "apply")) assert.equal(a.mode, "auto", `${a.name}: staged_if_needing_reboot resolved to auto`);
     assert.deepEqual(outputs().stagedNodes, []);
     assert.equal(outputs().healthy, "healthy", "configs changed: the health check ran and passed");
+    previewClean();
   });
 
   it("(h) removing a worker resets it gracefully (STATE and EPHEMERAL wiped) and touches no other node", () => {
     const v3 = planOf(DNS_B, { without: ["talos-wrk-04"] });
-    setInputs(v3, deployedStateOf(planOf(DNS_B)));
+    setInputs(v3, deployedAfter(planOf(DNS_B)));
     const r = upOk();
     const ev = events();
     const c = calls();
@@ -196,7 +210,7 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
 
   it("(h) adding two control planes: each takes its config in maintenance mode and joins etcd; no second bootstrap", () => {
     const v5 = planOf(DNS_B, { without: ["talos-wrk-04"], extraCps: true });
-    setInputs(v5, deployedStateOf(planOf(DNS_B, { without: ["talos-wrk-04"] })));
+    setInputs(v5, deployedAfter(planOf(DNS_B, { without: ["talos-wrk-04"] })));
     upOk();
     const ev = events();
     for (const n of ["talos-cp-04", "talos-cp-05"]) {
@@ -211,7 +225,7 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
 
   it("(h) removing two control planes (five to three): each leaves etcd gracefully, quorum kept throughout, the three stay members", () => {
     const v6 = planOf(DNS_B, { without: ["talos-wrk-04"] });
-    setInputs(v6, deployedStateOf(planOf(DNS_B, { without: ["talos-wrk-04"], extraCps: true })));
+    setInputs(v6, deployedAfter(planOf(DNS_B, { without: ["talos-wrk-04"], extraCps: true })));
     upOk();
     const ev = events();
     const resets = ev.filter((e) => e.event === "reset");
