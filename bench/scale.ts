@@ -90,6 +90,8 @@ function mockRun(stack: Stack, state: State, profile?: string, dump?: string): M
     cwd: PROJECT_DIR, encoding: "utf8", timeout: 600_000,
     env: {
       PATH: process.env.PATH, HOME: process.env.HOME, ...TOKEN,
+      // no node is asked what it runs (the mocks export no talosconfig either): nothing leaves the machine
+      HOMELAB_SKIP_NODE_PROBE: "1",
       // the loader's cache: warm after the first run, as for every preview after the first
       XDG_CACHE_HOME: cache,
       SCALE_CONFIG: stack.configFile,

@@ -61,9 +61,20 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
     // anonymous access stays off in every mode (Talos's default); HAProxy's checks authenticate with a
     // client certificate (core/haproxy/health-check-cert.ts)
     cluster.apiServer = { certSANs: certSans(plan) };
-    cluster.inlineManifests = [ciliumInlineManifest(plan)];
+    cluster.inlineManifests = [ciliumManifestOf(plan)];
   }
   return { machine, cluster };
+}
+
+/**
+ * The Cilium install manifest is the same for every control plane of a plan (YAML of the install
+ * objects, the costliest part of a patch): rendered once per plan object, a copy for each patch.
+ */
+const ciliumManifests = new WeakMap<Plan, { name: string; contents: string }>();
+function ciliumManifestOf(plan: Plan): { name: string; contents: string } {
+  let m = ciliumManifests.get(plan);
+  if (m === undefined) ciliumManifests.set(plan, (m = ciliumInlineManifest(plan)));
+  return { ...m };
 }
 
 function certSans(plan: Plan): string[] {
