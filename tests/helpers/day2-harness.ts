@@ -28,8 +28,9 @@ export async function captureSteps(plan: Plan, deployed?: DeployedState): Promis
   const raw: { name: string; props: Record<string, any>; deps: unknown[] }[] = [];
   const record: pulumi.ResourceTransformation = (a) => {
     names.set(a.resource, a.name);
-    // the day-2 steps only (other components run commands too, e.g. node removal)
-    if (a.type === "command:local:Command" && (a.props as any).environment?.HOMELAB_DAY2_STEP) raw.push({ name: a.name, props: a.props, deps: (a.opts.dependsOn as unknown[]) ?? [] });
+    // the rolling upgrade's steps only (TalosUpgrade's children; other commands run the same script,
+    // e.g. the snapshot before a control-plane change and the config gates, and are judged elsewhere)
+    if (a.type === "command:local:Command" && (a.props as any).environment?.HOMELAB_DAY2_STEP && a.name.startsWith(`${plan.clusterName}-day2-`)) raw.push({ name: a.name, props: a.props, deps: (a.opts.dependsOn as unknown[]) ?? [] });
     return undefined;
   };
   const provider = new proxmox.Provider(`proxmox-h${seq++}`, { endpoint: plan.proxmox.endpoint });
