@@ -48,6 +48,11 @@ export class ProxmoxVm extends pulumi.ComponentResource {
       // the nocloud image sends the kernel console to ttyS0; without a serial port boot logs are invisible
       serialDevices: [{ device: "socket" }],
       scsiHardware: "virtio-scsi-single",
+      // An empty CD drive. Left unset, the provider's default (file "", interface ide3) creates the drive
+      // as `ide3: cdrom,media=cdrom`, the HOST's physical drive (bpg v0.111.1 vm.go:3067-3069), first in
+      // the boot order, and Proxmox refuses to migrate a VM with it ("can't migrate local cdrom drive"),
+      // so a host move would fail (tests/lifecycle/proxmox-vms.test.ts, j).
+      cdrom: { fileId: "none", interface: "ide3" },
       disks: node.disks.map((d) => disk(d.slot, d.sizeGB, d.purpose === "os" ? args.imageFileId : undefined)),
       networkDevices: [{ bridge: plan.proxmox.bridge, model: "virtio", ...(node.mac ? { macAddress: node.mac } : {}) }],
       // NoCloud network data: the node boots with its planned static IP in maintenance mode, so the
@@ -74,7 +79,11 @@ export class ProxmoxVm extends pulumi.ComponentResource {
       // `talosctl upgrade`, never a replaced VM (fileId: what VMs created before importFrom carry).
       // Cloud-init data matters only at first boot (the machine config sets IP and DNS afterwards);
       // changing it must neither rewrite nor restart running VMs.
-      ignoreChanges: ["disks[0].importFrom", "disks[0].fileId", "initialization"],
+      // disks[i].speed: the bridge's Check fills an all-zero `speed` block into every disk (the TF schema's
+      // DefaultFunc), while the provider reads a disk without limits back as no block, so every run would
+      // update every VM (tests/lifecycle/proxmox-vms.test.ts, b). The program sets no limits; the bridge
+      // matches ignored paths exactly, so one entry per disk index (no wildcard).
+      ignoreChanges: ["disks[0].importFrom", "disks[0].fileId", "initialization", ...node.disks.map((_, i) => `disks[${i}].speed`)],
     });
     this.vmId = this.vm.vmId.apply((id) => id ?? node.vmId);
     this.registerOutputs({ vmId: this.vmId });

@@ -1,5 +1,6 @@
 // Issue 17, item 3, with the real engine and the real Proxmox provider plugin (bpg v0.111.1): `pulumi up`
-// of the Talos image download against a Proxmox API stand-in (tests/helpers/pve-standin.ts), for a
+// of the Talos image download against the Proxmox VE API simulator (tests/helpers/pve-standin.ts,
+// tests/standins/pve-api), which fetches the image from an Image Factory stand-in on loopback, for a
 // second cluster on the same Proxmox storage and for a retry after a download the state never recorded.
 // The program creates one `proxmox.download.File` with exactly the inputs components/TalosImage.ts
 // passes (core/plan/proxmox-vm.ts imageDownloadArgs), or, for comparison, with the inputs it passed
@@ -11,6 +12,10 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { engineTierProject, Project, PULUMI, removeProject } from "./engine";
 import { PVE_TOKEN, PveStandin, startPveStandin } from "../helpers/pve-standin";
+import { listenImageFactory } from "../standins/pve-api/sim";
+import { tempDir } from "../helpers/tmp";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { imageFileName } from "../../core/plan/proxmox-vm";
 
 const SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
@@ -20,13 +25,13 @@ import { imageDownloadArgs } from "./core/plan/proxmox-vm";
 
 const env = process.env;
 const schematic = "${SCHEMATIC}";
-const plan = { clusterName: env.IMAGE_TEST_CLUSTER!, talosVersion: "v1.11.5" };
+const plan = { clusterName: env.IMAGE_TEST_CLUSTER!, talosVersion: "v1.11.5", image: { factoryUrl: env.IMAGE_TEST_FACTORY! } };
 const d = { host: "pve1", datastore: "local" };
 // the inputs components/TalosImage.ts passed before issue 17
 const before = {
   nodeName: d.host, datastoreId: d.datastore, contentType: "import",
   fileName: \`talos-\${plan.talosVersion}-\${schematic.slice(0, 12)}-nocloud-amd64.qcow2\`,
-  url: \`https://factory.talos.dev/image/\${schematic}/\${plan.talosVersion}/nocloud-amd64.qcow2\`,
+  url: \`\${plan.image.factoryUrl}/image/\${schematic}/\${plan.talosVersion}/nocloud-amd64.qcow2\`,
   overwrite: false,
 };
 const provider = new proxmox.Provider("pve", { endpoint: env.IMAGE_TEST_ENDPOINT, insecure: true, apiToken: env.IMAGE_TEST_TOKEN });
@@ -37,14 +42,18 @@ export const fileId = file.id;
 describe("the Talos image download under the real engine and provider, against a Proxmox API stand-in", { timeout: 900_000 }, () => {
   let project: Project;
   let pve: PveStandin;
+  let factory: Server;
+  let factoryUrl: string;
   before(async () => {
+    factory = await listenImageFactory({ host: "127.0.0.1", port: 0, journal: path.join(tempDir("image-factory"), "journal.jsonl") });
+    factoryUrl = `http://127.0.0.1:${(factory.address() as AddressInfo).port}`;
     project = engineTierProject();
     fs.writeFileSync(path.join(project.dir, "index.ts"), PROGRAM);
     // this program reads no stack config: a project file without the homelab keys
     fs.writeFileSync(path.join(project.dir, "Pulumi.yaml"), "name: imagetest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
     pve = await startPveStandin();
   });
-  after(async () => { await pve?.close(); if (project) removeProject(project); });
+  after(async () => { await pve?.close(); factory?.close(); if (project) removeProject(project); });
 
   /** `pulumi` without blocking this process: the stand-in answers the provider from here */
   const pulumi = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => new Promise<{ status: number | null; out: string }>((resolve) => {
@@ -59,7 +68,7 @@ describe("the Talos image download under the real engine and provider, against a
     const init = await pulumi(["stack", "init", stack]);
     assert.equal(init.status, 0, init.out);
     const r = await pulumi(["up", "--yes", "--skip-preview", "--stack", stack],
-      { IMAGE_TEST_CLUSTER: cluster, IMAGE_TEST_ARGS: args, IMAGE_TEST_ENDPOINT: pve.endpoint, IMAGE_TEST_TOKEN: PVE_TOKEN });
+      { IMAGE_TEST_CLUSTER: cluster, IMAGE_TEST_ARGS: args, IMAGE_TEST_ENDPOINT: pve.endpoint, IMAGE_TEST_TOKEN: PVE_TOKEN, IMAGE_TEST_FACTORY: factoryUrl });
     return { ok: r.status === 0, out: r.out };
   };
   const downloads = () => pve.journal.filter((j) => j.method === "POST" && j.path.endsWith("/download-url")).map((j) => j.params.filename);
