@@ -40,49 +40,19 @@ function sourceMapOf(file) {
   return m;
 }
 
-/** The .ts position of a generated line and column of a file loaded here (undefined: not one of ours). */
-function tsPosition(file, line, column) {
-  const map = file && file.endsWith(".ts") ? sourceMapOf(file) : undefined;
-  if (map === undefined) return undefined;
-  const entry = map.findEntry(line - 1, column - 1);
-  if (!entry || entry.originalLine === undefined) return undefined;
-  return `${file}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-}
-
 /** A stack frame as V8 prints it, at the .ts line and column for the files loaded here. */
 function frame(site) {
   const text = String(site);
   const file = site.getFileName();
+  const map = file && file.endsWith(".ts") ? sourceMapOf(file) : undefined;
+  if (map === undefined) return text;
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
-  const mapped = tsPosition(file, line, column);
-  if (mapped === undefined) return text;
+  const entry = map.findEntry(line - 1, column - 1);
+  if (!entry || entry.originalLine === undefined) return text;
   const at = `${file}:${line}:${column}`;
   const i = text.lastIndexOf(at);
-  return i < 0 ? text : `${text.slice(0, i)}${mapped}${text.slice(i + at.length)}`;
-}
-
-/**
- * A frame for the SDK's Resource.callsites, which keeps only `file:line:column` of the frames V8 prints
- * as `at <name> (<file>:<line>:<column>)` (its framePositionRegExp): the same frames with the same
- * positions, without formatting the names (V8's String(site) looks up type, function and method names).
- */
-function positionFrame(site) {
-  const file = site.getFileName();
-  const line = site.getLineNumber();
-  const column = site.getColumnNumber();
-  if (!file || line === null || column === null) return String(site);
-  const at = tsPosition(file, line, column) ?? `${file}:${line}:${column}`;
-  // V8 prints a bare location only for a top-level call of an unnamed function
-  const bare = site.isToplevel() && !site.isConstructor() && !site.getFunctionName() && !site.isAsync() && !site.isPromiseAll();
-  return bare ? at : `f (${at})`;
-}
-
-/** The file of the SDK's runtime the frame at `site` runs in, as a path inside @pulumi/pulumi ("" for another). */
-function pulumiSdkFile(site) {
-  const file = site.getFileName() ?? "";
-  const i = file.lastIndexOf("/@pulumi/pulumi/");
-  return i < 0 ? "" : file.slice(i + "/@pulumi/pulumi/".length);
+  return i < 0 ? text : `${text.slice(0, i)}${file}:${entry.originalLine + 1}:${entry.originalColumn + 1}${text.slice(i + at.length)}`;
 }
 
 /**
@@ -90,9 +60,6 @@ function pulumiSdkFile(site) {
  * them. It replaces the source-map-support the SDK (and ts-node) install, which map every frame of
  * every stack through the SDK's own .js.map files, and Node's source maps, which read the .js.map of
  * every module as it loads: the SDK records a full stack trace for each resource.
- * The SDK's Resource.callsites (resource.js) makes a trace of every frame for each resource and reads
- * only the positions: positionFrame formats those frames (bench/scale.ts: formatting them in full was
- * about a sixth of the program's CPU time per resource).
  */
 function prepareStackTrace(error, sites) {
   let header;
@@ -101,8 +68,7 @@ function prepareStackTrace(error, sites) {
   } catch {
     header = "<error>";
   }
-  const format = sites.length > 0 && sites[0].getFunctionName() === "callsites" && pulumiSdkFile(sites[0]) === "resource.js" ? positionFrame : frame;
-  return header + sites.map((site) => `\n    at ${format(site)}`).join("");
+  return header + sites.map((site) => `\n    at ${frame(site)}`).join("");
 }
 
 /**
