@@ -105,7 +105,7 @@ function mockRun(stack: Stack, state: State, profile?: string, dump?: string): M
 
 function mocks(stacks: Stack[]): void {
   console.log(`== under Pulumi mocks (index.ts in preview mode; CPU time of the program's process, median of ${runs} runs after a warm-up)`);
-  console.log("nodes  state     resources  SDK load  index.ts  main()   total    total/resource  program/resource");
+  console.log("nodes  state     resources  invokes  SDK load  index.ts  main()   total    total/resource  program/resource");
   for (const state of states) {
     const rows: { nodes: number; resources: number; program: number; total: number }[] = [];
     for (const stack of stacks) {
@@ -115,7 +115,7 @@ function mocks(stacks: Stack[]): void {
       const resources = samples[0].resources;
       const program = m("moduleMs") + m("runMs");
       rows.push({ nodes: stack.nodes, resources, program, total: m("totalMs") });
-      console.log(`${String(stack.nodes).padStart(5)}  ${state.padEnd(8)}  ${String(resources).padStart(9)}  ${sec(m("sdkMs")).padStart(7)} s ${sec(m("moduleMs")).padStart(6)} s ${sec(m("runMs")).padStart(6)} s ${sec(m("totalMs")).padStart(6)} s  ` +
+      console.log(`${String(stack.nodes).padStart(5)}  ${state.padEnd(8)}  ${String(resources).padStart(9)}  ${String(samples[0].invokes).padStart(7)}  ${sec(m("sdkMs")).padStart(7)} s ${sec(m("moduleMs")).padStart(6)} s ${sec(m("runMs")).padStart(6)} s ${sec(m("totalMs")).padStart(6)} s  ` +
         `${perRes(m("totalMs"), resources).padStart(14)}  ${perRes(program, resources).padStart(16)}   (runs: ${samples.map((s) => sec(s.totalMs)).join(", ")})`);
       if (profileDir) {
         fs.mkdirSync(profileDir, { recursive: true });
