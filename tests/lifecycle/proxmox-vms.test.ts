@@ -8,6 +8,8 @@
 // every node of homelab. One stack is carried through the scenarios in order; each asserts on what the
 // simulator received (its journal) and holds (its state), not on what the program declared.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Plan } from "../../core/plan/types";
 import { schematic } from "../../core/talos/patches";
@@ -78,7 +80,11 @@ describe("Proxmox VMs under the real engine and provider, against the PVE API si
     p = LifecycleProject.create(ns, "vms", { PROXMOX_VE_API_TOKEN: TOKEN }, { program: PROGRAM, proxmox: true });
     setPlan(planOf());
   });
-  after(() => { pve?.stop(); ns?.stop(); });
+  after(() => {
+    // PVE_SIM_JOURNAL=<file>: keep what the simulator received (the run's folders are removed at exit)
+    if (process.env.PVE_SIM_JOURNAL && pve) fs.copyFileSync(path.join(pve.dir, "journal.jsonl"), process.env.PVE_SIM_JOURNAL);
+    pve?.stop(); ns?.stop();
+  });
 
   it("the simulator refuses a wrong API token (401) and answers the right one", async () => {
     const probe = (token: string) => ns.enter.concat([process.execPath, "-e", `fetch("${ENDPOINT}api2/json/version",{headers:{Authorization:"PVEAPIToken=${token}"}}).then(r=>console.log(r.status))`]);
