@@ -123,10 +123,14 @@ describe("Proxmox VMs under the real engine and provider, against the PVE API si
     assert.deepEqual(powerCalls(rs).sort(), plan.nodes.map((n) => `/nodes/${n.host}/qemu/${n.vmId}/status/start`).sort());
   });
 
-  it("b: nothing changed: `pulumi preview --expect-no-changes` passes right after, and a second `up` touches nothing", () => {
+  it("b: nothing changed: `pulumi preview --expect-no-changes` passes right after, from a second clone too, `pulumi refresh --expect-no-changes` passes, and a second `up` touches nothing", () => {
     const r = p.run(["preview", "--expect-no-changes", "--diff"]);
     assert.equal(r.status, 0, `the second run would change something:\n${r.stdout}\n${r.stderr}`);
-    step();
+    const fromClone = p.clone().run(["preview", "--expect-no-changes", "--diff"]);
+    assert.equal(fromClone.status, 0, `from another checkout:\n${fromClone.stdout}\n${fromClone.stderr}`);
+    const refresh = p.run(["refresh", "--expect-no-changes", "--yes", "--skip-preview"]);
+    assert.equal(refresh.status, 0, `refresh found differences:\n${refresh.stdout}\n${refresh.stderr}`);
+    assert.deepEqual(step().filter((x) => x.method !== "GET"), [], "previews and refresh only read");
     up();
     const writes = step().filter((x) => x.method !== "GET");
     assert.deepEqual(writes.map((x) => `${x.method} ${x.path}`), []);
