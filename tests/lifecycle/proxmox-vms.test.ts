@@ -210,4 +210,18 @@ describe("Proxmox VMs under the real engine and provider, against the PVE API si
     assert.deepEqual(s.vms, {});
     assert.deepEqual(Object.values(s.volumes).flat(), []);
   });
+  it("a factory without the requested image: Proxmox's URL check refuses it, `up` fails naming it, and no VM is created", () => {
+    setPlan(planOf());
+    pve.refuseVersions([plan.talosVersion]);
+    const r = p.up();
+    const rs = step();
+    assert.notEqual(r.status, 0);
+    assert.match(`${r.stdout}${r.stderr}`, /invalid server response: '404 Not Found'/);
+    // bpg asks Proxmox for the URL's metadata first (query-url-metadata), so no download is started
+    assert.deepEqual(rs.filter((x) => /query-url-metadata$/.test(x.path)).map((x) => x.status), [400, 400, 400]);
+    assert.deepEqual(calls(rs, /\/download-url$/), []);
+    assert.deepEqual(calls(rs, /^\/nodes\/[^/]+\/qemu$/), [], "no VM without its image");
+    assert.deepEqual(pve.state().vms, {});
+    pve.refuseVersions([]);
+  });
 });

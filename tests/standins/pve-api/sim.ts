@@ -483,8 +483,9 @@ export class PveSimulator {
     }
     if ((m = /^\/nodes\/([^/]+)\/storage\/([^/]+)\/download-url$/.exec(path)) && method === "POST") return this.downloadUrl(m[1], m[2], params);
     if ((m = /^\/nodes\/([^/]+)\/query-url-metadata$/.exec(path)) && method === "GET") {
-      const res = await fetch(params.url, { method: "HEAD" }).catch((e) => { throw new HttpError(500, `query-url-metadata: ${(e as Error).message}`); });
-      if (!res.ok) throw new HttpError(500, `query-url-metadata: ${res.status} ${res.statusText}`);
+      // pve-manager's query_url_metadata: a failed HEAD is a parameter error on `url`
+      const res = await fetch(params.url, { method: "HEAD" }).catch((e) => { throw new HttpError(400, "Parameter verification failed.", { url: `invalid server response: '${(e as Error).message}'` }); });
+      if (!res.ok) throw new HttpError(400, "Parameter verification failed.", { url: `invalid server response: '${res.status} ${res.statusText}'` });
       return { filename: new URL(params.url).pathname.split("/").pop(), size: Number(res.headers.get("content-length") ?? 0), mimetype: res.headers.get("content-type") ?? "application/octet-stream" };
     }
     if ((m = /^\/nodes\/([^/]+)\/qemu$/.exec(path))) {
