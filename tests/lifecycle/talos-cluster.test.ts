@@ -150,7 +150,7 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     assert.deepEqual(calls().filter((x) => ["create", "update", "delete", "apply", "bootstrap"].includes(x.call)), [], "a preview changes nothing");
   });
 
-  it("(b) the next run as index.ts makes it (deployed: what (a) deployed, with the config hashes) disturbs no node; the run after it plans nothing", () => {
+  it("(b) the next run as index.ts makes it (deployed: what (a) deployed, with the config hashes) disturbs no node; after it a preview (also from a clone) and a refresh find nothing", () => {
     setInputs(v1, deployedAfter(v1));
     upOk();
     const ev = events();
@@ -159,6 +159,12 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     assert.deepEqual(calls().filter((x) => ["create", "delete", "bootstrap"].includes(x.call)), [], "nothing created, deleted or bootstrapped");
     assert.deepEqual(outputs().stagedNodes, []);
     previewClean();
+    // from a checkout at another path (same backend) too, and a refresh finds nothing (the provider's Reads keep the state)
+    const there = project.clone().run(["preview", "--expect-no-changes", "--diff"]);
+    assert.equal(there.status, 0, `the clone sees changes:\n${there.stdout}\n${there.stderr}`);
+    const refresh = project.run(["refresh", "--yes", "--expect-no-changes"]);
+    assert.equal(refresh.status, 0, `${refresh.stdout}\n${refresh.stderr}`);
+    assert.deepEqual(events().filter((e) => !e.event.startsWith("apply-dry-run") && e.event !== "kubeconfig"), [], "previews and the refresh changed no node");
   });
 
   it("(c) a DNS change: every config is applied again without a reboot (the dry run says no reboot is needed); nothing rebooted", () => {
