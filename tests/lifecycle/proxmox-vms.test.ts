@@ -31,13 +31,20 @@ import { pendingFromProxmox } from "./core/deployed/rollout";
 import { readPendingReboots } from "./core/proxmox/pending";
 const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
 const plan = i.plan;
+// i.before: the VMs as ProxmoxVm declared them before the cdrom and disk-speed fixes (no cdrom input, no
+// ignoreChanges on the disks' speed), to create VMs the way earlier versions of the program did
+const before: pulumi.ResourceTransformation = (a) => {
+  if (a.type !== "proxmoxve:index/vmLegacy:VmLegacy") return undefined;
+  const { cdrom, ...props } = a.props;
+  return { props, opts: { ...a.opts, ignoreChanges: (a.opts.ignoreChanges ?? []).filter((x) => !x.endsWith(".speed")) } };
+};
 const provider = new proxmox.Provider("proxmox", { endpoint: plan.proxmox.endpoint, insecure: plan.proxmox.insecure });
 const fileIds: Record<string, pulumi.Output<string>> = {};
 for (const d of imageDownloads(plan)) {
   const file = new proxmox.download.File(imageDownloadName("talos-image", d), imageDownloadArgs(plan, d, i.schematicId), { provider, deleteBeforeReplace: d.shared });
   for (const h of d.servesHosts) fileIds[h] = file.id;
 }
-const vms = plan.nodes.map((n: any) => new ProxmoxVm(n.name, { plan, node: n, imageFileId: fileIds[n.host], proxmoxProvider: provider }));
+const vms = plan.nodes.map((n: any) => new ProxmoxVm(n.name, { plan, node: n, imageFileId: fileIds[n.host], proxmoxProvider: provider }, i.before ? { transformations: [before] } : {}));
 export const vmIds = Object.fromEntries(vms.map((v: ProxmoxVm, k: number) => [plan.nodes[k].name, v.vmId]));
 // as index.ts does on \`up\`: what Proxmox lists as pending, read once every VM was created or updated
 export const pendingVmReboots = pulumi.all(vms.map((v: ProxmoxVm) => v.vm.id)).apply(async () => pulumi.runtime.isDryRun() ? [] :
@@ -62,7 +69,7 @@ describe("Proxmox VMs under the real engine and provider, against the PVE API si
   let pve: PveApiProcess;
   let p: LifecycleProject;
   let plan = planOf();
-  const setPlan = (next: Plan) => { plan = next; p.setInputs({ plan, schematicId: schematicId(schematic(plan)) } as never); };
+  const setPlan = (next: Plan, before = false) => { plan = next; p.setInputs({ plan, schematicId: schematicId(schematic(plan)), before } as never); };
   let mark = 0;
   /** requests since the previous step */
   const step = (): PveRequestEntry[] => { const all = pve.requests(); const out = all.slice(mark); mark = all.length; return out; };
@@ -223,5 +230,32 @@ describe("Proxmox VMs under the real engine and provider, against the PVE API si
     assert.deepEqual(calls(rs, /^\/nodes\/[^/]+\/qemu$/), [], "no VM without its image");
     assert.deepEqual(pve.state().vms, {});
     pve.refuseVersions([]);
+  });
+  it("VMs created by the component before the fixes: their second run was not clean; the fixed component updates each VM's CD drive live, once, with nothing pending or restarted", () => {
+    setPlan(planOf(), true);
+    up();
+    let rs = step();
+    assert.equal(calls(rs, /^\/nodes\/[^/]+\/qemu$/).length, plan.nodes.length);
+    for (const n of plan.nodes) assert.equal(vm(n.vmId).config.ide3, "cdrom,media=cdrom", "the host's CD drive, as the provider's default creates it");
+    const before = p.run(["preview", "--expect-no-changes", "--diff"]);
+    assert.notEqual(before.status, 0, "the component before the fix: every run updates every VM");
+    assert.match(before.stdout, /\+ speed/);
+    step();
+    setPlan(planOf());
+    up();
+    rs = step();
+    const writes = rs.filter((x) => x.method !== "GET");
+    assert.deepEqual(writes.map((x) => `${x.method} ${x.path}`).sort(), plan.nodes.map((n) => `PUT /nodes/${n.host}/qemu/${n.vmId}/config`).sort());
+    for (const w of writes) assert.equal(w.params.ide3, "file=none,media=cdrom,", JSON.stringify(w.params));
+    for (const n of plan.nodes) {
+      assert.equal(vm(n.vmId).config.ide3, "none,media=cdrom");
+      assert.deepEqual(vm(n.vmId).pending, {}, `${n.name}: nothing waits for a restart`);
+    }
+    assert.deepEqual(powerCalls(rs), []);
+    const after = p.run(["preview", "--expect-no-changes"]);
+    assert.equal(after.status, 0, `${after.stdout}\n${after.stderr}`);
+    const down = p.run(["destroy", "--yes", "--skip-preview"]);
+    assert.equal(down.status, 0, `${down.stdout}\n${down.stderr}`);
+    assert.deepEqual(pve.state().vms, {});
   });
 });
