@@ -242,7 +242,7 @@ export function clientConfigurationOf(talosconfig: string): Inputs["clientConfig
 }
 
 /** One call the Talos provider stand-in received (its journal, $TALOS_PROVIDER_STANDIN_JOURNAL): names, never secret values. */
-export interface TalosProviderCall { t: number; call: string; type: string; name: string; node?: string; mode?: string; maintenance?: boolean; nodeMode?: string; needsReboot?: boolean; preview?: boolean; reset?: boolean; graceful?: boolean; reboot?: boolean; error?: string | null }
+export interface TalosProviderCall { t: number; call: string; type: string; name: string; changed?: string[]; replaces?: string[]; node?: string; mode?: string; maintenance?: boolean; nodeMode?: string; needsReboot?: boolean; preview?: boolean; reset?: boolean; graceful?: boolean; reboot?: boolean; error?: string | null }
 
 export function readTalosProviderJournal(file: string): TalosProviderCall[] {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];

@@ -184,6 +184,10 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     const changed = c.filter((x) => ["create", "update", "delete"].includes(x.call)).map((x) => `${x.call} ${x.type} ${x.name}`).sort();
     assert.deepEqual(changed, nodes.map((n) => `update ConfigurationApply ${n}-config`).sort(), "only the config applies changed");
     for (const a of c.filter((x) => x.call === "apply")) assert.equal(a.mode, "auto", `${a.name}: staged_if_needing_reboot resolved to auto`);
+    // the generated base configs did not change (generation is deterministic): only the patches did
+    const diffs = c.filter((x) => x.call === "diff" && x.type === "ConfigurationApply" && (x.changed ?? []).length > 0);
+    assert.deepEqual(diffs.map((x) => `${x.name} ${x.changed}`).sort(), [...new Set(diffs.map((x) => x.name))].sort().map((n) => `${n} configPatches`));
+    assert.deepEqual([...new Set(diffs.map((x) => x.name))].sort(), nodes.map((n) => `${n}-config`).sort());
     assert.deepEqual(outputs().stagedNodes, []);
     assert.equal(outputs().healthy, "healthy", "configs changed: the health check ran and passed");
     previewClean();

@@ -22,8 +22,9 @@
 //   - imageFactory/schematic:Schematic: the ID the factory gives (sha256 of the schematic decoded into
 //     the factory's struct and re-encoded with yaml.v3), without a factory.
 //
-// Every call is journalled (JSONL, $TALOS_PROVIDER_STANDIN_JOURNAL): call, type, name, what was done
-// on which node; never a secret value.
+// Every call is journalled (JSONL, $TALOS_PROVIDER_STANDIN_JOURNAL): check (failing properties), diff
+// (changed inputs, replacing ones), create/update (and their -preview forms), read, delete, invoke, and
+// what was done on which node (dry-run, apply, bootstrap, kubeconfig, reset-done); never a value.
 package main
 
 import (
@@ -270,6 +271,11 @@ func (p *prov) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc
 	default:
 		return nil, fmt.Errorf("talos provider stand-in: %s is not served", tok)
 	}
+	var reasons []string
+	for _, f := range failures {
+		reasons = append(reasons, f.Property)
+	}
+	p.record("check", tok, resource.URN(req.GetUrn()).Name(), map[string]any{"failures": reasons})
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
@@ -325,6 +331,8 @@ func (p *prov) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.D
 			replace = append(replace, "talosVersion")
 		}
 	}
+	sort.Strings(changed)
+	p.record("diff", tok, resource.URN(req.GetUrn()).Name(), map[string]any{"changed": changed, "replaces": replace})
 	if len(changed) == 0 {
 		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
 	}
@@ -348,7 +356,9 @@ func (p *prov) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulum
 		return nil, err
 	}
 	preview := req.GetPreview()
-	if !preview {
+	if preview {
+		p.record("create-preview", tok, name, nil)
+	} else {
 		p.record("create", tok, name, nil)
 	}
 	var out map[string]any
@@ -393,7 +403,9 @@ func (p *prov) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulum
 		return nil, err
 	}
 	preview := req.GetPreview()
-	if !preview {
+	if preview {
+		p.record("update-preview", tok, name, nil)
+	} else {
 		p.record("update", tok, name, nil)
 	}
 	var out map[string]any
@@ -435,6 +447,8 @@ func (p *prov) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulum
 
 // Read: the provider's Read of every one of these resources does nothing, so a refresh keeps the state.
 func (p *prov) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	urn := resource.URN(req.GetUrn())
+	p.record("read", string(urn.Type()), urn.Name(), nil)
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
