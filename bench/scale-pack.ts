@@ -37,7 +37,7 @@ for (const p of allPolicies) {
     (p as { validateStack(args: unknown, report: (m: string) => void): void }).validateStack({
       resources, stackTags: new Map(), getConfig: () => cfg,
       notApplicable: () => { throw NOT_APPLICABLE; },
-    }, () => { violations++; });
+    }, (m: string) => { violations++; if (process.env.SCALE_SHOW_VIOLATIONS) console.error(`${p.name}: ${m}`); });
   } catch (e) {
     if (e !== NOT_APPLICABLE) throw e;
   }

@@ -133,7 +133,7 @@ interface PackSample { resources: number; violations: number; loadMs: number; an
 /** The policy pack on the registrations of a mock run (bench/scale-pack.ts), median of `runs`. */
 function pack(stacks: Stack[]): void {
   console.log(`== the policy pack on the same registrations (bench/scale-pack.ts: every stack policy as @pulumi/policy's server runs it; CPU time, median of ${runs})`);
-  console.log("nodes  state     resources  load    analysis  per resource  costliest policies");
+  console.log("nodes  state     resources  violations  load    analysis  per resource  costliest policies");
   for (const state of states) {
     const rows: { nodes: number; resources: number; ms: number }[] = [];
     for (const stack of stacks) {
@@ -153,7 +153,7 @@ function pack(stacks: Stack[]): void {
       const n = samples[0].resources;
       const policies = Object.keys(samples[0].perPolicy).map((k) => [k, median(samples.map((s) => s.perPolicy[k]))] as const).sort((a, b) => b[1] - a[1]);
       rows.push({ nodes: stack.nodes, resources: n, ms: analysis });
-      console.log(`${String(stack.nodes).padStart(5)}  ${state.padEnd(8)}  ${String(n).padStart(9)}  ${sec(median(samples.map((s) => s.loadMs))).padStart(4)} s  ${sec(analysis).padStart(6)} s  ` +
+      console.log(`${String(stack.nodes).padStart(5)}  ${state.padEnd(8)}  ${String(n).padStart(9)}  ${String(samples[0].violations).padStart(10)}  ${sec(median(samples.map((s) => s.loadMs))).padStart(4)} s  ${sec(analysis).padStart(6)} s  ` +
         `${perRes(analysis, n).padStart(12)}  ${policies.slice(0, 3).map(([k, v]) => `${k} ${sec(v)} s`).join(", ")}`);
     }
     growth(rows, "the pack's analysis");
