@@ -259,3 +259,28 @@ describe("Proxmox VMs under the real engine and provider, against the PVE API si
     assert.deepEqual(pve.state().vms, {});
   });
 });
+
+describe("an image datastore without the `import` content type (a host as Proxmox installs it)", { timeout: 300_000 }, () => {
+  let ns: Netns;
+  let pve: PveApiProcess;
+  let p: LifecycleProject;
+  before(async () => {
+    if (toolchainMissing) throw new Error(toolchainMissing);
+    ns = await Netns.start([new URL(ENDPOINT).hostname, new URL(FACTORY).hostname]);
+    const plan = planOf();
+    pve = await startPveApi(ns.enter, { endpoint: ENDPOINT, factoryUrl: FACTORY, token: TOKEN, nodes: nodesOf(plan, { import: false }) });
+    p = LifecycleProject.create(ns, "no-import", { PROXMOX_VE_API_TOKEN: TOKEN }, { program: PROGRAM, proxmox: true });
+    p.setInputs({ plan, schematicId: schematicId(schematic(plan)) } as never);
+  });
+  after(() => { pve?.stop(); ns?.stop(); });
+
+  it("`up` fails with Proxmox's own reason at the download, and no VM is created", () => {
+    const r = p.up();
+    assert.notEqual(r.status, 0);
+    assert.match(`${r.stdout}${r.stderr}`, /storage 'local' is not configured for content-type 'import'/);
+    const rs = pve.requests();
+    assert.deepEqual(rs.filter((x) => x.method === "POST" && x.path.endsWith("/download-url")).map((x) => x.status), [500, 500, 500]);
+    assert.deepEqual(rs.filter((x) => x.method === "POST" && /\/qemu$/.test(x.path)), []);
+    assert.deepEqual(pve.state().vms, {});
+  });
+});
