@@ -31,9 +31,10 @@ const EXTRA_CPS = [
   { name: "talos-cp-04", role: "controlplane", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 4, memoryGiB: 8, osDiskGB: 50 },
   { name: "talos-cp-05", role: "controlplane", ip: "192.168.0.19", vmId: 1019, host: "pve3", cpu: 4, memoryGiB: 8, osDiskGB: 50 },
 ];
-const planOf = (dns: string[], opts: { without?: string[]; extraCps?: boolean } = {}): Plan => stackPlan("homelab", (c) => {
+const planOf = (dns: string[], opts: { without?: string[]; extraCps?: boolean; contract?: string } = {}): Plan => stackPlan("homelab", (c) => {
   c.clusterName = CLUSTER;
   c.network = { ...c.network, dns };
+  if (opts.contract) c.versions = { ...c.versions, talos: opts.contract, talosConfig: opts.contract };
   c.nodes = [...c.nodes, ...(opts.extraCps ? EXTRA_CPS : [])].filter((n: { name: string }) => !(opts.without ?? []).includes(n.name));
 });
 /** the nameservers a rendered machine config gives (v1alpha1 machine.network and ResolverConfig documents) */
@@ -91,7 +92,7 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     // the Talos API stand-in holds every node the life will have; talos-cp-04/05 wait in maintenance mode
     const all = planOf(DNS_A, { extraCps: true });
     ns = await Netns.start([...new Set(all.nodes.map((n) => n.ip))]);
-    talos = await startTalos(ns, all, { version: "v1.12.1", rebootMs: 300, readyMs: 100, maintenance: true });
+    talos = await startTalos(ns, all, { version: "v1.11.5", rebootMs: 300, readyMs: 100, maintenance: true });
     project = LifecycleProject.create(ns, STACK, {
       // the provider's 10- and 15-minute waits capped: a failing check fails in seconds
       TALOS_PROVIDER_STANDIN_JOURNAL: journalFile, TALOS_PROVIDER_STANDIN_MAX_WAIT: "20s", TALOS_PROVIDER_STANDIN_RETRY: "200ms",
@@ -246,6 +247,29 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     assert.deepEqual([...m.members].sort(), cps);
     assert.ok(m.minAfterLeave >= 3, `etcd kept a majority of its members after each leave (smallest: ${m.minAfterLeave})`);
     assert.deepEqual(ev.filter((e) => e.event === "reset-refused"), []);
-    assert.deepEqual(ev.filter((e) => cps.includes(e.node) && ["reboot", "down", "reset"].includes(e.event)), [], "the remaining control planes untouched");
+    assert.deepEqual(ev.filter((e) => cps.includes(e.node) && ["reboot", "down", "reset"].includes(e.event)), [], "the remaining control planes not rebooted or reset");
+    // their configs lost the two addresses (certSANs): applied without a reboot
+    for (const a of calls().filter((x) => x.call === "apply")) assert.equal(a.nodeMode, "NO_REBOOT", `${a.name}: ${a.nodeMode}`);
+  });
+
+  it("(staged) a config-contract bump (v1.11.5 -> v1.12.1) on the running nodes: the dry run says reboot, so every config is staged, nothing reboots, stagedNodes names every node", () => {
+    const before = planOf(DNS_B, { without: ["talos-wrk-04"] });
+    const bumped = planOf(DNS_B, { without: ["talos-wrk-04"], contract: "v1.12.1" });
+    setInputs(bumped, deployedAfter(before));
+    upOk();
+    const ev = events();
+    const c = calls();
+    const names = bumped.nodes.map((n) => n.name).sort();
+    for (const n of names) {
+      const dry = ev.filter((e) => e.node === n && e.event === "apply-dry-run");
+      assert.ok(dry.length >= 1 && dry.every((e) => /resolved=REBOOT .*reboot-needed-for=\S/.test(e.detail)), `${n}: ${JSON.stringify(dry)}`);
+      assert.deepEqual(ev.filter((e) => e.node === n && e.event === "apply").map((e) => e.detail.split(" reboot-needed-for")[0]), ["mode=STAGED resolved=STAGED dry-run=false maintenance=false"], n);
+      assert.ok(fs.existsSync(path.join(talos.dir, `staged-${n}.yaml`)), `${n} keeps the new config for its next boot`);
+      assert.match(nodeConfig(n), /nameservers:/, `${n} still runs its v1.11 config (machine.network.nameservers)`);
+    }
+    console.log(`reboot needed for: ${ev.find((e) => e.event === "apply-dry-run")?.detail.split("reboot-needed-for=")[1]}`);
+    assert.deepEqual(ev.filter((e) => ["reboot", "down", "install", "reset", "halt"].includes(e.event)), [], "nothing rebooted");
+    for (const a of c.filter((x) => x.call === "apply")) assert.equal(a.mode, "staged", a.name);
+    assert.deepEqual([...outputs().stagedNodes].sort(), names);
   });
 });

@@ -36,6 +36,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -151,10 +152,55 @@ func canApplyImmediate(cur, next *parsedConfig) error {
 		}
 		return out
 	}
-	if !reflect.DeepEqual(strip(cur.v1alpha1), strip(next.v1alpha1)) {
-		return errors.New("this config change can't be applied in immediate mode")
+	a, b := strip(cur.v1alpha1), strip(next.v1alpha1)
+	if reflect.DeepEqual(a, b) {
+		return nil
 	}
-	return nil
+	// name what differs (Talos prints the whole diff), one level into machine and its features
+	var differ []string
+	keys := func(x, y map[string]any) []string {
+		seen := map[string]bool{}
+		var out []string
+		for k := range x {
+			seen[k] = true
+			out = append(out, k)
+		}
+		for k := range y {
+			if !seen[k] {
+				out = append(out, k)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	for _, k := range keys(a, b) {
+		if reflect.DeepEqual(a[k], b[k]) {
+			continue
+		}
+		am, _ := a[k].(map[string]any)
+		bm, _ := b[k].(map[string]any)
+		if k != "machine" || am == nil || bm == nil {
+			differ = append(differ, k)
+			continue
+		}
+		for _, mk := range keys(am, bm) {
+			if reflect.DeepEqual(am[mk], bm[mk]) {
+				continue
+			}
+			af, _ := am[mk].(map[string]any)
+			bf, _ := bm[mk].(map[string]any)
+			if mk != "features" || af == nil || bf == nil {
+				differ = append(differ, "machine."+mk)
+				continue
+			}
+			for _, fk := range keys(af, bf) {
+				if !reflect.DeepEqual(af[fk], bf[fk]) {
+					differ = append(differ, "machine.features."+fk)
+				}
+			}
+		}
+	}
+	return fmt.Errorf("this config change can't be applied in immediate mode (%s)", strings.Join(differ, ", "))
 }
 
 // --- TLS: what a node presents and whom it accepts ---
@@ -300,8 +346,13 @@ func (s *server) ApplyConfiguration(ctx context.Context, req *machine.ApplyConfi
 	reply := func(mode machine.ApplyConfigurationRequest_Mode, details string) *machine.ApplyConfigurationResponse {
 		return &machine.ApplyConfigurationResponse{Messages: []*machine.ApplyConfiguration{{Metadata: s.meta(), Mode: mode, ModeDetails: details}}}
 	}
+	var why string // what needs the reboot, when something does
 	detail := func(resolved machine.ApplyConfigurationRequest_Mode) string {
-		return fmt.Sprintf("mode=%s resolved=%s dry-run=%v maintenance=%v", req.Mode, resolved, req.DryRun, maint)
+		d := fmt.Sprintf("mode=%s resolved=%s dry-run=%v maintenance=%v", req.Mode, resolved, req.DryRun, maint)
+		if why != "" {
+			d += " reboot-needed-for=" + why
+		}
+		return d
 	}
 	if maint {
 		// Talos's maintenance service (internal/app/maintenance/server.go)
@@ -323,6 +374,11 @@ func (s *server) ApplyConfiguration(ctx context.Context, req *machine.ApplyConfi
 	if cur != nil {
 		if pc, err := parseConfig(cur); err == nil {
 			immediate = canApplyImmediate(pc, next)
+		}
+	}
+	if immediate != nil {
+		if i := strings.Index(immediate.Error(), "("); i >= 0 {
+			why = strings.Trim(immediate.Error()[i:], "()")
 		}
 	}
 	switch req.Mode {
