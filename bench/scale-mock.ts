@@ -7,6 +7,7 @@
 //                   without it, a first preview (every output unknown, as on a new stack)
 //   SCALE_DUMP      optional file: the registrations, serialised as the engine forwards them to a policy
 //                   pack, are written there (bench/scale-pack.ts judges them); not for measured runs
+//   SCALE_FLOOR     optional <custom|component>:<n>: n trivial resources instead of the program (the SDK's floor)
 // Phases: "sdk" (loading the SDKs the program imports), "module" (index.ts up to main: the plan from the
 // config, the program's own modules), "run" (main(), every registration sent, the stack outputs).
 import * as fs from "node:fs";
@@ -74,8 +75,22 @@ async function run(): Promise<void> {
   const dump: RawRegistration[] = [];
   if (process.env.SCALE_DUMP) recordRegistrations(settings, dump);
 
-  // through the program's own entry (Pulumi.yaml `main`), as the language host loads it
-  const main = require(path.join(root, "tools", "program-entry.cjs")) as () => Promise<Record<string, unknown>>;
+  // through the program's own entry (Pulumi.yaml `main`), as the language host loads it; or, with
+  // SCALE_FLOOR=<kind>:<n>, the SDK's own floor: n trivial resources (a command with two variables, or
+  // an empty component) registered the same way, after the same entry
+  const entry = require(path.join(root, "tools", "program-entry.cjs")) as () => Promise<Record<string, unknown>>;
+  const [floorKind, floorCount] = (process.env.SCALE_FLOOR ?? "").split(":");
+  const main = !floorKind ? entry : async () => {
+    const { local } = require("@pulumi/command") as typeof import("@pulumi/command");
+    class Empty extends pulumi.ComponentResource {
+      constructor(name: string) { super("bench:floor:Empty", name, {}, {}); this.registerOutputs({}); }
+    }
+    for (let i = 0; i < Number(floorCount); i++) {
+      if (floorKind === "component") new Empty(`floor-${i}`);
+      else new local.Command(`floor-${i}`, { create: "true", environment: { A: "a", B: "b" } });
+    }
+    return {};
+  };
   const t2 = cpuMs();
   // as the Node language host runs a program: the stack resource, main(), its result as the stack outputs
   await pulumi.runtime.runInPulumiStack(() => main());

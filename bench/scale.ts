@@ -84,7 +84,7 @@ interface MockSample { resources: number; custom: number; invokes: number; sdkMs
 type State = "first" | "existing";
 const cache = tempDir("homelab-scale-cache");
 
-function mockRun(stack: Stack, state: State, profile?: string, dump?: string): MockSample {
+function mockRun(stack: Stack, state: State, profile?: string, dump?: string, floor?: string): MockSample {
   const nodeArgs = profile ? ["--cpu-prof", `--cpu-prof-dir=${path.dirname(profile)}`, `--cpu-prof-name=${path.basename(profile)}`] : [];
   const r = spawnSync(process.execPath, [...mockNodeArgs, ...nodeArgs, path.join(__dirname, "scale-mock.cjs")], {
     cwd: PROJECT_DIR, encoding: "utf8", timeout: 600_000,
@@ -97,6 +97,7 @@ function mockRun(stack: Stack, state: State, profile?: string, dump?: string): M
       SCALE_CONFIG: stack.configFile,
       ...(state === "existing" ? { SCALE_DEPLOYED: stack.deployedFile } : {}),
       ...(dump ? { SCALE_DUMP: dump } : {}),
+      ...(floor ? { SCALE_FLOOR: floor } : {}),
     },
   });
   if (r.status !== 0) throw new Error(`scale: mock run (${stack.nodes} nodes, ${state}) failed:\n${r.stdout}\n${r.stderr}`);
@@ -126,6 +127,15 @@ function mocks(stacks: Stack[]): void {
     }
     growth(rows.map((r) => ({ nodes: r.nodes, resources: r.resources, ms: r.program })), "program (index.ts + main())");
   }
+  // the SDK's own cost per registration: trivial resources under the same mocks, after the same entry
+  const floors = (["custom", "component"] as const).map((kind) => {
+    const n = 1500;
+    const run = () => mockRun(stacks[0], "first", undefined, undefined, `${kind}:${n}`);
+    run();
+    const samples = Array.from({ length: runs }, run);
+    return `${kind === "custom" ? "a command with two variables" : "an empty component"} ${perRes(median(samples.map((s) => s.runMs)), samples[0].resources)}`;
+  });
+  console.log(`       the SDK's floor (${1500} trivial resources under the same mocks, main() per resource): ${floors.join(", ")}`);
 }
 
 interface PackSample { resources: number; violations: number; loadMs: number; analysisMs: number; perPolicy: Record<string, number> }
