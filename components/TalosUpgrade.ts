@@ -151,7 +151,7 @@ export class TalosUpgrade extends pulumi.ComponentResource {
     const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(plan.clusterName, cc)));
     const kubeconfig = pulumi.secret(pulumi.output(args.kubeconfig));
     const cps = plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(",");
-    const image = pulumi.output(args.schematicId).apply((id) => installerImage(id, plan.talosVersion));
+    const image = pulumi.output(args.schematicId).apply((id) => installerImage(id, plan.talosVersion, plan.image.factoryUrl));
     // Only targets go into the steps' inputs: "from" changes once more after an upgrade and would
     // run every step again. The steps wait for etcd and the nodes themselves (no health-check input).
     // Nothing machine-specific either (no `dir`, no absolute path): a clone elsewhere sees no change.

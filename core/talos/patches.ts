@@ -17,13 +17,18 @@ export type PatchDocument = Record<string, unknown>;
 /** Talos system disk: OS disk on scsi0 of a virtio-scsi-single controller shows up as /dev/sda. */
 export const INSTALL_DISK = "/dev/sda";
 
-export function installerImage(schematicId: string, talosVersion: string): string {
-  return `factory.talos.dev/nocloud-installer/${schematicId}:${talosVersion}`;
+/**
+ * The installer image of the schematic, from the factory's registry: siderolabs/image-factory serves
+ * its OCI registry on the host of its HTTP API, so a self-hosted factory (image.factoryUrl) serves the
+ * installer too. The default factory gives `factory.talos.dev/...` as before.
+ */
+export function installerImage(schematicId: string, talosVersion: string, factoryUrl = "https://factory.talos.dev"): string {
+  return `${new URL(factoryUrl).host}/nocloud-installer/${schematicId}:${talosVersion}`;
 }
 
 function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): PatchDocument {
   const machine: Record<string, unknown> = {
-    install: { disk: INSTALL_DISK, image: installerImage(schematicId, plan.talosVersion), wipe: false },
+    install: { disk: INSTALL_DISK, image: installerImage(schematicId, plan.talosVersion, plan.image.factoryUrl), wipe: false },
     features: {
       kubePrism: { enabled: true, port: plan.kubePrismPort },
       // Cilium's eBPF masquerading breaks the host DNS forwarder for pods; CoreDNS keeps using the

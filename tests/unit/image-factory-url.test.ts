@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { imageDownloadArgs } from "../../core/plan/proxmox-vm";
+import { installerImage, nodePatchDocuments } from "../../core/talos/patches";
 import { problemsOf, stackPlan } from "../helpers/stacks";
 
 const SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
@@ -46,5 +47,19 @@ describe("image.factoryUrl", () => {
   it("refuses an empty value and an unknown key beside it (the schema is strict)", () => {
     assert.ok(problemsOf((c) => { c.image = { factoryUrl: "" }; }).some((p) => p.key.startsWith("homelab:image")));
     assert.ok(problemsOf((c) => { c.image = { factoryURL: "https://x" }; }).some((p) => p.key.startsWith("homelab:image")));
+  });
+});
+
+describe("the installer image follows the factory (its registry is served on the same host)", () => {
+  it("the default factory gives the image every running node already has", () => {
+    const plan = stackPlan("homelab");
+    assert.equal(installerImage("abc", "v1.12.1", plan.image.factoryUrl), "factory.talos.dev/nocloud-installer/abc:v1.12.1");
+    const install = nodePatchDocuments(plan, plan.nodes[0], "abc").find((d) => (d as any).machine?.install) as any;
+    assert.equal(install.machine.install.image, `factory.talos.dev/nocloud-installer/abc:${plan.talosVersion}`);
+  });
+  it("a self-hosted factory (with a port) names its own registry in the configs", () => {
+    const plan = stackPlan("homelab", (c) => { c.image = { ...c.image, factoryUrl: "https://factory.lan:8443" }; });
+    const install = nodePatchDocuments(plan, plan.nodes[0], "abc").find((d) => (d as any).machine?.install) as any;
+    assert.equal(install.machine.install.image, `factory.lan:8443/nocloud-installer/abc:${plan.talosVersion}`);
   });
 });
