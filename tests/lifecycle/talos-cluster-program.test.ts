@@ -54,15 +54,17 @@ const DNS_C = ["192.168.0.54", "1.0.0.1"];
 const K8S = "v1.34.1";
 const K8S_NEXT = "v1.34.2";
 
+/** the control plane that replaces a dead one (3 -> 2 control planes does not plan: an even etcd count) */
+const CP_04 = { name: "talos-cp-04", role: "controlplane", ip: "192.168.0.18", vmId: 1018, host: "pve3", cpu: 4, memoryGiB: 8, osDiskGB: 50 };
 /** homelab (3 control planes) with two workers and no data disks, on the simulator's addresses */
-const stackOf = (opts: { dns?: string[]; kubernetes?: string; unreachable?: string[]; without?: string[] } = {}): Plan => stackPlan("homelab", (c) => {
+const stackOf = (opts: { dns?: string[]; kubernetes?: string; unreachable?: string[]; without?: string[]; replacement?: boolean } = {}): Plan => stackPlan("homelab", (c) => {
   c.clusterName = CLUSTER;
   c.proxmox = { ...c.proxmox, endpoint: ENDPOINT };
   c.image = { ...c.image, factoryUrl: FACTORY };
   c.network = { ...c.network, dns: opts.dns ?? DNS_A };
   c.versions = { ...c.versions, kubernetes: opts.kubernetes ?? K8S };
   c.upgrade = { workerBatchSize: 1, snapshotDir: ".etcd-snapshots" };
-  c.nodes = c.nodes
+  c.nodes = [...c.nodes, ...(opts.replacement ? [CP_04] : [])]
     .filter((n: { name: string }) => !["talos-wrk-03", "talos-wrk-04", ...(opts.without ?? [])].includes(n.name))
     // no Ceph data disks: two workers cannot hold three replicas (the plan refuses it)
     .map((n: { name: string }) => ({ ...n, dataDisksGB: [], ...((opts.unreachable ?? []).includes(n.name) ? { unreachable: true } : {}) }));
@@ -132,8 +134,10 @@ describe("the project's TalosCluster under the real engine: PVE simulator, Talos
     buildLifecycleTools();
     proxmoxPlugin();
     if (!fs.existsSync(TALOS_PROVIDER_STANDIN)) throw new Error(`${TALOS_PROVIDER_STANDIN} is not built (tools/toolchain/build-standins.sh)`);
-    ns = await Netns.start([...new Set([...base.nodes.map((n) => n.ip), new URL(ENDPOINT).hostname, new URL(FACTORY).hostname])]);
-    talos = await startTalos(ns, base, { version: base.talosVersion, rebootMs: 300, readyMs: 100, maintenance: true });
+    // the Talos API stand-in holds every node the life will have: talos-cp-04 waits in maintenance mode
+    const all: Plan = { ...base, nodes: [...base.nodes, { ...base.controlPlanes[2], name: CP_04.name, ip: CP_04.ip, vmId: CP_04.vmId }] };
+    ns = await Netns.start([...new Set([...all.nodes.map((n) => n.ip), new URL(ENDPOINT).hostname, new URL(FACTORY).hostname])]);
+    talos = await startTalos(ns, all, { version: base.talosVersion, rebootMs: 300, readyMs: 100, maintenance: true });
     pve = await startPveApi(ns.enter, { endpoint: ENDPOINT, factoryUrl: FACTORY, token: TOKEN, nodes: nodesOf(base) });
     k8s = talosctlWrapper(work, talos.dir);
     // The Node-object command's kubectl: the Talos API stand-in's Kubernetes API serves no discovery
@@ -313,8 +317,10 @@ case "$code" in 200) echo "node \\"$name\\" deleted" ;; 404) ;; *) echo "kubectl
     }
     deployed = lastDeployed();
 
-    // run 2: gone from the stack file: the apply leaves the state without the provider's delete
-    run(stackOf({ ...current, without: role === "controlplane" ? ["talos-wrk-02", name] : [name] }), deployed);
+    // run 2: gone from the stack file: the apply leaves the state without the provider's delete. Three
+    // control planes cannot drop to two (the plan refuses an even etcd count), so a dead control plane
+    // leaves with its replacement joining in the same run (see /tmp/handoff/cluster.md: README step 2)
+    run(stackOf({ ...current, without: role === "controlplane" ? ["talos-wrk-02", name] : [name], replacement: role === "controlplane" }), deployed);
     const c2 = providerCalls();
     assert.deepEqual(c2.filter((x) => x.call.startsWith("delete") || x.call === "reset-done"), [], "the provider's Delete (a reset) was not called");
     assert.deepEqual(c2.filter((x) => x.node === ipOf(name) && !["check", "diff"].includes(x.call)), []);
@@ -328,7 +334,18 @@ case "$code" in 200) echo "node \\"$name\\" deleted" ;; 404) ;; *) echo "kubectl
     const reqs = pveRequests();
     assert.ok(reqs.some((r) => r.method === "DELETE" && r.path === `/nodes/${host}/qemu/${vmId}` && r.status === 200), `VM ${vmId} deleted: ${JSON.stringify(reqs.filter((r) => r.method !== "GET"))}`);
     assert.equal(pve.state().vms[String(vmId)], undefined);
-    assert.deepEqual(events().filter((e) => e.node === name && e.event !== "node-object-deleted"), []);
+    const ev2 = events();
+    assert.deepEqual(ev2.filter((e) => e.node === name && e.event !== "node-object-deleted"), []);
+    if (role === "controlplane") {
+      // the replacement took its config in maintenance mode and joined etcd; no second bootstrap
+      assert.deepEqual(ev2.filter((e) => e.node === CP_04.name && e.event === "apply").map((e) => e.detail), ["mode=AUTO resolved=REBOOT dry-run=false maintenance=true"]);
+      assert.ok(ev2.some((e) => e.node === CP_04.name && e.event === "etcd-join"), "talos-cp-04 joined etcd");
+      assert.deepEqual(ev2.filter((e) => e.event.startsWith("bootstrap")), []);
+      // after the snapshot before the membership change
+      const snap = j2.find((e) => e.name === `${CLUSTER}-etcd-snapshot-membership`);
+      const cp04Vm = reqs.find((r) => r.method === "POST" && /\/qemu$/.test(r.path) && r.params.vmid === String(CP_04.vmId));
+      assert.ok(snap && snap.ok && cp04Vm && snap.t + snap.ms <= cp04Vm.t, "the membership snapshot ran before talos-cp-04's VM was created");
+    }
     previewClean();
   };
 
