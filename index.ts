@@ -186,7 +186,12 @@ async function main() {
     stagedConfigs: cluster.stagedNodes,
     // read back by the next run (lastDeployed); resolves only once the upgrade roll finished too, so a
     // stopped roll leaves the previous versions recorded
-    [DEPLOYED_OUTPUT]: pulumi.all([cluster.configHashes, cluster.upgrade.done]).apply(([machineConfigHashes]) => ({ ...deployedStateOf(plan), machineConfigHashes })),
+    [DEPLOYED_OUTPUT]: pulumi.all([cluster.configHashes, cluster.applyModes, cluster.configInputHashes, cluster.healthy, cluster.upgrade.done])
+      .apply(([machineConfigHashes, applyModes, configInputHashes, health]) => ({
+        ...deployedStateOf(plan), machineConfigHashes, applyModes, configInputHashes,
+        // a run that removed nodes left the health check to the next one
+        ...(health === "after-removal" ? { healthCheckPending: true } : {}),
+      })),
   };
 }
 

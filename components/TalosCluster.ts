@@ -41,6 +41,9 @@ export class TalosCluster extends pulumi.ComponentResource {
   public readonly healthy: pulumi.Output<string>;
   /** machine-config hash per node name */
   public readonly configHashes: pulumi.Output<Record<string, string>>;
+  /** per node name: the apply mode given and the hash of the config's inputs (recorded in `deployed`) */
+  public readonly applyModes: pulumi.Output<Record<string, string>>;
+  public readonly configInputHashes: pulumi.Output<Record<string, string>>;
   /** nodes whose new config Talos staged for their next reboot */
   public readonly stagedNodes: pulumi.Output<string[]>;
   /** the etcd snapshot taken before the control-plane set changes */
@@ -85,6 +88,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         alreadyDeployed: (args.deployed?.nodes ?? []).some((d) => d.name === node.name && (d.vmId === undefined || d.vmId === node.vmId)),
         talosconfig: this.talosconfig,
         clusterSecrets: this.secrets,
+        deployed: args.deployed,
         holdConfigEdits: configEditsHeld(plan),
       };
     };
@@ -129,11 +133,18 @@ export class TalosCluster extends pulumi.ComponentResource {
     // On an existing cluster a failed check warns instead of failing, so one NotReady node does not
     // block the run that fixes it.
     const all = [...this.controlPlanes, ...this.workers];
-    this.configHashes = pulumi.all(all.map((n) => n.configHash)).apply((h) => Object.fromEntries(all.map((n, i) => [n.node.name, h[i]])));
+    const byNode = (outs: pulumi.Output<string>[]) => pulumi.all(outs).apply((v) => Object.fromEntries(all.map((n, i) => [n.node.name, v[i]])));
+    this.configHashes = byNode(all.map((n) => n.configHash));
+    this.applyModes = byNode(all.map((n) => n.applyMode));
+    this.configInputHashes = byNode(all.map((n) => n.configInputHash));
     const applied = pulumi.all([this.bootstrap.id, this.configHashes, clientConfiguration]);
     this.healthy = applied.apply(async ([, hashes, client]) => {
       const need = healthCheckFor(args.deployed, hashes);
       if (pulumi.runtime.isDryRun() || need === "unchanged") return need;
+      if (need === "after-removal") {
+        pulumi.log.info("the health check runs in the next `pulumi up`: nodes leave the cluster in this run, after the check would run, and Talos's checks would count them", this);
+        return need;
+      }
       try {
         await talos.cluster.getHealth({
           clientConfiguration: client,

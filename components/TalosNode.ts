@@ -1,9 +1,12 @@
 // ControlPlaneNode and WorkerNode: a Proxmox VM plus its Talos machine configuration and apply.
+import { createHash } from "node:crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import { stringify } from "yaml";
 import { NodePlan, Plan } from "../core/plan/types";
+import { applyModeFor } from "../core/deployed/rollout";
+import { DeployedState } from "../core/deployed/state";
 import { NODE_OBJECT_DELETE_SCRIPT, RESET_ON_DESTROY } from "../core/talos/node-removal";
 import { nodePatchDocuments } from "../core/talos/patches";
 import { ProxmoxVm } from "./ProxmoxVm";
@@ -18,6 +21,8 @@ export interface TalosNodeArgs {
   proxmoxProvider: pulumi.ProviderResource;
   /** the node ran under the last successful `up` (from the stack's `deployed` output) */
   alreadyDeployed: boolean;
+  /** that output: the apply mode and config inputs the node last got */
+  deployed?: DeployedState;
   /** talosconfig contents, for the command that deletes the Kubernetes Node object on removal */
   talosconfig: pulumi.Input<string>;
   /** the cluster's machine secrets: when they go too (whole-stack destroy), skip per-node removal steps */
@@ -44,6 +49,9 @@ abstract class TalosNode extends pulumi.ComponentResource {
   public readonly configHash: pulumi.Output<string>;
   /** `staged` when Talos kept a reboot-needing config for the next reboot */
   public readonly resolvedApplyMode: pulumi.Output<string>;
+  /** the apply mode given and the hash of what the config is rendered from (recorded in `deployed`) */
+  public readonly applyMode: pulumi.Output<string>;
+  public readonly configInputHash: pulumi.Output<string>;
   public readonly nodeObject: command.local.Command;
   public readonly node: NodePlan;
 
@@ -53,15 +61,21 @@ abstract class TalosNode extends pulumi.ComponentResource {
     this.node = node;
     this.vm = new ProxmoxVm(`${name}-vm`, { plan, node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider }, { parent: this, dependsOn: args.after ?? [] });
     const patches = pulumi.output(args.schematicId).apply((id) => patchStrings(plan, node, id));
-    const config = talos.machine.getConfigurationOutput({
+    const configArgs = {
       clusterName: plan.clusterName,
       clusterEndpoint: plan.endpoint.url,
       machineType: node.role,
-      machineSecrets: args.machineSecrets,
       // the config contract, not the installed version (siderolabs/terraform-provider-talos#399)
       talosVersion: plan.configTalosVersion,
       // the running Kubernetes until the day-2 step rolled the new one (see Plan.configKubernetesVersion)
       kubernetesVersion: plan.configKubernetesVersion,
+    };
+    // everything the rendered config depends on but the machine secrets (protected, never change)
+    this.configInputHash = patches.apply((p) => createHash("sha256").update(JSON.stringify({ ...configArgs, patches: p })).digest("hex"));
+    this.applyMode = this.configInputHash.apply((h) => applyModeFor(args.alreadyDeployed, h, args.deployed, node.name));
+    const config = talos.machine.getConfigurationOutput({
+      ...configArgs,
+      machineSecrets: args.machineSecrets,
       docs: false,
       examples: false,
     }, { parent: this });
@@ -85,11 +99,10 @@ abstract class TalosNode extends pulumi.ComponentResource {
       endpoint: node.ip,
       configPatches: patches,
       // A node in maintenance mode (new VM) takes its first config with `auto` (installs, reboots).
-      // On a running node a config that needs a reboot is staged instead, so no edit reboots nodes
-      // in parallel; the program lists staged nodes to roll one at a time. (staged_if_needing_reboot
-      // cannot be used at creation: maintenance mode answers the provider's dry run with mode
-      // REBOOT and refuses staged applies.)
-      applyMode: args.alreadyDeployed ? "staged_if_needing_reboot" : "auto",
+      // On a running node a changed config that needs a reboot is staged instead, so no edit reboots
+      // nodes in parallel; the program lists staged nodes to roll one at a time. An unchanged config
+      // keeps the mode it had (core/deployed/rollout.ts applyModeFor).
+      applyMode: this.applyMode,
       onDestroy: RESET_ON_DESTROY,
     }, {
       parent: this, dependsOn: [this.vm, this.nodeObject, ...(args.applyAfter ?? [])],
@@ -103,7 +116,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
           // a new VM is blank: apply the config again; the old node leaves etcd before its VM goes
           replaceWith: [this.vm.vm], deleteBeforeReplace: true,
           // the engine keeps the applied config's inputs; a replacement or a new node gets the whole config
-          ...(args.holdConfigEdits && args.alreadyDeployed ? { ignoreChanges: ["machineConfigurationInput", "configPatches"] } : {}),
+          ...(args.holdConfigEdits && args.alreadyDeployed ? { ignoreChanges: ["machineConfigurationInput", "configPatches", "applyMode"] } : {}),
         }),
       // whole-stack destroy: no graceful resets, the VMs are deleted anyway
       deletedWith: args.clusterSecrets,

@@ -65,7 +65,7 @@ export function stagedConfigAdvice(staged: { name: string; ip: string; role: Nod
     "Roll them one at a time, control planes first: `talosctl -n <ip> reboot`, wait for `talosctl -n <ip> health` to pass, then the next.";
 }
 
-export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged";
+export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged" | "after-removal";
 
 /**
  * The health check waits (up to 15 minutes) for every node to be Ready. It runs on a new cluster, and
@@ -75,6 +75,11 @@ export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged";
 export function healthCheckFor(deployed: DeployedState | undefined, hashes: Record<string, string>): HealthCheck {
   const before = deployed?.machineConfigHashes;
   if (!deployed?.nodes?.length) return "first-deploy";
+  // a node that leaves in this run is still a Kubernetes Node and an etcd member while the program runs
+  // (the engine resets it afterwards), so Talos's checks, which compare both with the expected nodes,
+  // would fail until their timeout: the next run checks instead (healthCheckPending)
+  if (deployed.nodes.some((n) => !(n.name in hashes))) return "after-removal";
+  if (deployed.healthCheckPending) return "configs-changed";
   if (!before) return "configs-changed"; // older output without hashes: check once
   const names = new Set([...Object.keys(before), ...Object.keys(hashes)]);
   for (const n of names) if (before[n] !== hashes[n]) return "configs-changed";
@@ -100,4 +105,18 @@ export function heldConfigAdvice(plan: Plan): string | undefined {
   return `versions.kubernetes: Kubernetes ${plan.configKubernetesVersion} -> ${plan.kubernetesVersion} is under way, so machine-config edits ` +
     `of running nodes wait until it finished (configs for ${plan.configKubernetesVersion} would take a node that \`talosctl upgrade-k8s\` already moved back). ` +
     "The `pulumi up` after the upgrade applies them; to apply an urgent edit first, write the recorded version back, run `pulumi up`, then upgrade.";
+}
+
+/**
+ * The apply mode of a node's config apply. A new node (maintenance mode) takes `auto`: maintenance
+ * answers the provider's dry run with REBOOT and refuses staged applies. A running node whose config
+ * inputs changed takes `staged_if_needing_reboot` (applied live, or staged when it needs a reboot).
+ * One whose inputs are what the last run applied keeps the mode it has, so the run after a node's
+ * creation changes nothing (the mode alone would update the apply and re-apply the same config).
+ */
+export function applyModeFor(alreadyDeployed: boolean, inputHash: string, deployed: DeployedState | undefined, name: string): "auto" | "staged_if_needing_reboot" {
+  if (!alreadyDeployed) return "auto";
+  const mode = deployed?.applyModes?.[name];
+  if ((mode === "auto" || mode === "staged_if_needing_reboot") && deployed?.configInputHashes?.[name] === inputHash) return mode;
+  return "staged_if_needing_reboot";
 }

@@ -47,6 +47,14 @@ export interface DeployedState {
   nodes?: DeployedNode[];
   /** machine-config hash per node name, as applied by the last successful `up` */
   machineConfigHashes?: Record<string, string>;
+  /**
+   * per node: the config apply's mode and a hash of what the program renders its config from (see
+   * core/deployed/rollout.ts applyModeFor), so a run that changes nothing keeps the mode
+   */
+  applyModes?: Record<string, string>;
+  configInputHashes?: Record<string, string>;
+  /** the last run removed nodes and skipped the health check: the next run checks */
+  healthCheckPending?: boolean;
   vmHardware?: number;
   cluster?: DeployedCluster;
 }
@@ -80,10 +88,13 @@ export function parseDeployedState(value: unknown): DeployedState | undefined {
     })
     : undefined;
   const state: DeployedState = { talosVersion: str(v.talosVersion), kubernetesVersion: str(v.kubernetesVersion), configTalosVersion: str(v.configTalosVersion), nodes };
-  const hashes = v.machineConfigHashes;
-  if (hashes && typeof hashes === "object" && !Array.isArray(hashes)) {
-    state.machineConfigHashes = Object.fromEntries(Object.entries(hashes).filter(([, h]) => typeof h === "string")) as Record<string, string>;
+  for (const k of ["machineConfigHashes", "applyModes", "configInputHashes"] as const) {
+    const rec = v[k];
+    if (rec && typeof rec === "object" && !Array.isArray(rec)) {
+      state[k] = Object.fromEntries(Object.entries(rec).filter(([, h]) => typeof h === "string")) as Record<string, string>;
+    }
   }
+  if (v.healthCheckPending === true) state.healthCheckPending = true;
   const hw = num(v.vmHardware);
   if (hw !== undefined) state.vmHardware = hw;
   const cluster = parseCluster(v.cluster);

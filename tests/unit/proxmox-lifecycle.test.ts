@@ -29,6 +29,9 @@ interface Run {
   warnings: string[];
   cluster: TalosCluster;
   hashes: Record<string, string>;
+  applyModes: Record<string, string>;
+  configInputHashes: Record<string, string>;
+  healthy?: string;
   staged: string[];
   failure?: Error;
 }
@@ -49,13 +52,14 @@ async function run(plan: Plan, deployed?: DeployedState): Promise<Run> {
     // a failing health check rejects the output; the engine would fail the run with it
     const h = cluster.healthy as any;
     h.isKnown.catch(() => undefined); h.isSecret.catch(() => undefined);
-    await h.promise().catch((e: Error) => { failure = e; });
-    const [hashes, staged] = failure ? [{}, []] : await resolve(pulumi.all([cluster.configHashes, cluster.stagedNodes]));
+    const healthy = await h.promise().catch((e: Error) => { failure = e; });
+    const [hashes, staged, applyModes, configInputHashes] = failure ? [{}, [], {}, {}] : await resolve(pulumi.all([cluster.configHashes, cluster.stagedNodes, cluster.applyModes, cluster.configInputHashes]));
     await new Promise((r) => setTimeout(r, 50)); // let the remaining registrations land
     return {
       resources: structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))),
       opts, health: invokes.slice(invokeStart).filter((i) => i.token === T.health).length, warnings, cluster,
-      hashes: hashes as Record<string, string>, staged: staged as string[], failure,
+      hashes: hashes as Record<string, string>, staged: staged as string[], failure, healthy,
+      applyModes: applyModes as Record<string, string>, configInputHashes: configInputHashes as Record<string, string>,
     };
   } finally {
     pulumi.log.warn = warn;
@@ -80,7 +84,11 @@ function diffView(r: Run) {
     };
   }).sort((a, b) => a.key.localeCompare(b.key));
 }
-const afterRun = (plan: Plan, r: Run): DeployedState => ({ ...deployedStateOf(plan), machineConfigHashes: r.hashes });
+/** the `deployed` output index.ts records after a successful run */
+const afterRun = (plan: Plan, r: Run): DeployedState => ({
+  ...deployedStateOf(plan), machineConfigHashes: r.hashes, applyModes: r.applyModes, configInputHashes: r.configInputHashes,
+  ...(r.healthy === "after-removal" ? { healthCheckPending: true } : {}),
+});
 
 const plan = stackPlan("homelab");
 
@@ -177,15 +185,10 @@ describe("first deploy of homelab (mocks)", () => {
       assert.deepEqual(view(third), view(second));
     });
 
-    it("switches deployed nodes to staged_if_needing_reboot once, an update that re-applies the same config", () => {
-      const a1 = byName(first, T.apply, (x) => x.name), a2 = byName(second, T.apply, (x) => x.name);
-      for (const [name, a] of Object.entries(a2)) {
-        const { applyMode: m1, ...rest1 } = a1[name].inputs;
-        const { applyMode: m2, ...rest2 } = a.inputs;
-        assert.deepEqual([m1, m2], ["auto", "staged_if_needing_reboot"], name);
-        assert.deepEqual(rest2, rest1, "same config and patches");
-      }
-      assert.deepEqual(diffView(third), diffView(second), "from then on the plan is a fixed point");
+    it("keeps each config apply as it is (the mode too): the run after a fresh deploy is already a fixed point", () => {
+      assert.deepEqual(diffView(second), diffView(first), "no config apply changes, not even its mode");
+      assert.deepEqual(diffView(third), diffView(second));
+      assert.ok(Object.values(second.applyModes).every((m) => m === "auto"));
     });
   });
 });
@@ -223,12 +226,33 @@ describe("changes to a running cluster (mocks)", () => {
     assert.match(w, /one at a time, control planes first: `talosctl -n <ip> reboot`/);
   });
 
-  it("a node added to a running cluster gets auto, the others stay staged_if_needing_reboot", async () => {
+  it("an edit of a running node's config takes staged_if_needing_reboot (applied live, or staged when it needs a reboot)", async () => {
+    const dns = stackPlan("homelab", (c) => { c.network = { ...c.network, dns: ["192.168.0.53", "192.168.0.54"] }; });
+    const r = await run(dns, deployed);
+    const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
+    assert.ok(Object.values(modes).every((m) => m === "staged_if_needing_reboot"), JSON.stringify(modes));
+    // recorded, the next run of the same plan keeps it
+    const again = await run(dns, afterRun(dns, r));
+    assert.deepEqual(diffView(again), diffView(r));
+  });
+
+  it("a run that removes a node leaves the health check to the next run, which checks once", async () => {
+    const shrunk = stackPlan("homelab", (c) => { c.nodes = c.nodes.filter((n: { name: string }) => n.name !== "talos-wrk-04"); });
+    const r = await run(shrunk, deployed);
+    assert.equal(r.health, 0, "the leaving node is still a Kubernetes Node while the program runs: Talos's check would wait out its timeout");
+    assert.equal(r.healthy, "after-removal");
+    const next = await run(shrunk, afterRun(shrunk, r));
+    assert.equal(next.health, 1);
+    const then = await run(shrunk, afterRun(shrunk, next));
+    assert.equal(then.health, 0);
+  });
+
+  it("a node added to a running cluster gets auto, the others keep the config and mode they have", async () => {
     const grown = stackPlan("homelab", (c) => { c.nodes.push({ name: "talos-wrk-05", role: "worker", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 8, memoryGiB: 16 }); });
     const r = await run(grown, deployed);
     const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
     assert.equal(modes["talos-wrk-05-config"], "auto");
-    assert.equal(modes["talos-cp-01-config"], "staged_if_needing_reboot");
+    assert.equal(modes["talos-cp-01-config"], deployed.applyModes!["talos-cp-01"]);
     assert.equal(r.health, 1, "a new node changes the set of configs");
   });
 
@@ -237,7 +261,7 @@ describe("changes to a running cluster (mocks)", () => {
     const r = await run(replaced, deployed);
     const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
     assert.equal(modes["talos-cp-02-config"], "auto");
-    assert.equal(modes["talos-cp-01-config"], "staged_if_needing_reboot");
+    assert.equal(modes["talos-cp-01-config"], deployed.applyModes!["talos-cp-01"]);
   });
 });
 
