@@ -76,11 +76,10 @@ describe("preflight", () => {
     assert.equal(run("missing", dir).code, 2);
   });
 
-  it("--json output round-trips and carries the same content as the text", () => {
+  it("--json output carries the same content as the text", () => {
     const dir = projectWith("homelab", () => undefined);
     const r = run("homelab", dir, "--json");
     const parsed = JSON.parse(r.stdout);
-    assert.deepEqual(JSON.parse(JSON.stringify(parsed)), parsed);
     assert.equal(parsed.ok, true);
     assert.equal(parsed.ipPlan.nodes.length, 7);
     assert.equal(parsed.ipPlan.freeCount, 133);
