@@ -87,6 +87,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
       interpreter: ["/bin/sh", "-c"],
       environment: {
         NODE_NAME: node.name,
+        NODE_IP: node.ip,
         CONTROL_PLANES: plan.controlPlanes.filter((c) => c.name !== node.name && !c.unreachable).map((c) => c.ip).join(" "),
         TALOSCONFIG_DATA: pulumi.secret(args.talosconfig),
       },

@@ -4,10 +4,12 @@
 // chains VM <- node-object command <- config apply. Pure text; run by a @pulumi/command local Command.
 
 /**
- * Delete script. Environment: NODE_NAME, CONTROL_PLANES (space-separated IPs of the other control
- * planes), TALOSCONFIG_DATA (talosconfig contents). It fetches a kubeconfig with talosctl from the
- * first control plane that answers (the VIP may be the node being removed) and deletes the Node
- * object; a missing object is fine (reset may run again after a failed attempt).
+ * Delete script. Environment: NODE_NAME, NODE_IP, CONTROL_PLANES (space-separated IPs of the other
+ * control planes that answer), TALOSCONFIG_DATA (talosconfig contents). It fetches a kubeconfig with
+ * talosctl from the first control plane that answers (the VIP may be the node being removed) and
+ * deletes the Node object; a missing object is fine (reset may run again after a failed attempt). A
+ * kubeconfig whose server is the node being removed (kubeprism mode without `dnsName` names the first
+ * control plane) is pointed at the control plane that answered instead: the node was just reset.
  */
 export const NODE_OBJECT_DELETE_SCRIPT = `set -eu
 # the talosctl the day-2 steps use: $TALOSCTL, else the project's build (runs from the project), else PATH
@@ -19,7 +21,12 @@ trap 'rm -rf "$tmp"' EXIT
 printf '%s' "$TALOSCONFIG_DATA" > "$tmp/talosconfig"
 for cp in $CONTROL_PLANES; do
   if "$TALOSCTL" --talosconfig "$tmp/talosconfig" --endpoints "$cp" --nodes "$cp" kubeconfig --force "$tmp/kubeconfig" >/dev/null 2>&1; then
-    kubectl --kubeconfig "$tmp/kubeconfig" delete node "$NODE_NAME" --ignore-not-found --wait=true
+    server=$(kubectl --kubeconfig "$tmp/kubeconfig" config view -o 'jsonpath={.clusters[0].cluster.server}')
+    case "$server" in
+      "https://\${NODE_IP:-none}:"*) set -- --server "https://$cp:\${server##*:}" ;;
+      *) set -- ;;
+    esac
+    kubectl --kubeconfig "$tmp/kubeconfig" "$@" delete node "$NODE_NAME" --ignore-not-found --wait=true
     exit 0
   fi
 done

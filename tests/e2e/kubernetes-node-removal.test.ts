@@ -30,10 +30,12 @@ async function createNode(name: string, ip: string) {
 }
 
 /** Runs the removal script as the local Command does: /bin/sh -c, from the project, the real kubectl on PATH. */
-function runRemoval(node: string, answering: string[]) {
+function runRemoval(node: string, answering: string[], opts: { controlPlanes?: string; nodeIp?: string; serverHost?: string } = {}) {
   const dir = tempDir("node-removal");
   const kubeconfig = path.join(dir, "admin.kubeconfig");
-  fs.writeFileSync(kubeconfig, cp!.admin.kubeconfig, { mode: 0o600 });
+  // serverHost: the kubeconfig names another host than the API server's (as one naming the node being removed)
+  const text = opts.serverHost ? cp!.admin.kubeconfig.replace("https://127.0.0.1:", `https://${opts.serverHost}:`) : cp!.admin.kubeconfig;
+  fs.writeFileSync(kubeconfig, text, { mode: 0o600 });
   const log = path.join(dir, "talosctl.log");
   // talosctl stand-in: answers only for the endpoints in ANSWERING, writing the kubeconfig where asked
   const talosctl = path.join(dir, "talosctl-standin");
@@ -45,7 +47,8 @@ function runRemoval(node: string, answering: string[]) {
     cwd: dir, encoding: "utf8", timeout: 120_000,
     env: {
       PATH: `${bin}:/usr/bin:/bin`, HOME: dir, TALOSCTL: talosctl, ANSWERING: answering.join(" "),
-      NODE_NAME: node, CONTROL_PLANES: "192.168.0.12 192.168.0.13", TALOSCONFIG_DATA: "context: homelab\n",
+      NODE_NAME: node, CONTROL_PLANES: opts.controlPlanes ?? "192.168.0.12 192.168.0.13", TALOSCONFIG_DATA: "context: homelab\n",
+      ...(opts.nodeIp ? { NODE_IP: opts.nodeIp } : {}),
     },
   });
   const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
@@ -83,6 +86,18 @@ describe("real Kubernetes: the node-removal command deletes the real Node object
     assert.doesNotMatch(r.stdout + r.stderr, /deleted/);
     const afterNames = (await cp.admin.get("/api/v1/nodes")).body.items.map((n: any) => n.metadata.name);
     assert.deepEqual(afterNames, before);
+  });
+
+  it("a kubeconfig naming the node being removed (kubeprism without dnsName) is pointed at the control plane that answered", async () => {
+    assert.ok(cp, "the control plane did not start");
+    await createNode("talos-cp-01", "192.168.0.11");
+    // the removed node's address is 127.0.0.99 here, where nothing listens; the answering control plane is the API server's 127.0.0.1
+    const stale = runRemoval("talos-cp-01", ["127.0.0.1"], { controlPlanes: "127.0.0.1", serverHost: "127.0.0.99" });
+    assert.notEqual(stale.status, 0, "without NODE_IP the script cannot tell: kubectl goes to the reset node and fails");
+    const r = runRemoval("talos-cp-01", ["127.0.0.1"], { controlPlanes: "127.0.0.1", serverHost: "127.0.0.99", nodeIp: "127.0.0.99" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /node "talos-cp-01" deleted/);
+    assert.equal((await cp.admin.get("/api/v1/nodes/talos-cp-01")).status, 404);
   });
 
   it("leaves the object and names the manual command when no control plane answers", async () => {
