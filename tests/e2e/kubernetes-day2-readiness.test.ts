@@ -109,4 +109,44 @@ describe("real Kubernetes: the day-2 runner's readiness gates against real Node 
     assert.equal(r.status, 0, r.out);
     assert.match(r.out, new RegExp(`Kubernetes already at ${version.replace(/\./g, "\\.")} \\(update\\)`));
   });
+
+  it("a control plane's step waits for its API server, controller manager and scheduler pods to be Ready", async () => {
+    assert.ok(cp && standin, "the control plane did not start");
+    const version = (await cp.admin.get("/version")).body.gitVersion;
+    const node = "talos-cp-02";
+    if ((await cp.admin.get(`/api/v1/nodes/${node}`)).status !== 200) await createNode(node, true, version);
+    // the pods' service account (the admission plugin wants it; no controller makes it here)
+    await cp.admin.request("POST", "/api/v1/namespaces/kube-system/serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    // the mirror pods as the kubelet makes them from Talos's static pods: bound to the node, Talos's labels
+    const mirror = async (app: string, ready: boolean) => {
+      const name = `${app}-${node}`;
+      if ((await cp!.admin.get(`/api/v1/namespaces/kube-system/pods/${name}`)).status === 404) {
+        const c = await cp!.admin.request("POST", "/api/v1/namespaces/kube-system/pods", {
+          apiVersion: "v1", kind: "Pod", metadata: { name, labels: { "tier": "control-plane", "k8s-app": app } },
+          spec: { nodeName: node, containers: [{ name: app, image: `registry.k8s.io/${app}:${version}` }] },
+        });
+        assert.equal(c.status, 201, c.text);
+      }
+      const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      const r = await cp!.admin.request("PATCH", `/api/v1/namespaces/kube-system/pods/${name}/status`, {
+        status: { conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: now }] },
+      }, "application/strategic-merge-patch+json");
+      assert.equal(r.status, 200, r.text);
+    };
+    // the scheduler's pod is missing at first, then not Ready
+    await mirror("kube-apiserver", true);
+    await mirror("kube-controller-manager", true);
+    const r = await runStep(["node", "create"], nodeStep(node, "controlplane"), async (out) => {
+      const wait = async (what: RegExp) => {
+        const deadline = Date.now() + 60_000;
+        while (!what.test(out())) { if (Date.now() > deadline) throw new Error(`the runner never waited (${what}):\n${out()}`); await sleep(200); }
+      };
+      await wait(/waiting: static pods of talos-cp-02: kube-scheduler missing/);
+      await mirror("kube-scheduler", false);
+      await wait(/waiting: static pods of talos-cp-02: kube-scheduler not Ready/);
+      await mirror("kube-scheduler", true);
+    });
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /talos-cp-02 runs v1\.11\.5, Ready, its API server, controller manager and scheduler Ready, etcd healthy with every member/);
+  });
 });

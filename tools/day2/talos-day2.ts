@@ -163,6 +163,30 @@ async function nodeBack(name: string, before: { bootId?: string; unschedulable: 
   return undefined;
 }
 
+/** The control-plane components Talos runs as static pods on every control plane (labels tier and k8s-app). */
+const CONTROL_PLANE_PODS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"];
+
+/**
+ * The control plane's static pods are back: Talos labels them `tier: control-plane` and `k8s-app:
+ * <component>` (talos internal/app/machined/pkg/controllers/k8s/control_plane_static_pod.go), and the
+ * kubelet mirrors each into the API as a pod bound to its node. Each of the three must be Ready.
+ */
+async function staticPodsReady(name: string): Promise<string | undefined> {
+  if (!env.KUBECONFIG_DATA) return undefined;
+  const q = `labelSelector=${encodeURIComponent("tier=control-plane")}&fieldSelector=${encodeURIComponent(`spec.nodeName=${name}`)}`;
+  const r = await kubeGet(`/api/v1/namespaces/kube-system/pods?${q}`);
+  if ("error" in r) return `static pods of ${name}: Kubernetes API unreachable (${r.error})`;
+  if (r.status !== 200) return `static pods of ${name}: Kubernetes API answered ${r.status}`;
+  const pods: any[] = r.body?.items ?? [];
+  const problems = CONTROL_PLANE_PODS.flatMap((app) => {
+    const pod = pods.find((p) => p.metadata?.labels?.["k8s-app"] === app);
+    if (!pod) return [`${app} missing`];
+    const ready = (pod.status?.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
+    return ready?.status === "True" ? [] : [`${app} not Ready`];
+  });
+  return problems.length ? `static pods of ${name}: ${problems.join(", ")}` : undefined;
+}
+
 /**
  * What does not run Kubernetes `to` yet: the API server (/version) and each node's kubelet
  * (/api/v1/nodes). undefined when the API cannot be read.
@@ -299,8 +323,9 @@ async function node(mode: string): Promise<void> {
   }
   await until(`${name} to report ${target}`, async () => { const v = await version(ip); return v === target ? undefined : `${name} reports ${v ?? "nothing (down)"}`; });
   await until(`${name} to be Ready`, () => (upgraded ? nodeBack(name, factsBefore) : nodeReady(name)));
+  if (role === "controlplane") await until(`the control-plane pods of ${name}`, () => staticPodsReady(name));
   if (role === "controlplane") await until("etcd after the upgrade", etcdHealthy);
-  log(`${name} runs ${target}, Ready${role === "controlplane" ? ", etcd healthy with every member" : ""}`);
+  log(`${name} runs ${target}, Ready${role === "controlplane" ? ", its API server, controller manager and scheduler Ready, etcd healthy with every member" : ""}`);
   console.log(`${STDOUT_MARK.installed} ${image}`);
 }
 

@@ -466,6 +466,36 @@ func main() {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"kind": "NodeList", "apiVersion": "v1", "items": items})
 	})
+	// the mirror pods of the control planes' static pods (labels as Talos sets them), Ready with their
+	// node; honours the fieldSelector spec.nodeName=<node> and labelSelector tier=control-plane the
+	// day-2 runner sends. A file static-pods-down-<node> in -dir keeps that node's pods NotReady.
+	mux.HandleFunc("GET /api/v1/namespaces/kube-system/pods", func(w http.ResponseWriter, r *http.Request) {
+		onNode := strings.TrimPrefix(r.URL.Query().Get("fieldSelector"), "spec.nodeName=")
+		items := []any{}
+		for _, n := range c.nodes {
+			n.mu.Lock()
+			reg, ready, role := n.registered, n.ready, n.role
+			n.mu.Unlock()
+			if role != "controlplane" || !reg || (onNode != "" && onNode != n.name) {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(*dir, "static-pods-down-"+n.name)); err == nil {
+				ready = false
+			}
+			st := "False"
+			if ready {
+				st = "True"
+			}
+			for _, app := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+				items = append(items, map[string]any{"kind": "Pod", "apiVersion": "v1",
+					"metadata": map[string]any{"name": app + "-" + n.name, "namespace": "kube-system", "labels": map[string]any{"tier": "control-plane", "k8s-app": app}},
+					"spec":     map[string]any{"nodeName": n.name},
+					"status":   map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": st}}}})
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"kind": "PodList", "apiVersion": "v1", "items": items})
+	})
 	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"gitVersion": k8sVersion(), "platform": "linux/amd64"})
