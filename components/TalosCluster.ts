@@ -139,10 +139,10 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.configInputHashes = byNode(all.map((n) => n.configInputHash));
     const applied = pulumi.all([this.bootstrap.id, this.configHashes, clientConfiguration]);
     this.healthy = applied.apply(async ([, hashes, client]) => {
-      const need = healthCheckFor(args.deployed, hashes);
+      const need = healthCheckFor(args.deployed, hashes, plan.nodes.filter((n) => n.unreachable).map((n) => n.name));
       if (pulumi.runtime.isDryRun() || need === "unchanged") return need;
       if (need === "after-removal") {
-        pulumi.log.info("the health check runs in the next `pulumi up`: nodes leave the cluster in this run, after the check would run, and Talos's checks would count them", this);
+        pulumi.log.info("the health check runs in the next `pulumi up`: nodes leave the cluster (or are marked unreachable) in this run, and Talos's checks would count them", this);
         return need;
       }
       try {

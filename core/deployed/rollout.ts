@@ -72,9 +72,12 @@ export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged" | "af
  * when a node's machine config differs from what the last `up` applied (or a node was added or
  * removed); otherwise the cluster is as it was and the run does not wait.
  */
-export function healthCheckFor(deployed: DeployedState | undefined, hashes: Record<string, string>): HealthCheck {
+export function healthCheckFor(deployed: DeployedState | undefined, hashes: Record<string, string>, unreachable: string[] = []): HealthCheck {
   const before = deployed?.machineConfigHashes;
   if (!deployed?.nodes?.length) return "first-deploy";
+  // likewise a node marked unreachable: its Node object (and a control plane's etcd member, until its
+  // removal step) stays until the run that removes it
+  if (unreachable.length > 0 && (deployed.healthCheckPending || Object.keys(hashes).some((n) => before?.[n] !== hashes[n]))) return "after-removal";
   // a node that leaves in this run is still a Kubernetes Node and an etcd member while the program runs
   // (the engine resets it afterwards), so Talos's checks, which compare both with the expected nodes,
   // would fail until their timeout: the next run checks instead (healthCheckPending)
