@@ -170,10 +170,12 @@ describe("node-object removal script (fake talosctl and kubectl on PATH)", () =>
   it("fetches a kubeconfig from the first control plane that answers, then deletes the Node object", () => {
     const r = runScript(["192.168.0.12"]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.calls.length, 3);
+    assert.equal(r.calls.length, 4);
     assert.match(r.calls[0], /^talosctl --talosconfig \S+ --endpoints 192\.168\.0\.11 --nodes 192\.168\.0\.11 kubeconfig --force/);
     assert.match(r.calls[1], /--endpoints 192\.168\.0\.12/);
-    assert.match(r.calls[2], /^kubectl --kubeconfig \S+ delete node talos-wrk-04 --ignore-not-found --wait=true$/);
+    // which server the kubeconfig names (one naming the removed node is replaced: kubernetes-node-removal.test.ts)
+    assert.match(r.calls[2], /^kubectl --kubeconfig \S+ config view -o jsonpath=\{\.clusters\[0\]\.cluster\.server\}$/);
+    assert.match(r.calls[3], /^kubectl --kubeconfig \S+ delete node talos-wrk-04 --ignore-not-found --wait=true$/);
   });
 
   it("fails with the manual command when no control plane answers", () => {
