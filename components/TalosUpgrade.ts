@@ -63,6 +63,11 @@ export function credentialsTalosconfig(cluster: string, cc: { caCertificate: str
   return stringify({ context: cluster, contexts: { [cluster]: { endpoints: [], ca: cc.caCertificate, crt: cc.clientCertificate, key: cc.clientKey } } });
 }
 
+/** That talosconfig as a secret Output, for a step's environment. */
+function secretTalosconfig(cluster: string, clientConfiguration: TalosUpgradeArgs["clientConfiguration"]): pulumi.Output<string> {
+  return pulumi.secret(pulumi.output(clientConfiguration).apply((cc) => credentialsTalosconfig(cluster, cc)));
+}
+
 /**
  * The etcd snapshot before the control-plane set changes: a control plane added, replaced (new vmId)
  * or removed. It runs before the control planes' VMs and configs (they depend on it), so the snapshot
@@ -72,7 +77,7 @@ export function credentialsTalosconfig(cluster: string, cc: { caCertificate: str
  */
 export function membershipSnapshot(name: string, args: { plan: Plan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] }, opts: pulumi.CustomResourceOptions): local.Command {
   const { plan } = args;
-  const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(plan.clusterName, cc)));
+  const talosconfig = secretTalosconfig(plan.clusterName, args.clientConfiguration);
   return new local.Command(name, {
     create: `${RUNNER} snapshot create`,
     update: `${RUNNER} snapshot update`,
@@ -102,7 +107,7 @@ export function controlPlaneGate(name: string, args: {
   plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"];
   configHash: pulumi.Input<string>; applyMode: pulumi.Input<string>;
 }, opts: pulumi.CustomResourceOptions): local.Command {
-  const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(args.plan.clusterName, cc)));
+  const talosconfig = secretTalosconfig(args.plan.clusterName, args.clientConfiguration);
   return new local.Command(name, {
     create: `${RUNNER} gate create`,
     update: `${RUNNER} gate update`,
@@ -123,7 +128,7 @@ export function controlPlaneGate(name: string, args: {
  * quorum, so a dead one left behind makes the next failure fatal. A member already gone is fine.
  */
 export function etcdMemberRemoval(name: string, args: { plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] }, opts: pulumi.CustomResourceOptions): local.Command {
-  const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(args.plan.clusterName, cc)));
+  const talosconfig = secretTalosconfig(args.plan.clusterName, args.clientConfiguration);
   return new local.Command(name, {
     create: `${RUNNER} etcd-removal create`,
     update: `${RUNNER} etcd-removal update`,
@@ -148,7 +153,7 @@ export class TalosUpgrade extends pulumi.ComponentResource {
   constructor(name: string, args: TalosUpgradeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:talos:TalosUpgrade", name, upgradeFacts(args.plan, args.deployed), opts);
     const { plan, deployed } = args;
-    const talosconfig = pulumi.secret(pulumi.output(args.clientConfiguration).apply((cc) => credentialsTalosconfig(plan.clusterName, cc)));
+    const talosconfig = secretTalosconfig(plan.clusterName, args.clientConfiguration);
     const kubeconfig = pulumi.secret(pulumi.output(args.kubeconfig));
     const cps = plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(",");
     const image = pulumi.output(args.schematicId).apply((id) => installerImage(id, plan.talosVersion, plan.image.factoryUrl));
