@@ -390,13 +390,8 @@ async function gate(mode: string): Promise<void> {
 async function etcdRemoval(mode: string): Promise<void> {
   const name = need("NODE_NAME");
   let source: { name: string; ip: string } | undefined;
-  await until("a control plane with a healthy etcd", async () => {
-    for (const cp of controlPlanes()) {
-      const st = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
-      if (st.ok && etcdStatusHealthy(st.out)) { source = cp; return undefined; }
-    }
-    return "no answering control plane reports a healthy etcd";
-  });
+  // CONTROL_PLANES holds only the answering ones; this step records none (no previous output)
+  await until("a control plane with a healthy etcd", async () => ((source = await healthyEtcdSource()) ? undefined : "no answering control plane reports a healthy etcd"));
   const list = async () => {
     const m = await talosctl(talosctlArgs.etcdMembers(source!.ip), 20_000);
     if (!m.ok) throw new Error(`etcd members through ${source!.name} failed: ${m.out.trim()}`);
