@@ -11,14 +11,20 @@ import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
 import { namespaceValues, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
-import { day2ToolProblems, nodeRemovalToolProblems, toolWarningForPreview, transitionAdvisories, transitionProblems } from "./core/deployed/transitions";
+import {
+  day2ToolProblems,
+  nodeRemovalToolProblems,
+  toolWarningForPreview,
+  transitionAdvisories,
+  transitionProblems,
+} from "./core/deployed/transitions";
 import { pendingFromProxmox, pendingVmReboots, vmRebootAdvice } from "./core/deployed/rollout";
 import { readPendingReboots } from "./core/proxmox/pending";
-import { spawnSync } from "child_process";
+import { spawnSync } from "node:child_process";
 import { resolveContract } from "./core/deployed/contract";
 import { findTalosctl } from "./core/day2/find-talosctl";
 import { driftAdvice, lowestVersion, observeTalosVersions, talosDrift } from "./core/day2/observe";
-import { PemPair } from "./core/haproxy/health-check-cert";
+import type { PemPair } from "./core/haproxy/health-check-cert";
 
 /** stack output: HAProxy's health-check certificate and key (secret) */
 const HEALTH_CHECK_OUTPUT = "haproxyHealthCheck";
@@ -41,13 +47,21 @@ async function lastDeployed() {
  * exported. Empty without a talosctl, without that output, or with HOMELAB_SKIP_NODE_PROBE=1 (a
  * pull-request preview from outside the network, where no node answers anyway).
  */
-async function runningVersions(deployed: NonNullable<Awaited<ReturnType<typeof lastDeployed>>>, talosctl: string | undefined, plan: { nodes: { name: string; ip: string; unreachable: boolean }[] }) {
+async function runningVersions(
+  deployed: NonNullable<Awaited<ReturnType<typeof lastDeployed>>>,
+  talosctl: string | undefined,
+  plan: { nodes: { name: string; ip: string; unreachable: boolean }[] },
+) {
   if (!talosctl || process.env.HOMELAB_SKIP_NODE_PROBE === "1") return {};
   const details = await self().getOutputDetails("talosconfig");
   const talosconfig = details.secretValue ?? details.value;
   if (typeof talosconfig !== "string") return {};
   const names = new Set((deployed.nodes ?? []).map((n) => n.name));
-  return observeTalosVersions(plan.nodes.filter((n) => names.has(n.name) && !n.unreachable), talosconfig, talosctl);
+  return observeTalosVersions(
+    plan.nodes.filter((n) => names.has(n.name) && !n.unreachable),
+    talosconfig,
+    talosctl,
+  );
 }
 
 /** HAProxy's health-check certificate as the last `up` delivered it (haproxy mode). */
@@ -93,7 +107,10 @@ async function main() {
   // a node that runs another Talos version than recorded (rolled back) is rolled again, and the
   // upgrade path is judged from the lowest version that runs
   const drift = recorded ? talosDrift(recorded, await runningVersions(recorded, talosctlPath, plan)) : [];
-  const deployed = recorded && drift.length > 0 ? { ...recorded, talosVersion: lowestVersion([recorded.talosVersion!, ...drift.map((d) => d.runs)]) } : recorded;
+  const deployed =
+    recorded && drift.length > 0
+      ? { ...recorded, talosVersion: lowestVersion([recorded.talosVersion!, ...drift.map((d) => d.runs)]) }
+      : recorded;
   const driftMessage = driftAdvice(drift, plan.talosVersion);
   if (driftMessage) pulumi.log.warn(driftMessage);
   const deploying = !pulumi.runtime.isDryRun();
@@ -125,11 +142,17 @@ async function main() {
   const previousHealthCheckCert = plan.endpoint.mode === "haproxy" ? await lastHealthCheckCert() : undefined;
   let apiEndpoint!: ApiEndpoint;
   const cluster = new TalosCluster(plan.clusterName, {
-    plan, proxmoxProvider, deployed, drift,
-    endpoint: (secrets) => (apiEndpoint = new ApiEndpoint("api", {
-      plan, sshPrivateKey: haproxySshPrivateKey, previousHealthCheckCert,
-      kubernetesCa: secrets.machineSecrets.certs.k8s,
-    })).ready,
+    plan,
+    proxmoxProvider,
+    deployed,
+    drift,
+    endpoint: (secrets) =>
+      (apiEndpoint = new ApiEndpoint("api", {
+        plan,
+        sshPrivateKey: haproxySshPrivateKey,
+        previousHealthCheckCert,
+        kubernetesCa: secrets.machineSecrets.certs.k8s,
+      })).ready,
   });
 
   const kubernetesProvider = new k8s.Provider("cluster", {
@@ -147,28 +170,39 @@ async function main() {
   const apiToken = proxmoxApiToken ?? (process.env.PROXMOX_VE_API_TOKEN ? pulumi.secret(process.env.PROXMOX_VE_API_TOKEN) : undefined);
   const proxmoxEndpoint = plan.proxmox.endpoint || process.env.PROXMOX_VE_ENDPOINT || "";
   const fromStackFile = pendingReboots;
-  const pendingNames = !deploying || !apiToken || !proxmoxEndpoint
-    ? pulumi.output(fromStackFile).apply((p) => {
-      if (deploying) {
-        pulumi.log.warn("pendingVmReboots: no Proxmox API token to read the VMs' pending changes with; it lists the VMs whose CPU or memory this run changed");
-        const advice = vmRebootAdvice(p);
-        if (advice) pulumi.log.warn(advice);
-      }
-      return p.map((x) => x.name);
-    })
-    : pulumi.unsecret(pulumi.all([apiToken, ...vms.map((v) => v.nodeName)]).apply(async ([token]) => {
-      let pending = fromStackFile;
-      try {
-        pending = pendingFromProxmox(plan, await readPendingReboots(
-          { endpoint: proxmoxEndpoint, apiToken: token as string, insecure: plan.proxmox.insecure },
-          plan.nodes.map((n) => ({ name: n.name, node: n.host, vmId: n.vmId }))));
-      } catch (e) {
-        pulumi.log.warn(`pendingVmReboots: could not read the VMs' pending changes from Proxmox (${(e as Error).message}); it lists the VMs whose CPU or memory this run changed`);
-      }
-      const advice = vmRebootAdvice(pending);
-      if (advice) pulumi.log.warn(advice);
-      return pending.map((p) => p.name);
-    }));
+  const pendingNames =
+    !deploying || !apiToken || !proxmoxEndpoint
+      ? pulumi.output(fromStackFile).apply((p) => {
+          if (deploying) {
+            pulumi.log.warn(
+              "pendingVmReboots: no Proxmox API token to read the VMs' pending changes with; it lists the VMs whose CPU or memory this run changed",
+            );
+            const advice = vmRebootAdvice(p);
+            if (advice) pulumi.log.warn(advice);
+          }
+          return p.map((x) => x.name);
+        })
+      : pulumi.unsecret(
+          pulumi.all([apiToken, ...vms.map((v) => v.nodeName)]).apply(async ([token]) => {
+            let pending = fromStackFile;
+            try {
+              pending = pendingFromProxmox(
+                plan,
+                await readPendingReboots(
+                  { endpoint: proxmoxEndpoint, apiToken: token as string, insecure: plan.proxmox.insecure },
+                  plan.nodes.map((n) => ({ name: n.name, node: n.host, vmId: n.vmId })),
+                ),
+              );
+            } catch (e) {
+              pulumi.log.warn(
+                `pendingVmReboots: could not read the VMs' pending changes from Proxmox (${(e as Error).message}); it lists the VMs whose CPU or memory this run changed`,
+              );
+            }
+            const advice = vmRebootAdvice(pending);
+            if (advice) pulumi.log.warn(advice);
+            return pending.map((p) => p.name);
+          }),
+        );
 
   return {
     apiEndpointUrl: apiEndpoint.url,
@@ -176,9 +210,7 @@ async function main() {
     kubeconfig: cluster.kubeconfig,
     talosconfig: cluster.talosconfig,
     nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host })),
-    machineConfigHashes: Object.fromEntries(
-      [...cluster.controlPlanes, ...cluster.workers].map((n) => [n.node.name, n.configHash]),
-    ),
+    machineConfigHashes: Object.fromEntries([...cluster.controlPlanes, ...cluster.workers].map((n) => [n.node.name, n.configHash])),
     // VMs with pending hardware changes and nodes with a staged config: roll them one at a time
     pendingVmReboots: pendingNames,
     // read back by the next run; a secret (it holds HAProxy's client key)
@@ -186,9 +218,13 @@ async function main() {
     stagedConfigs: cluster.stagedNodes,
     // read back by the next run (lastDeployed); resolves only once the upgrade roll finished too, so a
     // stopped roll leaves the previous versions recorded
-    [DEPLOYED_OUTPUT]: pulumi.all([cluster.configHashes, cluster.applyModes, cluster.configInputHashes, cluster.healthy, cluster.upgrade.done])
+    [DEPLOYED_OUTPUT]: pulumi
+      .all([cluster.configHashes, cluster.applyModes, cluster.configInputHashes, cluster.healthy, cluster.upgrade.done])
       .apply(([machineConfigHashes, applyModes, configInputHashes, health]) => ({
-        ...deployedStateOf(plan), machineConfigHashes, applyModes, configInputHashes,
+        ...deployedStateOf(plan),
+        machineConfigHashes,
+        applyModes,
+        configInputHashes,
         // a run that removed nodes left the health check to the next one
         ...(health === "after-removal" ? { healthCheckPending: true } : {}),
       })),

@@ -10,7 +10,7 @@ const role = /[\\/]cmd[\\/]run[\\/]index\.js$/.test(script) ? "program" : /run-p
 if (out && role) {
   process.on("exit", () => {
     const u = process.cpuUsage();
-    fs.appendFileSync(out, JSON.stringify({ role, cpuMs: (u.user + u.system) / 1000 }) + "\n");
+    fs.appendFileSync(out, `${JSON.stringify({ role, cpuMs: (u.user + u.system) / 1000 })}\n`);
   });
   if (role === "pack") process.on("SIGINT", () => process.exit(0));
 }

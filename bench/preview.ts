@@ -44,8 +44,17 @@ new command.local.Command("noop", { create: "true" });
 `;
 
 type Entry = "esbuild" | "ts-node";
-interface Sample { wall: number; cpu?: number; program?: number; pack?: number }
-interface Result { first: Sample; median: Sample; runs: Sample[] }
+interface Sample {
+  wall: number;
+  cpu?: number;
+  program?: number;
+  pack?: number;
+}
+interface Result {
+  first: Sample;
+  median: Sample;
+  runs: Sample[];
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +65,13 @@ const med = (xs: (number | undefined)[]) => (xs.every((x) => x !== undefined) ? 
 /** The project's entry as it was before tools/program-entry.cjs and policies/run-policy-pack.cjs. */
 function useSdkTsNode(dir: string): void {
   const yaml = path.join(dir, "Pulumi.yaml");
-  fs.writeFileSync(yaml, fs.readFileSync(yaml, "utf8").replace(/^main: .*\n/m, "").replace(/typescript: false/, "typescript: true"));
+  fs.writeFileSync(
+    yaml,
+    fs
+      .readFileSync(yaml, "utf8")
+      .replace(/^main: .*\n/m, "")
+      .replace(/typescript: false/, "typescript: true"),
+  );
   const launcher = path.join(dir, "policies", "run-policy-pack");
   fs.writeFileSync(launcher, fs.readFileSync(launcher, "utf8").replace(/exec node "\$here\/run-policy-pack\.cjs"/, 'exec node "$runner"'));
 }
@@ -85,16 +100,38 @@ function measure(label: string, entry: Entry, program?: string): Result {
     for (let i = 0; i <= runs; i++) {
       const report = path.join(p.dir, `cpu-${i}.jsonl`);
       const timeFile = path.join(p.dir, `time-${i}.txt`);
-      const env = { ...p.env, ...TOKEN, TMPDIR: tmp, XDG_CACHE_HOME: tmp, NODE_OPTIONS: `--require ${CPU_REPORT}`, BENCH_CPU_REPORT: report };
-      const cli = ["preview", "--stack", "homelab", "--policy-pack", path.join(p.dir, "policies", "run-policy-pack"),
-        "--policy-pack-config", config, "--non-interactive"];
+      const env = {
+        ...p.env,
+        ...TOKEN,
+        TMPDIR: tmp,
+        XDG_CACHE_HOME: tmp,
+        NODE_OPTIONS: `--require ${CPU_REPORT}`,
+        BENCH_CPU_REPORT: report,
+      };
+      const cli = [
+        "preview",
+        "--stack",
+        "homelab",
+        "--policy-pack",
+        path.join(p.dir, "policies", "run-policy-pack"),
+        "--policy-pack-config",
+        config,
+        "--non-interactive",
+      ];
       const [cmd, argv] = TIME ? [TIME, ["-f", "%U %S", "-o", timeFile, PULUMI, ...cli]] : [PULUMI, cli];
       const t0 = process.hrtime.bigint();
       const r = spawnSync(cmd, argv, { cwd: p.dir, env, encoding: "utf8", timeout: 600_000 });
       const wall = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r.status !== 0) throw new Error(`${label}: preview failed:\n${r.stdout}\n${r.stderr}`);
       const s: Sample = { wall };
-      if (TIME) s.cpu = fs.readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").reduce((a, x) => a + Number(x) * 1000, 0);
+      if (TIME)
+        s.cpu = fs
+          .readFileSync(timeFile, "utf8")
+          .trim()
+          .split("\n")
+          .pop()!
+          .split(" ")
+          .reduce((a, x) => a + Number(x) * 1000, 0);
       if (fs.existsSync(report)) {
         for (const line of fs.readFileSync(report, "utf8").trim().split("\n")) {
           const { role, cpuMs } = JSON.parse(line) as { role: "program" | "pack"; cpuMs: number };
@@ -104,8 +141,15 @@ function measure(label: string, entry: Entry, program?: string): Result {
       samples.push(s);
     }
     const [first, ...rest] = samples;
-    const m: Sample = { wall: median(rest.map((s) => s.wall)), cpu: med(rest.map((s) => s.cpu)), program: med(rest.map((s) => s.program)), pack: med(rest.map((s) => s.pack)) };
-    console.log(`${label.padEnd(44)} first ${fmt(first)}\n${"".padEnd(44)} median ${fmt(m)} (${runs} runs; wall ${rest.map((s) => sec(s.wall)).join(", ")})`);
+    const m: Sample = {
+      wall: median(rest.map((s) => s.wall)),
+      cpu: med(rest.map((s) => s.cpu)),
+      program: med(rest.map((s) => s.program)),
+      pack: med(rest.map((s) => s.pack)),
+    };
+    console.log(
+      `${label.padEnd(44)} first ${fmt(first)}\n${"".padEnd(44)} median ${fmt(m)} (${runs} runs; wall ${rest.map((s) => sec(s.wall)).join(", ")})`,
+    );
     return { first, median: m, runs: rest };
   } finally {
     removeProject(p);
@@ -117,16 +161,25 @@ const fmt = (s: Sample) => `wall ${sec(s.wall)} s, CPU ${sec(s.cpu)} s (program 
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : (a / b).toFixed(2));
 
 function report(entry: Entry): void {
-  const name = entry === "esbuild" ? "esbuild entry (tools/program-entry.cjs, policies/run-policy-pack.cjs; tools/ts-loader.cjs)" : "before: the SDK's ts-node (type check at every cold start)";
+  const name =
+    entry === "esbuild"
+      ? "esbuild entry (tools/program-entry.cjs, policies/run-policy-pack.cjs; tools/ts-loader.cjs)"
+      : "before: the SDK's ts-node (type check at every cold start)";
   console.log(`== ${name}`);
   const full = measure("homelab: full preview (program, pack)", entry);
   const floor = measure("engine floor: same plugins and pack, 5 resources", entry, FLOOR_PROGRAM);
-  console.log(`ratios: median full/floor wall ${ratio(full.median.wall, floor.median.wall)}, CPU ${ratio(full.median.cpu, floor.median.cpu)}; ` +
-    `first/median (full) wall ${ratio(full.first.wall, full.median.wall)}, CPU ${ratio(full.first.cpu, full.median.cpu)}; ` +
-    `first full/first floor wall ${ratio(full.first.wall, floor.first.wall)}, CPU ${ratio(full.first.cpu, floor.first.cpu)}`);
-  console.log(`program cost above the floor (median): wall ${sec(full.median.wall - floor.median.wall)} s, CPU ${sec(full.median.cpu !== undefined && floor.median.cpu !== undefined ? full.median.cpu - floor.median.cpu : undefined)} s`);
+  console.log(
+    `ratios: median full/floor wall ${ratio(full.median.wall, floor.median.wall)}, CPU ${ratio(full.median.cpu, floor.median.cpu)}; ` +
+      `first/median (full) wall ${ratio(full.first.wall, full.median.wall)}, CPU ${ratio(full.first.cpu, full.median.cpu)}; ` +
+      `first full/first floor wall ${ratio(full.first.wall, floor.first.wall)}, CPU ${ratio(full.first.cpu, floor.first.cpu)}`,
+  );
+  console.log(
+    `program cost above the floor (median): wall ${sec(full.median.wall - floor.median.wall)} s, CPU ${sec(full.median.cpu !== undefined && floor.median.cpu !== undefined ? full.median.cpu - floor.median.cpu : undefined)} s`,
+  );
 }
 
-console.log(`load average at start: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} (${TIME ? "CPU via /usr/bin/time" : "no /usr/bin/time: wall time only"})`);
+console.log(
+  `load average at start: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} (${TIME ? "CPU via /usr/bin/time" : "no /usr/bin/time: wall time only"})`,
+);
 if (before) report("ts-node");
 report("esbuild");

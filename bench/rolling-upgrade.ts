@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { resolveContract } from "../core/deployed/contract";
 import { deployedStateOf } from "../core/deployed/state";
-import { captureSteps, StepState, up } from "../tests/helpers/day2-harness";
+import { captureSteps, type StepState, up } from "../tests/helpers/day2-harness";
 import { stackPlan } from "../tests/helpers/stacks";
 import { buildDay2Tools, translateAddresses, startStandin, talosctlPath } from "../tests/helpers/talos-standin";
 
@@ -20,16 +20,22 @@ async function main() {
   const batch = Number(process.argv[3] ?? 1);
   const readyMs = Math.round(rebootMs / 5);
   const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-snapshots-"));
-  const plan = (talos: string) => stackPlan("homelab", (c) => {
+  const plan = (talos: string) =>
+    stackPlan("homelab", (c) => {
       c.versions = { ...c.versions, talos };
-    c.upgrade = { workerBatchSize: batch, snapshotDir };
-  });
+      c.upgrade = { workerBatchSize: batch, snapshotDir };
+    });
   const from = plan("v1.11.5");
   const to = resolveContract(plan("v1.12.1"), deployedStateOf(from));
   buildDay2Tools();
   const standin = await startStandin(from, { version: "v1.11.5", rebootMs, readyMs });
   try {
-    const env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: talosctlPath(), POLL_INTERVAL_MS: "250" };
+    const env = {
+      TALOSCONFIG_DATA: standin.talosconfig,
+      KUBECONFIG_DATA: standin.kubeconfig,
+      TALOSCTL: talosctlPath(),
+      POLL_INTERVAL_MS: "250",
+    };
     const state: StepState = new Map();
     const created = await up(await captureSteps(from), state, env, NAT);
     if (created.failed) throw new Error(created.failed.stderr);
@@ -40,7 +46,9 @@ async function main() {
     if (r.failed) throw new Error(`${r.failed.name}: ${r.failed.stderr}`);
     const t = (rebootMs + readyMs) / 1000;
     const ideal = to.controlPlanes.length * t + Math.ceil(to.workers.length / batch) * t;
-    console.log(`rolling upgrade of homelab (${to.controlPlanes.length} control planes, ${to.workers.length} workers, batch ${batch}), simulated reboot ${rebootMs} ms + Ready ${readyMs} ms (t = ${t}s)`);
+    console.log(
+      `rolling upgrade of homelab (${to.controlPlanes.length} control planes, ${to.workers.length} workers, batch ${batch}), simulated reboot ${rebootMs} ms + Ready ${readyMs} ms (t = ${t}s)`,
+    );
     for (const run of r.runs) console.log(`  ${run.name.padEnd(28)} ${(run.ms / 1000).toFixed(1)}s`);
     console.log(`wall ${wall.toFixed(1)}s, ideal ${ideal.toFixed(1)}s, ratio ${(wall / ideal).toFixed(2)}`);
   } finally {
@@ -48,4 +56,7 @@ async function main() {
     fs.rmSync(snapshotDir, { recursive: true, force: true });
   }
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -13,9 +13,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as Pulumi from "@pulumi/pulumi";
-import { RawRegistration, recordRegistrations } from "../policies/offline/capture-program";
+import { type RawRegistration, recordRegistrations } from "../policies/offline/capture-program";
 
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 async function run(): Promise<void> {
   const root = path.join(__dirname, "..");
@@ -38,7 +41,12 @@ async function run(): Promise<void> {
   const known = (type: string, name: string, inputs: Record<string, any>): Record<string, any> => {
     const state: Record<string, any> = { ...inputs };
     if (type === "talos:machine/secrets:Secrets") {
-      state.machineSecrets = { cluster: { id: "c", secret: "s" }, secrets: { bootstrapToken: "tok", secretboxEncryptionSecret: "sb" }, trustdinfo: { token: "t" }, certs: { k8s: { cert: "Q0VSVA==", key: "S0VZ" } } };
+      state.machineSecrets = {
+        cluster: { id: "c", secret: "s" },
+        secrets: { bootstrapToken: "tok", secretboxEncryptionSecret: "sb" },
+        trustdinfo: { token: "t" },
+        certs: { k8s: { cert: "Q0VSVA==", key: "S0VZ" } },
+      };
       state.clientConfiguration = { caCertificate: "Q0EtQ0VSVA==", clientCertificate: "Q0xJRU5ULUNFUlQ=", clientKey: "Q0xJRU5ULUtFWQ==" };
     }
     if (type === "talos:cluster/kubeconfig:Kubeconfig") state.kubeconfigRaw = "apiVersion: v1\nkind: Config\n";
@@ -49,29 +57,38 @@ async function run(): Promise<void> {
     if (type === "proxmoxve:index/vmLegacy:VmLegacy") state.vmId = inputs.vmId;
     return state;
   };
-  pulumi.runtime.setMocks({
-    newResource(args) {
-      counts.resources++;
-      byType[args.type] = (byType[args.type] ?? 0) + 1;
-      if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { outputs: deployed ? { deployed } : {} } };
-      if (args.custom) counts.custom++;
-      if (!deployed) return { id: undefined, state: { ...args.inputs } };
-      if (args.type === "talos:imageFactory/schematic:Schematic") {
-        // the factory answers with the schematic's own hash (core/talos/schematic-id.ts)
-        const { schematicId } = require("../core/talos/schematic-id");
-        return { id: schematicId(require("yaml").parse(args.inputs.schematic)), state: { ...args.inputs } };
-      }
-      if (args.type === "proxmoxve:download/file:File") return { id: `${args.inputs.datastoreId}:${args.inputs.contentType}/${args.inputs.fileName}`, state: { ...args.inputs } };
-      return { id: `${args.name}-id`, state: known(args.type, args.name, args.inputs) };
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        counts.resources++;
+        byType[args.type] = (byType[args.type] ?? 0) + 1;
+        if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { outputs: deployed ? { deployed } : {} } };
+        if (args.custom) counts.custom++;
+        if (!deployed) return { id: undefined, state: { ...args.inputs } };
+        if (args.type === "talos:imageFactory/schematic:Schematic") {
+          // the factory answers with the schematic's own hash (core/talos/schematic-id.ts)
+          const { schematicId } = require("../core/talos/schematic-id");
+          return { id: schematicId(require("yaml").parse(args.inputs.schematic)), state: { ...args.inputs } };
+        }
+        if (args.type === "proxmoxve:download/file:File")
+          return { id: `${args.inputs.datastoreId}:${args.inputs.contentType}/${args.inputs.fileName}`, state: { ...args.inputs } };
+        return { id: `${args.name}-id`, state: known(args.type, args.name, args.inputs) };
+      },
+      call(args) {
+        counts.invokes++;
+        if (!deployed) return {};
+        if (args.token === "talos:machine/getConfiguration:getConfiguration")
+          return { ...args.inputs, machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${args.inputs.machineType}\n` };
+        if (args.token === "talos:client/getConfiguration:getConfiguration")
+          return { ...args.inputs, talosConfig: `context: ${args.inputs.clusterName}\n` };
+        return args.inputs;
+      },
     },
-    call(args) {
-      counts.invokes++;
-      if (!deployed) return {};
-      if (args.token === "talos:machine/getConfiguration:getConfiguration") return { ...args.inputs, machineConfiguration: `version: v1alpha1\nmachine:\n  type: ${args.inputs.machineType}\n` };
-      if (args.token === "talos:client/getConfiguration:getConfiguration") return { ...args.inputs, talosConfig: `context: ${args.inputs.clusterName}\n` };
-      return args.inputs;
-    },
-  }, "homelab", "homelab", true, "organization");
+    "homelab",
+    "homelab",
+    true,
+    "organization",
+  );
   const dump: RawRegistration[] = [];
   if (process.env.SCALE_DUMP) recordRegistrations(settings, dump);
 
@@ -80,27 +97,32 @@ async function run(): Promise<void> {
   // an empty component) registered the same way, after the same entry
   const entry = require(path.join(root, "tools", "program-entry.cjs")) as () => Promise<Record<string, unknown>>;
   const [floorKind, floorCount] = (process.env.SCALE_FLOOR ?? "").split(":");
-  const main = !floorKind ? entry : async () => {
-    const { local } = require("@pulumi/command") as typeof import("@pulumi/command");
-    class Empty extends pulumi.ComponentResource {
-      constructor(name: string) { super("bench:floor:Empty", name, {}, {}); this.registerOutputs({}); }
-    }
-    for (let i = 0; i < Number(floorCount); i++) {
-      if (floorKind === "component") new Empty(`floor-${i}`);
-      else new local.Command(`floor-${i}`, { create: "true", environment: { A: "a", B: "b" } });
-    }
-    return {};
-  };
+  const main = !floorKind
+    ? entry
+    : async () => {
+        const { local } = require("@pulumi/command") as typeof import("@pulumi/command");
+        class Empty extends pulumi.ComponentResource {
+          constructor(name: string) {
+            super("bench:floor:Empty", name, {}, {});
+            this.registerOutputs({});
+          }
+        }
+        for (let i = 0; i < Number(floorCount); i++) {
+          if (floorKind === "component") new Empty(`floor-${i}`);
+          else new local.Command(`floor-${i}`, { create: "true", environment: { A: "a", B: "b" } });
+        }
+        return {};
+      };
   const t2 = cpuMs();
   // as the Node language host runs a program: the stack resource, main(), its result as the stack outputs
   await pulumi.runtime.runInPulumiStack(() => main());
   await (settings as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const t3 = cpuMs();
   if (process.env.SCALE_DUMP) fs.writeFileSync(process.env.SCALE_DUMP, JSON.stringify(dump));
-  process.stdout.write(JSON.stringify({ ...counts, byType, sdkMs: t1 - t0, moduleMs: t2 - t1, runMs: t3 - t2, totalMs: t3 - t0 }) + "\n");
+  process.stdout.write(`${JSON.stringify({ ...counts, byType, sdkMs: t1 - t0, moduleMs: t2 - t1, runMs: t3 - t2, totalMs: t3 - t0 })}\n`);
 }
 
 run().catch((e) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
   process.exit(1);
 });

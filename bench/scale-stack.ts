@@ -12,7 +12,17 @@ import { stringify } from "yaml";
 import { ipToInt, intToIp } from "../core/rules/ip";
 import { referenceStackConfig } from "../tests/helpers/stacks";
 
-type Node = { name: string; role: "controlplane" | "worker"; ip: string; vmId: number; host: string; cpu: number; memoryGiB: number; osDiskGB?: number; dataDisksGB?: number[] };
+type Node = {
+  name: string;
+  role: "controlplane" | "worker";
+  ip: string;
+  vmId: number;
+  host: string;
+  cpu: number;
+  memoryGiB: number;
+  osDiskGB?: number;
+  dataDisksGB?: number[];
+};
 type Host = { name: string; datastore: string; imageDatastore: string; capacity?: { cpu: number; memoryGiB: number; diskGB: number } };
 
 const NODES_PER_HOST = 10;
@@ -30,9 +40,12 @@ export function scaledStackConfig(count: number): Record<string, any> {
   const lbPool = ref["homelab:lbPool"];
 
   // addresses no node may take: gateway, DNS servers, the DHCP range, the VIP, the LB pool
-  const reserved = (ip: number) => ip === ipToInt(network.gateway) || (network.dns as string[]).some((d) => ipToInt(d) === ip)
-    || (network.dhcpRange && ip >= ipToInt(network.dhcpRange.start) && ip <= ipToInt(network.dhcpRange.stop))
-    || ip === ipToInt(endpoint.vip) || (ip >= ipToInt(lbPool.start) && ip <= ipToInt(lbPool.stop));
+  const reserved = (ip: number) =>
+    ip === ipToInt(network.gateway) ||
+    (network.dns as string[]).some((d) => ipToInt(d) === ip) ||
+    (network.dhcpRange && ip >= ipToInt(network.dhcpRange.start) && ip <= ipToInt(network.dhcpRange.stop)) ||
+    ip === ipToInt(endpoint.vip) ||
+    (ip >= ipToInt(lbPool.start) && ip <= ipToInt(lbPool.stop));
   const [base, prefix] = (network.subnet as string).split("/");
   const firstIp = ipToInt(refNodes[0].ip);
   // the addresses from the first reference node upwards, skipping the reserved ones and .0/.255
@@ -74,8 +87,14 @@ export function scaledStackConfig(count: number): Record<string, any> {
     const on = nodes.filter((n) => n.host === name);
     const sum = (f: (n: Node) => number) => Math.ceil(on.reduce((s, n) => s + f(n), 0) * headroom);
     return {
-      name, datastore: refHost.datastore, imageDatastore: refHost.imageDatastore,
-      capacity: { cpu: sum((n) => n.cpu), memoryGiB: sum((n) => n.memoryGiB), diskGB: sum((n) => (n.osDiskGB ?? 100) + (n.dataDisksGB ?? []).reduce((a, b) => a + b, 0)) },
+      name,
+      datastore: refHost.datastore,
+      imageDatastore: refHost.imageDatastore,
+      capacity: {
+        cpu: sum((n) => n.cpu),
+        memoryGiB: sum((n) => n.memoryGiB),
+        diskGB: sum((n) => (n.osDiskGB ?? 100) + (n.dataDisksGB ?? []).reduce((a, b) => a + b, 0)),
+      },
     };
   });
   return {

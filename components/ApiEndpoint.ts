@@ -2,7 +2,7 @@
 // KubePrism (127.0.0.1:<port> on every node) is enabled in every mode by the node patches.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { EndpointMode, Plan } from "../core/plan/types";
+import type { EndpointMode, Plan } from "../core/plan/types";
 import { deployInput, haproxyConfigForPlan, haproxyDeployScript } from "../core/haproxy/render";
 import type { PemPair } from "../core/haproxy/health-check-cert";
 
@@ -33,25 +33,33 @@ export class ApiEndpoint extends pulumi.ComponentResource {
     if (plan.endpoint.mode === "haproxy" && plan.endpoint.haproxy) {
       const hp = plan.endpoint.haproxy;
       // loaded in haproxy mode only: @peculiar/x509 costs every other run 0.1-0.4 s of CPU to load
-      const { healthCheckCert, healthCheckPem, renewalReason } = require("../core/haproxy/health-check-cert") as typeof import("../core/haproxy/health-check-cert");
+      const { healthCheckCert, healthCheckPem, renewalReason } =
+        require("../core/haproxy/health-check-cert") as typeof import("../core/haproxy/health-check-cert");
       this.haproxyConfig = haproxyConfigForPlan(plan);
-      if (!args.kubernetesCa) throw new Error("ApiEndpoint: haproxy mode needs the cluster's Kubernetes CA for the health-check certificate");
+      if (!args.kubernetesCa)
+        throw new Error("ApiEndpoint: haproxy mode needs the cluster's Kubernetes CA for the health-check certificate");
       const previous = args.previousHealthCheckCert;
-      this.healthCheckCert = pulumi.secret(pulumi.output(args.kubernetesCa).apply(async (ca) => {
-        const reason = renewalReason(previous, ca.cert);
-        if (previous && reason) pulumi.log.info(`HAProxy's health-check certificate is renewed: ${reason}`, this);
-        return healthCheckCert(ca, previous);
-      }));
+      this.healthCheckCert = pulumi.secret(
+        pulumi.output(args.kubernetesCa).apply(async (ca) => {
+          const reason = renewalReason(previous, ca.cert);
+          if (previous && reason) pulumi.log.info(`HAProxy's health-check certificate is renewed: ${reason}`, this);
+          return healthCheckCert(ca, previous);
+        }),
+      );
       const config = this.haproxyConfig;
-      const deploy = new command.remote.Command(`${name}-haproxy`, {
-        connection: { host: hp.host, port: hp.sshPort, user: hp.sshUser, privateKey: args.sshPrivateKey },
-        create: haproxyDeployScript(),
-        update: haproxyDeployScript(),
-        // the certificate's key travels on stdin, a secret in the state. A changed config or certificate
-        // changes stdin, which runs `update` (the same script). No triggers: @pulumi/command replaces on
-        // them (replaceOnChanges: ["triggers[*]"]), which would show a replace for a reload.
-        stdin: pulumi.secret(this.healthCheckCert.apply((c) => deployInput(healthCheckPem(c), config))),
-      }, { parent: this, additionalSecretOutputs: ["stdin"] });
+      const deploy = new command.remote.Command(
+        `${name}-haproxy`,
+        {
+          connection: { host: hp.host, port: hp.sshPort, user: hp.sshUser, privateKey: args.sshPrivateKey },
+          create: haproxyDeployScript(),
+          update: haproxyDeployScript(),
+          // the certificate's key travels on stdin, a secret in the state. A changed config or certificate
+          // changes stdin, which runs `update` (the same script). No triggers: @pulumi/command replaces on
+          // them (replaceOnChanges: ["triggers[*]"]), which would show a replace for a reload.
+          stdin: pulumi.secret(this.healthCheckCert.apply((c) => deployInput(healthCheckPem(c), config))),
+        },
+        { parent: this, additionalSecretOutputs: ["stdin"] },
+      );
       this.ready.push(deploy);
     }
     this.registerOutputs({ url: this.url, mode: this.mode });

@@ -4,7 +4,7 @@
 import * as k8s from "./k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { l2PolicyManifest, lbPoolManifest } from "../core/cilium/lb-pool";
-import { Plan } from "../core/plan/types";
+import type { Plan } from "../core/plan/types";
 
 export interface CiliumLbPoolArgs {
   plan: Plan;

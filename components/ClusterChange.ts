@@ -1,7 +1,7 @@
 // the SDK's resource module, not its index: the policy pack imports this file (CLUSTER_CHANGE_TYPE), and
 // the index (automation API, closure serialiser, TypeScript) would cost the pack about 0.6 s of CPU
-import { ComponentResource, ComponentResourceOptions } from "@pulumi/pulumi/resource";
-import { DeployedState } from "../core/deployed/state";
+import { ComponentResource, type ComponentResourceOptions } from "@pulumi/pulumi/resource";
+import type { DeployedState } from "../core/deployed/state";
 
 export const CLUSTER_CHANGE_TYPE = "homelab:deployed:ClusterChange";
 

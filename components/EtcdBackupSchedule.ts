@@ -3,7 +3,7 @@
 import * as k8s from "./k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { etcdBackupManifests } from "../core/day2/etcd-backup";
-import { Plan } from "../core/plan/types";
+import type { Plan } from "../core/plan/types";
 
 export class EtcdBackupSchedule extends pulumi.ComponentResource {
   public readonly cronJob?: k8s.batch.v1.CronJob;

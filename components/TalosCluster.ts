@@ -3,14 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "@pulumiverse/talos";
 import { configEditsHeld, healthCheckFor, heldConfigAdvice, stagedConfigAdvice } from "../core/deployed/rollout";
-import { DeployedState, deployedStateOf } from "../core/deployed/state";
+import { type DeployedState, deployedStateOf } from "../core/deployed/state";
 import { ClusterChange } from "./ClusterChange";
-import { Plan } from "../core/plan/types";
+import type { Plan } from "../core/plan/types";
 import { ControlPlaneNode, WorkerNode } from "./TalosNode";
 import { TalosImage } from "./TalosImage";
 import { controlPlaneGate, etcdMemberRemoval, membershipSnapshot, TalosUpgrade } from "./TalosUpgrade";
 import { answeringNodes } from "../core/talos/node-removal";
-import { Drift } from "../core/day2/observe";
+import type { Drift } from "../core/day2/observe";
 
 export interface TalosClusterArgs {
   plan: Plan;
@@ -59,27 +59,41 @@ export class TalosCluster extends pulumi.ComponentResource {
     // talosVersion is the config contract and matters only when the secrets are generated; the provider
     // replaces the secrets when it is lowered (RequiresReplace on a downgrade), so later changes are
     // ignored: no version change can ever re-key the cluster.
-    this.secrets = new talos.machine.Secrets(`${name}-secrets`, { talosVersion: plan.configTalosVersion }, {
-      parent: this, protect: true, additionalSecretOutputs: ["machineSecrets", "clientConfiguration"], ignoreChanges: ["talosVersion"],
-    });
+    this.secrets = new talos.machine.Secrets(
+      `${name}-secrets`,
+      { talosVersion: plan.configTalosVersion },
+      {
+        parent: this,
+        protect: true,
+        additionalSecretOutputs: ["machineSecrets", "clientConfiguration"],
+        ignoreChanges: ["talosVersion"],
+      },
+    );
     const clientConfiguration = this.secrets.clientConfiguration;
     // the nodes that answer: the ones talosctl, upgrades, gates and health checks talk to
     const live = answeringNodes(plan);
 
     // Break-glass access: talosctl talks to the control-plane IPs directly, never to the VIP.
-    this.talosconfig = pulumi.secret(talos.client.getConfigurationOutput({
-      clusterName: plan.clusterName,
-      clientConfiguration,
-      endpoints: plan.talosEndpoints,
-      nodes: live.nodes.map((n) => n.ip),
-    }, { parent: this }).talosConfig);
+    this.talosconfig = pulumi.secret(
+      talos.client.getConfigurationOutput(
+        {
+          clusterName: plan.clusterName,
+          clientConfiguration,
+          endpoints: plan.talosEndpoints,
+          nodes: live.nodes.map((n) => n.ip),
+        },
+        { parent: this },
+      ).talosConfig,
+    );
 
     const image = new TalosImage(`${name}-image`, { plan, proxmoxProvider: args.proxmoxProvider }, { parent: this });
     // what ran before and what this run deploys, for the policy pack's running-cluster rules
     new ClusterChange(`${name}-change`, { deployed: args.deployed, planned: deployedStateOf(plan) }, { parent: this });
     const nodeArgs = (node: Plan["nodes"][number]) => {
       return {
-        plan, node, proxmoxProvider: args.proxmoxProvider,
+        plan,
+        node,
+        proxmoxProvider: args.proxmoxProvider,
         imageFileId: image.fileIds[node.host],
         schematicId: image.schematicId,
         machineSecrets: this.secrets.machineSecrets,
@@ -104,28 +118,50 @@ export class TalosCluster extends pulumi.ComponentResource {
       const cp = new ControlPlaneNode(n.name, { ...nodeArgs(n), after: [this.membershipSnapshot], applyAfter: gate }, nodeOpts);
       if (n.unreachable) {
         // its etcd member goes, through a control plane that answers, after the snapshot above
-        etcdMemberRemoval(`${n.name}-etcd-removal`, { plan: live, node: n, clientConfiguration }, { parent: cp, dependsOn: [this.membershipSnapshot] });
+        etcdMemberRemoval(
+          `${n.name}-etcd-removal`,
+          { plan: live, node: n, clientConfiguration },
+          { parent: cp, dependsOn: [this.membershipSnapshot] },
+        );
         return cp;
       }
-      gate = [controlPlaneGate(`${n.name}-config-gate`, {
-        plan, node: n, clientConfiguration, configHash: cp.configHash, applyMode: cp.resolvedApplyMode,
-      }, { parent: cp, dependsOn: [cp.apply] })];
+      gate = [
+        controlPlaneGate(
+          `${n.name}-config-gate`,
+          {
+            plan,
+            node: n,
+            clientConfiguration,
+            configHash: cp.configHash,
+            applyMode: cp.resolvedApplyMode,
+          },
+          { parent: cp, dependsOn: [cp.apply] },
+        ),
+      ];
       return cp;
     });
     this.workers = plan.workers.map((n) => new WorkerNode(n.name, nodeArgs(n), nodeOpts));
 
     const first = this.controlPlanes.find((c) => c.node.name === plan.bootstrapNode.name)!;
-    this.bootstrap = new talos.machine.Bootstrap(`${name}-bootstrap`, {
-      node: plan.bootstrapNode.ip,
-      endpoint: plan.bootstrapNode.ip,
-      clientConfiguration,
-    }, { parent: this, dependsOn: [first.apply] });
+    this.bootstrap = new talos.machine.Bootstrap(
+      `${name}-bootstrap`,
+      {
+        node: plan.bootstrapNode.ip,
+        endpoint: plan.bootstrapNode.ip,
+        clientConfiguration,
+      },
+      { parent: this, dependsOn: [first.apply] },
+    );
 
-    const kubeconfig = new talos.cluster.Kubeconfig(`${name}-kubeconfig`, {
-      node: plan.bootstrapNode.ip,
-      endpoint: plan.bootstrapNode.ip,
-      clientConfiguration,
-    }, { parent: this, dependsOn: [this.bootstrap], additionalSecretOutputs: ["kubernetesClientConfiguration", "clientConfiguration"] });
+    const kubeconfig = new talos.cluster.Kubeconfig(
+      `${name}-kubeconfig`,
+      {
+        node: plan.bootstrapNode.ip,
+        endpoint: plan.bootstrapNode.ip,
+        clientConfiguration,
+      },
+      { parent: this, dependsOn: [this.bootstrap], additionalSecretOutputs: ["kubernetesClientConfiguration", "clientConfiguration"] },
+    );
     this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw);
 
     // The health check waits for every node to be Ready. It runs on a new cluster (Cilium's CRDs must
@@ -133,31 +169,45 @@ export class TalosCluster extends pulumi.ComponentResource {
     // On an existing cluster a failed check warns instead of failing, so one NotReady node does not
     // block the run that fixes it.
     const all = [...this.controlPlanes, ...this.workers];
-    const byNode = (outs: pulumi.Output<string>[]) => pulumi.all(outs).apply((v) => Object.fromEntries(all.map((n, i) => [n.node.name, v[i]])));
+    const byNode = (outs: pulumi.Output<string>[]) =>
+      pulumi.all(outs).apply((v) => Object.fromEntries(all.map((n, i) => [n.node.name, v[i]])));
     this.configHashes = byNode(all.map((n) => n.configHash));
     this.applyModes = byNode(all.map((n) => n.applyMode));
     this.configInputHashes = byNode(all.map((n) => n.configInputHash));
     const applied = pulumi.all([this.bootstrap.id, this.configHashes, clientConfiguration]);
     this.healthy = applied.apply(async ([, hashes, client]) => {
-      const need = healthCheckFor(args.deployed, hashes, plan.nodes.filter((n) => n.unreachable).map((n) => n.name));
+      const need = healthCheckFor(
+        args.deployed,
+        hashes,
+        plan.nodes.filter((n) => n.unreachable).map((n) => n.name),
+      );
       if (pulumi.runtime.isDryRun() || need === "unchanged") return need;
       if (need === "after-removal") {
-        pulumi.log.info("the health check runs in the next `pulumi up`: nodes leave the cluster (or are marked unreachable) in this run, and Talos's checks would count them", this);
+        pulumi.log.info(
+          "the health check runs in the next `pulumi up`: nodes leave the cluster (or are marked unreachable) in this run, and Talos's checks would count them",
+          this,
+        );
         return need;
       }
       try {
-        await talos.cluster.getHealth({
-          clientConfiguration: client,
-          endpoints: plan.talosEndpoints,
-          controlPlaneNodes: live.controlPlanes.map((n) => n.ip),
-          workerNodes: live.workers.map((n) => n.ip),
-          timeouts: { read: "15m" },
-        }, { parent: this });
+        await talos.cluster.getHealth(
+          {
+            clientConfiguration: client,
+            endpoints: plan.talosEndpoints,
+            controlPlaneNodes: live.controlPlanes.map((n) => n.ip),
+            workerNodes: live.workers.map((n) => n.ip),
+            timeouts: { read: "15m" },
+          },
+          { parent: this },
+        );
         return "healthy";
       } catch (e) {
         if (need === "first-deploy") throw e;
-        pulumi.log.warn(`the cluster did not report healthy after this change: ${(e as Error).message || e}. ` +
-          "The changes are applied; check `talosctl -n <control-plane ip> health` and `kubectl get nodes`.", this);
+        pulumi.log.warn(
+          `the cluster did not report healthy after this change: ${(e as Error).message || e}. ` +
+            "The changes are applied; check `talosctl -n <control-plane ip> health` and `kubectl get nodes`.",
+          this,
+        );
         return "unhealthy";
       }
     });
@@ -169,10 +219,19 @@ export class TalosCluster extends pulumi.ComponentResource {
       return staged.map((n) => n.name);
     });
 
-    this.upgrade = new TalosUpgrade(`${name}-day2`, {
-      plan: live, deployed: args.deployed, drift: args.drift, clientConfiguration, kubeconfig: this.kubeconfig, schematicId: image.schematicId,
-      after: [this.bootstrap, ...all.map((n) => n.apply)],
-    }, { parent: this });
+    this.upgrade = new TalosUpgrade(
+      `${name}-day2`,
+      {
+        plan: live,
+        deployed: args.deployed,
+        drift: args.drift,
+        clientConfiguration,
+        kubeconfig: this.kubeconfig,
+        schematicId: image.schematicId,
+        after: [this.bootstrap, ...all.map((n) => n.apply)],
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ kubeconfig: this.kubeconfig, talosconfig: this.talosconfig });
   }

@@ -20,10 +20,10 @@ import { local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { batches } from "../core/day2/talosctl";
-import { DeployedState } from "../core/deployed/state";
-import { NodePlan, Plan } from "../core/plan/types";
+import type { DeployedState } from "../core/deployed/state";
+import type { NodePlan, Plan } from "../core/plan/types";
 import { installerImage } from "../core/talos/patches";
-import { Drift } from "../core/day2/observe";
+import type { Drift } from "../core/day2/observe";
 
 /** run from the project folder (the command provider's working directory, see above) */
 const RUNNER = "node --import tsx tools/day2/talos-day2.ts";
@@ -52,15 +52,24 @@ export function upgradeFacts(plan: Plan, deployed?: DeployedState) {
   // "from" only while it differs from the target: an unchanged cluster registers the same inputs every run
   const from = (was: string | undefined, to: string) => (was && was !== to ? was : "");
   return {
-    talosFrom: from(deployed?.talosVersion, plan.talosVersion), talosTo: plan.talosVersion,
-    kubernetesFrom: from(deployed?.kubernetesVersion, plan.kubernetesVersion), kubernetesTo: plan.kubernetesVersion,
-    talosConfigFrom: from(deployed?.configTalosVersion, plan.configTalosVersion), talosConfigTo: plan.configTalosVersion,
+    talosFrom: from(deployed?.talosVersion, plan.talosVersion),
+    talosTo: plan.talosVersion,
+    kubernetesFrom: from(deployed?.kubernetesVersion, plan.kubernetesVersion),
+    kubernetesTo: plan.kubernetesVersion,
+    talosConfigFrom: from(deployed?.configTalosVersion, plan.configTalosVersion),
+    talosConfigTo: plan.configTalosVersion,
   };
 }
 
 /** A talosconfig with credentials only: every talosctl call names its node (never the VIP). */
-export function credentialsTalosconfig(cluster: string, cc: { caCertificate: string; clientCertificate: string; clientKey: string }): string {
-  return stringify({ context: cluster, contexts: { [cluster]: { endpoints: [], ca: cc.caCertificate, crt: cc.clientCertificate, key: cc.clientKey } } });
+export function credentialsTalosconfig(
+  cluster: string,
+  cc: { caCertificate: string; clientCertificate: string; clientKey: string },
+): string {
+  return stringify({
+    context: cluster,
+    contexts: { [cluster]: { endpoints: [], ca: cc.caCertificate, crt: cc.clientCertificate, key: cc.clientKey } },
+  });
 }
 
 /** That talosconfig as a secret Output, for a step's environment. */
@@ -75,25 +84,33 @@ function secretTalosconfig(cluster: string, clientConfiguration: TalosUpgradeArg
  * their VM IDs, so only a change of that set runs it again. Created on a new cluster, it finds no
  * control plane to ask and saves nothing (tools/day2/talos-day2.ts).
  */
-export function membershipSnapshot(name: string, args: { plan: Plan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] }, opts: pulumi.CustomResourceOptions): local.Command {
+export function membershipSnapshot(
+  name: string,
+  args: { plan: Plan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] },
+  opts: pulumi.CustomResourceOptions,
+): local.Command {
   const { plan } = args;
   const talosconfig = secretTalosconfig(plan.clusterName, args.clientConfiguration);
-  return new local.Command(name, {
-    create: `${RUNNER} snapshot create`,
-    update: `${RUNNER} snapshot update`,
-    environment: {
-      [DAY2_STEP_ENV]: "etcd-snapshot-membership",
-      SNAPSHOT_WHEN: "before-membership-change",
-      SNAPSHOT_DIR: plan.upgrade.snapshotDir,
-      SNAPSHOT_KEEP: String(plan.upgrade.keepSnapshots),
-      CLUSTER_NAME: plan.clusterName,
-      TALOSCONFIG_DATA: talosconfig,
-      CONTROL_PLANES: plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(","),
-      // a new vmId is a new member (the old one leaves, the new one joins)
-      CONTROL_PLANE_VMS: plan.controlPlanes.map((n) => `${n.name}:${n.vmId}`).join(","),
+  return new local.Command(
+    name,
+    {
+      create: `${RUNNER} snapshot create`,
+      update: `${RUNNER} snapshot update`,
+      environment: {
+        [DAY2_STEP_ENV]: "etcd-snapshot-membership",
+        SNAPSHOT_WHEN: "before-membership-change",
+        SNAPSHOT_DIR: plan.upgrade.snapshotDir,
+        SNAPSHOT_KEEP: String(plan.upgrade.keepSnapshots),
+        CLUSTER_NAME: plan.clusterName,
+        TALOSCONFIG_DATA: talosconfig,
+        CONTROL_PLANES: plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(","),
+        // a new vmId is a new member (the old one leaves, the new one joins)
+        CONTROL_PLANE_VMS: plan.controlPlanes.map((n) => `${n.name}:${n.vmId}`).join(","),
+      },
+      addPreviousOutputInEnv: true,
     },
-    addPreviousOutputInEnv: true,
-  }, { ...opts, additionalSecretOutputs: ["environment"] });
+    { ...opts, additionalSecretOutputs: ["environment"] },
+  );
 }
 
 /**
@@ -103,23 +120,36 @@ export function membershipSnapshot(name: string, args: { plan: Plan; clientConfi
  * the provider applies in `auto` because its dry run failed (which may reboot), takes down one control
  * plane at a time. Its inputs change exactly when the applied config does (the apply's hash).
  */
-export function controlPlaneGate(name: string, args: {
-  plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"];
-  configHash: pulumi.Input<string>; applyMode: pulumi.Input<string>;
-}, opts: pulumi.CustomResourceOptions): local.Command {
+export function controlPlaneGate(
+  name: string,
+  args: {
+    plan: Plan;
+    node: NodePlan;
+    clientConfiguration: TalosUpgradeArgs["clientConfiguration"];
+    configHash: pulumi.Input<string>;
+    applyMode: pulumi.Input<string>;
+  },
+  opts: pulumi.CustomResourceOptions,
+): local.Command {
   const talosconfig = secretTalosconfig(args.plan.clusterName, args.clientConfiguration);
-  return new local.Command(name, {
-    create: `${RUNNER} gate create`,
-    update: `${RUNNER} gate update`,
-    environment: {
-      [DAY2_STEP_ENV]: "control-plane-gate",
-      NODE_NAME: args.node.name, NODE_IP: args.node.ip,
-      CONFIG_HASH: args.configHash, APPLY_MODE: args.applyMode,
-      TALOSCONFIG_DATA: talosconfig,
+  return new local.Command(
+    name,
+    {
+      create: `${RUNNER} gate create`,
+      update: `${RUNNER} gate update`,
+      environment: {
+        [DAY2_STEP_ENV]: "control-plane-gate",
+        NODE_NAME: args.node.name,
+        NODE_IP: args.node.ip,
+        CONFIG_HASH: args.configHash,
+        APPLY_MODE: args.applyMode,
+        TALOSCONFIG_DATA: talosconfig,
+      },
+      // the hash of the last config it waited for: a run that only changes the apply mode waits for nothing
+      addPreviousOutputInEnv: true,
     },
-    // the hash of the last config it waited for: a run that only changes the apply mode waits for nothing
-    addPreviousOutputInEnv: true,
-  }, { ...opts, additionalSecretOutputs: ["environment"] });
+    { ...opts, additionalSecretOutputs: ["environment"] },
+  );
 }
 
 /**
@@ -127,19 +157,27 @@ export function controlPlaneGate(name: string, args: {
  * control plane that does (tools/day2/talos-day2.ts etcd-removal): etcd counts every member in its
  * quorum, so a dead one left behind makes the next failure fatal. A member already gone is fine.
  */
-export function etcdMemberRemoval(name: string, args: { plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] }, opts: pulumi.CustomResourceOptions): local.Command {
+export function etcdMemberRemoval(
+  name: string,
+  args: { plan: Plan; node: NodePlan; clientConfiguration: TalosUpgradeArgs["clientConfiguration"] },
+  opts: pulumi.CustomResourceOptions,
+): local.Command {
   const talosconfig = secretTalosconfig(args.plan.clusterName, args.clientConfiguration);
-  return new local.Command(name, {
-    create: `${RUNNER} etcd-removal create`,
-    update: `${RUNNER} etcd-removal update`,
-    environment: {
-      [DAY2_STEP_ENV]: "etcd-member-removal",
-      NODE_NAME: args.node.name,
-      // the control planes that answer (the plan given has no unreachable ones)
-      CONTROL_PLANES: args.plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(","),
-      TALOSCONFIG_DATA: talosconfig,
+  return new local.Command(
+    name,
+    {
+      create: `${RUNNER} etcd-removal create`,
+      update: `${RUNNER} etcd-removal update`,
+      environment: {
+        [DAY2_STEP_ENV]: "etcd-member-removal",
+        NODE_NAME: args.node.name,
+        // the control planes that answer (the plan given has no unreachable ones)
+        CONTROL_PLANES: args.plan.controlPlanes.map((n) => `${n.name}=${n.ip}`).join(","),
+        TALOSCONFIG_DATA: talosconfig,
+      },
     },
-  }, { ...opts, additionalSecretOutputs: ["environment"] });
+    { ...opts, additionalSecretOutputs: ["environment"] },
+  );
 }
 
 export class TalosUpgrade extends pulumi.ComponentResource {
@@ -162,33 +200,53 @@ export class TalosUpgrade extends pulumi.ComponentResource {
     // Nothing machine-specific either (no `dir`, no absolute path): a clone elsewhere sees no change.
     const base = { TALOSCONFIG_DATA: talosconfig, CONTROL_PLANES: cps };
     const step = (stepName: string, cmd: string, environment: Record<string, pulumi.Input<string>>, dependsOn: pulumi.Resource[]) =>
-      new local.Command(stepName, {
-        create: `${RUNNER} ${cmd} create`,
-        update: `${RUNNER} ${cmd} update`,
-        environment: { ...base, ...environment },
-        addPreviousOutputInEnv: true,
-      }, { parent: this, dependsOn, additionalSecretOutputs: ["environment"] });
+      new local.Command(
+        stepName,
+        {
+          create: `${RUNNER} ${cmd} create`,
+          update: `${RUNNER} ${cmd} update`,
+          environment: { ...base, ...environment },
+          addPreviousOutputInEnv: true,
+        },
+        { parent: this, dependsOn, additionalSecretOutputs: ["environment"] },
+      );
 
     // runs before anything changes: on a new cluster (a baseline), and whenever a version, the image
     // or the control-plane set changes
-    this.snapshot = step(`${name}-etcd-snapshot`, "snapshot", {
-      [DAY2_STEP_ENV]: "etcd-snapshot",
-      SNAPSHOT_DIR: plan.upgrade.snapshotDir,
-      SNAPSHOT_KEEP: String(plan.upgrade.keepSnapshots),
-      CLUSTER_NAME: plan.clusterName,
-      // what a new snapshot is taken for (CONTROL_PLANES is in every step)
-      TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image, KUBERNETES_VERSION: plan.kubernetesVersion,
-    }, args.after);
+    this.snapshot = step(
+      `${name}-etcd-snapshot`,
+      "snapshot",
+      {
+        [DAY2_STEP_ENV]: "etcd-snapshot",
+        SNAPSHOT_DIR: plan.upgrade.snapshotDir,
+        SNAPSHOT_KEEP: String(plan.upgrade.keepSnapshots),
+        CLUSTER_NAME: plan.clusterName,
+        // what a new snapshot is taken for (CONTROL_PLANES is in every step)
+        TALOS_VERSION: plan.talosVersion,
+        INSTALLER_IMAGE: image,
+        KUBERNETES_VERSION: plan.kubernetesVersion,
+      },
+      args.after,
+    );
 
     const drifted = new Map((args.drift ?? []).map((d) => [d.name, d.runs]));
-    const nodeStep = (n: NodePlan, after: pulumi.Resource[]) => step(`${name}-${n.name}`, "node", {
-      [DAY2_STEP_ENV]: n.role === "controlplane" ? "talos-controlplane" : "talos-worker",
-      NODE_NAME: n.name, NODE_IP: n.ip, NODE_ROLE: n.role,
-      TALOS_VERSION: plan.talosVersion, INSTALLER_IMAGE: image,
-      KUBECONFIG_DATA: kubeconfig,
-      // present only while the node runs another version than recorded: the step runs and rolls it
-      ...(drifted.has(n.name) ? { DRIFT_FROM: drifted.get(n.name)! } : {}),
-    }, after);
+    const nodeStep = (n: NodePlan, after: pulumi.Resource[]) =>
+      step(
+        `${name}-${n.name}`,
+        "node",
+        {
+          [DAY2_STEP_ENV]: n.role === "controlplane" ? "talos-controlplane" : "talos-worker",
+          NODE_NAME: n.name,
+          NODE_IP: n.ip,
+          NODE_ROLE: n.role,
+          TALOS_VERSION: plan.talosVersion,
+          INSTALLER_IMAGE: image,
+          KUBECONFIG_DATA: kubeconfig,
+          // present only while the node runs another version than recorded: the step runs and rolls it
+          ...(drifted.has(n.name) ? { DRIFT_FROM: drifted.get(n.name)! } : {}),
+        },
+        after,
+      );
 
     // One control plane at a time: each waits for the previous one (and its etcd check).
     let previous: pulumi.Resource = this.snapshot;
@@ -197,18 +255,26 @@ export class TalosUpgrade extends pulumi.ComponentResource {
     let gate: pulumi.Resource[] = [previous];
     this.workerSteps = batches(plan.workers, plan.upgrade.workerBatchSize).map((batch) => (gate = batch.map((n) => nodeStep(n, gate))));
 
-    this.kubernetes = step(`${name}-kubernetes`, "kubernetes", {
-      [DAY2_STEP_ENV]: "kubernetes",
-      KUBERNETES_VERSION: plan.kubernetesVersion,
-      // the step reads the running versions (API server, kubelets) from the API
-      KUBECONFIG_DATA: kubeconfig,
-    }, gate);
+    this.kubernetes = step(
+      `${name}-kubernetes`,
+      "kubernetes",
+      {
+        [DAY2_STEP_ENV]: "kubernetes",
+        KUBERNETES_VERSION: plan.kubernetesVersion,
+        // the step reads the running versions (API server, kubelets) from the API
+        KUBECONFIG_DATA: kubeconfig,
+      },
+      gate,
+    );
     this.done = this.kubernetes.stdout;
 
     const changed = deployed?.talosVersion && deployed.talosVersion !== plan.talosVersion;
     if (changed) {
-      pulumi.log.info(`Talos ${deployed!.talosVersion} -> ${plan.talosVersion}: control planes ${plan.controlPlanes.map((n) => n.name).join(" -> ")}, `
-        + `then workers in batches of ${plan.upgrade.workerBatchSize} (${plan.workers.map((n) => n.name).join(", ")}), after an etcd snapshot into ${plan.upgrade.snapshotDir}/`, this);
+      pulumi.log.info(
+        `Talos ${deployed!.talosVersion} -> ${plan.talosVersion}: control planes ${plan.controlPlanes.map((n) => n.name).join(" -> ")}, ` +
+          `then workers in batches of ${plan.upgrade.workerBatchSize} (${plan.workers.map((n) => n.name).join(", ")}), after an etcd snapshot into ${plan.upgrade.snapshotDir}/`,
+        this,
+      );
     }
     if (deployed?.kubernetesVersion && deployed.kubernetesVersion !== plan.kubernetesVersion) {
       pulumi.log.info(`Kubernetes ${deployed.kubernetesVersion} -> ${plan.kubernetesVersion} after the Talos roll`, this);

@@ -8,7 +8,7 @@
 // a node), and the rules that need those facts say "cannot decide yet" while all others still judge.
 import { UnknownValueError } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
-import { ClusterFacts, FactName, NodeFacts, Role } from "../core/rules/facts";
+import type { ClusterFacts, FactName, NodeFacts, Role } from "../core/rules/facts";
 import { cidrBounds, intToIp, parseCidr } from "../core/rules/ip";
 
 export const TYPES = {
@@ -20,7 +20,11 @@ export const TYPES = {
   lbPoolV2alpha1: "kubernetes:cilium.io/v2alpha1:CiliumLoadBalancerIPPool",
 } as const;
 
-export interface ResourceLike { type: string; name: string; props: Record<string, any> }
+export interface ResourceLike {
+  type: string;
+  name: string;
+  props: Record<string, any>;
+}
 
 /** Marker for a value the engine does not know yet (preview). */
 export const UNKNOWN = Symbol("unknown");
@@ -92,7 +96,11 @@ function dataDisks(p: Record<string, any>): Array<number | undefined> | undefine
   return out;
 }
 
-interface VmFacts { node: NodeFacts; address: string | Unknown | undefined; gateway: string | Unknown | undefined }
+interface VmFacts {
+  node: NodeFacts;
+  address: string | Unknown | undefined;
+  gateway: string | Unknown | undefined;
+}
 
 function vmFacts(r: ResourceLike): VmFacts {
   const p = r.props;
@@ -128,7 +136,9 @@ const PARSED_PATCHES_KEPT = 10_000;
 function parsePatch(text: string): Record<string, any>[] {
   let docs = parsedPatches.get(text);
   if (docs === undefined) {
-    docs = parseAllDocuments(text).map((d) => d.toJSON()).filter((v): v is Record<string, any> => !!v && typeof v === "object");
+    docs = parseAllDocuments(text)
+      .map((d) => d.toJSON())
+      .filter((v): v is Record<string, any> => !!v && typeof v === "object");
     // a long-running pack sees each stack's patches again and again; keep the cache bounded
     if (parsedPatches.size >= PARSED_PATCHES_KEPT) parsedPatches.clear();
     parsedPatches.set(text, docs);
@@ -143,7 +153,9 @@ export function patchDocuments(r: ResourceLike): { docs: Record<string, any>[]; 
   return { docs: (patches ?? []).flatMap(parsePatch), unknown: false };
 }
 
-export interface ExtraFacts { dhcpRange?: { start: string; stop: string } }
+export interface ExtraFacts {
+  dhcpRange?: { start: string; stop: string };
+}
 
 const first = <T>(xs: T[]): T | undefined => (xs.length ? xs[0] : undefined);
 
@@ -183,10 +195,9 @@ export function factsFromResources(resources: ResourceLike[], extra: ExtraFacts 
   const gateway = first(patchGateways) ?? first(vms.map((v) => known(v.gateway)).filter((g): g is string => !!g));
   if (!gateway && (somePatchUnknown || vms.some((v) => v.gateway === UNKNOWN))) unknown.add("gateway");
 
-  const vips = [
-    ...ifaces.map((i: any) => i?.vip?.ip),
-    ...docs.filter((d) => d.kind === "Layer2VIPConfig").map((d) => d.name),
-  ].filter((v): v is string => typeof v === "string");
+  const vips = [...ifaces.map((i: any) => i?.vip?.ip), ...docs.filter((d) => d.kind === "Layer2VIPConfig").map((d) => d.name)].filter(
+    (v): v is string => typeof v === "string",
+  );
 
   const dnsLists = [
     ...v1.map((d) => d.machine?.network?.nameservers).filter(Array.isArray),

@@ -31,7 +31,7 @@ function main(args) {
   let programRunning = false;
   const uncaughtHandler = (err) => {
     uncaughtErrors.add(err);
-    if (!programRunning) console.error(err.stack || err.message || "" + err);
+    if (!programRunning) console.error(err.stack || err.message || `${err}`);
   };
   const exitedAfterLoggingUserActionableMessage = 32;
   process.on("uncaughtException", uncaughtHandler);
@@ -54,14 +54,20 @@ function main(args) {
     process.exit(-1);
   }
   argv._.shift();
-  require(path.join(sdkLauncher, "..", "..", "runtime", "closure", "v8Hooks")).isInitializedAsync().then(() => {
-    const promise = require(path.join(sdkLauncher, "run")).run({
-      argv,
-      programStarted: () => { programRunning = true; },
-      reportLoggedError: (err) => loggedErrors.add(err),
-      // the loader above loads the TypeScript; the SDK would register its own ts-node
-      typeScript: false,
+  require(path.join(sdkLauncher, "..", "..", "runtime", "closure", "v8Hooks"))
+    .isInitializedAsync()
+    .then(() => {
+      const promise = require(path.join(sdkLauncher, "run")).run({
+        argv,
+        programStarted: () => {
+          programRunning = true;
+        },
+        reportLoggedError: (err) => loggedErrors.add(err),
+        // the loader above loads the TypeScript; the SDK would register its own ts-node
+        typeScript: false,
+      });
+      promise.then(() => {
+        programRunning = false;
+      });
     });
-    promise.then(() => { programRunning = false; });
-  });
 }

@@ -2,8 +2,8 @@
 // preview values are handled property by property in factsFromResources, so a rule waits ("not
 // applicable: cannot decide yet") only when a fact it needs is unknown; violations it can decide are
 // reported even then. The catch below is a last resort for resources of an unexpected shape.
-import { EnforcementLevel, PolicyConfigSchema, Severity, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { ClusterFacts, Finding } from "../core/rules/facts";
+import type { EnforcementLevel, PolicyConfigSchema, Severity, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { ClusterFacts, Finding } from "../core/rules/facts";
 import { factsFromResources } from "./facts-from-resources";
 
 export interface RuleSpec<C extends object> {
@@ -17,14 +17,22 @@ export interface RuleSpec<C extends object> {
 }
 
 /** Config every rule accepts: a DHCP range to keep static addresses out of (networks rule uses it). */
-export interface CommonConfig { dhcpRange?: { start: string; stop: string } }
+export interface CommonConfig {
+  dhcpRange?: { start: string; stop: string };
+}
 
 /** Pure core of a stack policy: resources in, violation messages (or an undecided reason) out. */
-export function evaluate<C extends object>(spec: RuleSpec<C>, resources: StackValidationArgs["resources"], config: C & CommonConfig):
-  { violations: string[]; undecided?: string } {
+export function evaluate<C extends object>(
+  spec: RuleSpec<C>,
+  resources: StackValidationArgs["resources"],
+  config: C & CommonConfig,
+): { violations: string[]; undecided?: string } {
   let findings: Finding[];
   try {
-    const facts = factsFromResources(resources.map((r) => ({ type: r.type, name: r.name, props: r.props ?? {} })), { dhcpRange: config.dhcpRange });
+    const facts = factsFromResources(
+      resources.map((r) => ({ type: r.type, name: r.name, props: r.props ?? {} })),
+      { dhcpRange: config.dhcpRange },
+    );
     findings = spec.judge(facts, config);
   } catch (e) {
     return { violations: [], undecided: `cannot decide yet: could not read the resources (${(e as Error).message})` };

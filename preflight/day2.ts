@@ -3,17 +3,17 @@
 // The deployed state comes from a file (`--deployed deployed.json`, written by
 // `pulumi stack output deployed --json > deployed.json`): the preflight stays offline and needs
 // neither the engine nor the state backend's passphrase.
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { resolveContract } from "../core/deployed/contract";
 import { findTalosctl } from "../core/day2/find-talosctl";
 export { findTalosctl };
-import { DeployedState, parseDeployedState } from "../core/deployed/state";
+import { type DeployedState, parseDeployedState } from "../core/deployed/state";
 import { transitionAdvisories, transitionProblems } from "../core/deployed/transitions";
-import { Finding } from "../core/rules/facts";
+import type { Finding } from "../core/rules/facts";
 import { parseVersion } from "../core/plan/build-plan";
-import { ConfigProblem } from "../core/plan/problems";
-import { Plan } from "../core/plan/types";
+import type { ConfigProblem } from "../core/plan/problems";
+import type { Plan } from "../core/plan/types";
 
 export class DeployedFileError extends Error {}
 
@@ -25,11 +25,18 @@ export function readDeployed(file: string): DeployedState {
     throw new DeployedFileError(`cannot read the deployed state ${file}: ${(e as Error).message}`);
   }
   const state = parseDeployedState(value);
-  if (!state) throw new DeployedFileError(`${file} is not a \`deployed\` stack output (write it with \`pulumi stack output deployed --json > ${path.basename(file)}\`)`);
+  if (!state)
+    throw new DeployedFileError(
+      `${file} is not a \`deployed\` stack output (write it with \`pulumi stack output deployed --json > ${path.basename(file)}\`)`,
+    );
   return state;
 }
 
-export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talosctl: { path?: string; version?: string }): { problems: ConfigProblem[]; advisories: Finding[]; notes: string[] } {
+export function day2Checks(
+  plan: Plan,
+  deployed: DeployedState | undefined,
+  talosctl: { path?: string; version?: string },
+): { problems: ConfigProblem[]; advisories: Finding[]; notes: string[] } {
   const resolved = resolveContract(plan, deployed);
   const problems = transitionProblems(resolved, deployed);
   // edits the running cluster takes but that hurt, each with its key (core/deployed/changes.ts)
@@ -37,21 +44,36 @@ export function day2Checks(plan: Plan, deployed: DeployedState | undefined, talo
   const notes: string[] = [];
   if (deployed) {
     const steps = [
-      deployed.talosVersion !== plan.talosVersion ? `Talos ${deployed.talosVersion} -> ${plan.talosVersion} (etcd snapshot, control planes one at a time, workers in batches of ${plan.upgrade.workerBatchSize})` : "",
+      deployed.talosVersion !== plan.talosVersion
+        ? `Talos ${deployed.talosVersion} -> ${plan.talosVersion} (etcd snapshot, control planes one at a time, workers in batches of ${plan.upgrade.workerBatchSize})`
+        : "",
       deployed.kubernetesVersion !== plan.kubernetesVersion ? `Kubernetes ${deployed.kubernetesVersion} -> ${plan.kubernetesVersion}` : "",
     ].filter(Boolean);
-    if (steps.length) notes.push(`upgrade on the next \`pulumi up\`: ${steps.join("; ")}; machine configs stay on contract ${resolved.configTalosVersion}`);
+    if (steps.length)
+      notes.push(`upgrade on the next \`pulumi up\`: ${steps.join("; ")}; machine configs stay on contract ${resolved.configTalosVersion}`);
   } else {
-    notes.push("no deployed state given: version steps and edits to the running cluster are not checked (pass `--deployed deployed.json`, from `pulumi stack output deployed --json`)");
+    notes.push(
+      "no deployed state given: version steps and edits to the running cluster are not checked (pass `--deployed deployed.json`, from `pulumi stack output deployed --json`)",
+    );
   }
   // talosctl supports one minor of skew each way; the roll talks to the old and the new release
   const cluster = [deployed?.talosVersion, plan.talosVersion].filter((v): v is string => !!v);
   if (!talosctl.path) {
-    notes.push("talosctl not found: upgrades and etcd snapshots need it; run `bash tools/toolchain/build-talosctl.sh` (or put a talosctl on PATH)");
+    notes.push(
+      "talosctl not found: upgrades and etcd snapshots need it; run `bash tools/toolchain/build-talosctl.sh` (or put a talosctl on PATH)",
+    );
   } else {
     const t = talosctl.version ? parseVersion(talosctl.version) : undefined;
-    const far = t ? cluster.filter((v) => { const c = parseVersion(v); return !c || c[0] !== t[0] || Math.abs(c[1] - t[1]) > 1; }) : cluster;
-    if (far.length) notes.push(`talosctl ${talosctl.version ?? "(unknown version)"} at ${talosctl.path} is more than one minor from the cluster's Talos ${[...new Set(far)].join(", ")}: use a talosctl within one minor (set TALOSCTL, or TALOSCTL_VERSION in tools/versions.env)`);
+    const far = t
+      ? cluster.filter((v) => {
+          const c = parseVersion(v);
+          return !c || c[0] !== t[0] || Math.abs(c[1] - t[1]) > 1;
+        })
+      : cluster;
+    if (far.length)
+      notes.push(
+        `talosctl ${talosctl.version ?? "(unknown version)"} at ${talosctl.path} is more than one minor from the cluster's Talos ${[...new Set(far)].join(", ")}: use a talosctl within one minor (set TALOSCTL, or TALOSCTL_VERSION in tools/versions.env)`,
+      );
   }
   return { problems, advisories, notes };
 }

@@ -10,7 +10,9 @@
 const path = require("node:path");
 
 if (!require("./ts-loader.cjs").register()) {
-  throw new Error("tools/program-entry.cjs: esbuild (it comes with tsx, a dev dependency) is not installed: run npm ci, or bash tools/setup.sh");
+  throw new Error(
+    "tools/program-entry.cjs: esbuild (it comes with tsx, a dev dependency) is not installed: run npm ci, or bash tools/setup.sh",
+  );
 }
 
 /**

@@ -44,7 +44,7 @@ function sourceMapOf(file) {
 function frame(site) {
   const text = String(site);
   const file = site.getFileName();
-  const map = file && file.endsWith(".ts") ? sourceMapOf(file) : undefined;
+  const map = file?.endsWith(".ts") ? sourceMapOf(file) : undefined;
   if (map === undefined) return text;
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
@@ -84,7 +84,13 @@ exports.register = function register() {
   let esbuild;
   // the compiler options that change the emitted JavaScript (target, class fields, interop) as tsc has them
   const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.json"), "utf8"));
-  const options = { loader: "ts", format: "cjs", target: `node${process.versions.node.split(".")[0]}`, sourcemap: "external", tsconfigRaw: { compilerOptions } };
+  const options = {
+    loader: "ts",
+    format: "cjs",
+    target: `node${process.versions.node.split(".")[0]}`,
+    sourcemap: "external",
+    tsconfigRaw: { compilerOptions },
+  };
   const salt = JSON.stringify([esbuildVersion, options]);
   // in the user's own cache folder, not the shared temporary one: whoever can write a cached transform
   // there runs code as the user who runs `pulumi`; a folder that others may write is not used at all

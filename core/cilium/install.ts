@@ -16,9 +16,9 @@
 //    fails that update (siderolabs/talos #11603), so the selector is set explicitly (manualSelector);
 //  - the script decides install vs upgrade itself, from the Helm release records, and is safe to
 //    run again: with the same inputs an upgrade changes nothing.
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { Plan } from "../plan/types";
+import type { Plan } from "../plan/types";
 
 export const CILIUM_NAMESPACE = "kube-system";
 export const CILIUM_RELEASE = "cilium";
@@ -37,7 +37,8 @@ export function ciliumHelmValues(plan: Plan): Record<string, string> {
     // kube-proxy is disabled, so Cilium reaches the API through KubePrism on every node.
     k8sServiceHost: "localhost",
     k8sServicePort: String(plan.kubePrismPort),
-    "securityContext.capabilities.ciliumAgent": "{CHOWN,KILL,NET_ADMIN,NET_RAW,IPC_LOCK,SYS_ADMIN,SYS_RESOURCE,DAC_OVERRIDE,FOWNER,SETGID,SETUID}",
+    "securityContext.capabilities.ciliumAgent":
+      "{CHOWN,KILL,NET_ADMIN,NET_RAW,IPC_LOCK,SYS_ADMIN,SYS_RESOURCE,DAC_OVERRIDE,FOWNER,SETGID,SETUID}",
     "securityContext.capabilities.cleanCiliumState": "{NET_ADMIN,SYS_ADMIN,SYS_RESOURCE}",
     "cgroup.autoMount.enabled": "false",
     "cgroup.hostRoot": "/sys/fs/cgroup",
@@ -55,7 +56,9 @@ export function ciliumHelmValues(plan: Plan): Record<string, string> {
  * existing install, and `cilium install` onto an existing release fails.
  */
 export function ciliumInstallScript(plan: Plan): string {
-  const sets = Object.entries(ciliumHelmValues(plan)).map(([k, v]) => `--set '${k}=${v}'`).join(" \\\n  ");
+  const sets = Object.entries(ciliumHelmValues(plan))
+    .map(([k, v]) => `--set '${k}=${v}'`)
+    .join(" \\\n  ");
   const args = `--version ${plan.cilium.version} \\\n  ${sets}`;
   return `set -eu
 command -v kubectl >/dev/null || { echo "kubectl is missing from the image" >&2; exit 1; }
@@ -78,7 +81,10 @@ fi
 
 /** Name of the Job: version plus a hash of its whole content, so any change is a new Job. */
 export function ciliumJobName(plan: Plan, cliImage = CILIUM_CLI_IMAGE): string {
-  const hash = createHash("sha256").update(JSON.stringify([cliImage, ciliumInstallScript(plan)])).digest("hex").slice(0, 8);
+  const hash = createHash("sha256")
+    .update(JSON.stringify([cliImage, ciliumInstallScript(plan)]))
+    .digest("hex")
+    .slice(0, 8);
   return `cilium-install-${plan.cilium.version.replace(/\./g, "-")}-${hash}`;
 }
 
@@ -90,12 +96,16 @@ export function ciliumInstallObjects(plan: Plan, cliImage = CILIUM_CLI_IMAGE): R
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: CILIUM_NAMESPACE } },
     {
-      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name },
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
       subjects: [{ kind: "ServiceAccount", name, namespace: CILIUM_NAMESPACE }],
     },
     {
-      apiVersion: "batch/v1", kind: "Job", metadata: { name: jobName, namespace: CILIUM_NAMESPACE, labels },
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: jobName, namespace: CILIUM_NAMESPACE, labels },
       spec: {
         backoffLimit: 10,
         // the selector is ours, unique per Job: an update by `talosctl upgrade-k8s` then matches
@@ -109,12 +119,24 @@ export function ciliumInstallObjects(plan: Plan, cliImage = CILIUM_CLI_IMAGE): R
             hostNetwork: true,
             // runs before any CNI exists: tolerate every taint, including not-ready
             tolerations: [{ operator: "Exists" }],
-            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }] } } },
-            containers: [{
-              name, image: cliImage,
-              env: [{ name: "KUBERNETES_SERVICE_HOST", value: "localhost" }, { name: "KUBERNETES_SERVICE_PORT", value: String(plan.kubePrismPort) }],
-              command: ["/bin/sh", "-c", ciliumInstallScript(plan)],
-            }],
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [{ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists" }] }],
+                },
+              },
+            },
+            containers: [
+              {
+                name,
+                image: cliImage,
+                env: [
+                  { name: "KUBERNETES_SERVICE_HOST", value: "localhost" },
+                  { name: "KUBERNETES_SERVICE_PORT", value: String(plan.kubePrismPort) },
+                ],
+                command: ["/bin/sh", "-c", ciliumInstallScript(plan)],
+              },
+            ],
           },
         },
       },
@@ -124,5 +146,10 @@ export function ciliumInstallObjects(plan: Plan, cliImage = CILIUM_CLI_IMAGE): R
 
 /** The `cluster.inlineManifests` entry for control-plane patches. */
 export function ciliumInlineManifest(plan: Plan): { name: string; contents: string } {
-  return { name: "cilium-install", contents: ciliumInstallObjects(plan).map((o) => stringify(o)).join("---\n") };
+  return {
+    name: "cilium-install",
+    contents: ciliumInstallObjects(plan)
+      .map((o) => stringify(o))
+      .join("---\n"),
+  };
 }

@@ -1,6 +1,6 @@
 // The LB IPAM pool and the L2 announcement policy, as plain manifests (the CiliumLbPool component
 // creates them; tests validate them against Cilium's CRD schemas).
-import { Plan } from "../plan/types";
+import type { Plan } from "../plan/types";
 
 export function lbPoolManifest(plan: Plan) {
   return {

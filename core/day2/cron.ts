@@ -3,13 +3,27 @@
 // @daily or "@every 6h") and refuses any TZ=/CRON_TZ= in it (the timeZone field is the way). This mirrors
 // that parser rule for rule; tests/e2e/kubernetes-apiserver.test.ts holds it against the real API server.
 
-interface Bounds { min: number; max: number; names?: Record<string, number> }
+interface Bounds {
+  min: number;
+  max: number;
+  names?: Record<string, number>;
+}
 const MINUTES: Bounds = { min: 0, max: 59 };
 const HOURS: Bounds = { min: 0, max: 23 };
 const DOM: Bounds = { min: 1, max: 31 };
-const MONTHS: Bounds = { min: 1, max: 12, names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 } };
+const MONTHS: Bounds = {
+  min: 1,
+  max: 12,
+  names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 },
+};
 const DOW: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
-const FIELDS: Array<[string, Bounds]> = [["minute", MINUTES], ["hour", HOURS], ["day of month", DOM], ["month", MONTHS], ["day of week", DOW]];
+const FIELDS: Array<[string, Bounds]> = [
+  ["minute", MINUTES],
+  ["hour", HOURS],
+  ["day of month", DOM],
+  ["month", MONTHS],
+  ["day of week", DOW],
+];
 
 /** Go's strconv.Atoi on a decimal: an optional sign, digits, within 64 bits. */
 function atoi(s: string): number | undefined {
@@ -68,10 +82,14 @@ const GO_DURATION = /^[+-]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
 export function cronScheduleProblem(schedule: string): string | undefined {
   if (schedule.length === 0) return "the schedule is empty";
   const spec = schedule;
-  if (spec.includes("TZ")) return "a time zone (TZ= or CRON_TZ=) in the schedule is refused by Kubernetes; schedules run in the controller's time zone";
+  if (spec.includes("TZ"))
+    return "a time zone (TZ= or CRON_TZ=) in the schedule is refused by Kubernetes; schedules run in the controller's time zone";
   if (spec.startsWith("@")) {
     if (["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"].includes(spec)) return undefined;
-    if (spec.startsWith("@every ")) return GO_DURATION.test(spec.slice("@every ".length)) ? undefined : `"${spec.slice("@every ".length)}" is not a duration such as 6h or 90m`;
+    if (spec.startsWith("@every "))
+      return GO_DURATION.test(spec.slice("@every ".length))
+        ? undefined
+        : `"${spec.slice("@every ".length)}" is not a duration such as 6h or 90m`;
     return `${spec} is not a descriptor Kubernetes knows (@yearly, @monthly, @weekly, @daily, @hourly, @every <duration>)`;
   }
   // Go's strings.Fields: runs of white space separate the fields

@@ -1,7 +1,7 @@
 // Which talosctl the day-2 steps use, for the program's and the preflight's checks. The only part of
 // core/day2 that touches the machine: it runs the candidate to see that it works.
-import { execFileSync } from "child_process";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 
 /** The talosctl the day-2 steps would use (in the order tools/day2/talos-day2.ts and the
  * node-removal script pick it: $TALOSCTL, the project's build, PATH) and its version. */
@@ -17,4 +17,3 @@ export function findTalosctl(projectDir: string, env = process.env): { path?: st
   }
   return {};
 }
-

@@ -14,8 +14,17 @@ export const talosctlArgs = {
    * { upgradeCmdFlags.wait = true }`, and --drain defaults to true), so it gets --legacy --drain=false
    * to keep the one call; talosctl 1.12 has neither flag.
    */
-  upgrade: (ip: string, image: string, lifecycle = false) =>
-    ["-e", ip, "-n", ip, "upgrade", "--image", image, ...(lifecycle ? ["--legacy", "--drain=false"] : []), "--wait=false"],
+  upgrade: (ip: string, image: string, lifecycle = false) => [
+    "-e",
+    ip,
+    "-n",
+    ip,
+    "upgrade",
+    "--image",
+    image,
+    ...(lifecycle ? ["--legacy", "--drain=false"] : []),
+    "--wait=false",
+  ],
   etcdSnapshot: (ip: string, file: string) => ["-e", ip, "-n", ip, "etcd", "snapshot", file],
   etcdMembers: (ip: string) => ["-e", ip, "-n", ip, "etcd", "members"],
   etcdStatus: (ip: string) => ["-e", ip, "-n", ip, "etcd", "status"],
@@ -69,8 +78,15 @@ export function serverTag(output: string): string | undefined {
 
 /** Member hostnames from `talosctl etcd members` (a table: NODE ID HOSTNAME PEER URLS ...). */
 export function etcdMemberNames(output: string): string[] {
-  const lines = output.trim().split("\n").filter((l) => l.trim());
-  const header = lines.shift()?.trim().split(/\s{2,}|\t+/) ?? [];
+  const lines = output
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim());
+  const header =
+    lines
+      .shift()
+      ?.trim()
+      .split(/\s{2,}|\t+/) ?? [];
   const col = header.indexOf("HOSTNAME");
   if (col < 0) return [];
   return lines.map((l) => l.trim().split(/\s{2,}|\t+/)[col]).filter((h): h is string => !!h);
@@ -78,8 +94,15 @@ export function etcdMemberNames(output: string): string[] {
 
 /** Members from `talosctl etcd members`: ID, hostname and the address of their first peer URL (the node's own IP). */
 export function etcdMemberAddresses(output: string): { id: string; name: string; ip: string }[] {
-  const lines = output.trim().split("\n").filter((l) => l.trim());
-  const header = lines.shift()?.trim().split(/\s{2,}|\t+/) ?? [];
+  const lines = output
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim());
+  const header =
+    lines
+      .shift()
+      ?.trim()
+      .split(/\s{2,}|\t+/) ?? [];
   const [id, host, peer] = [header.indexOf("ID"), header.indexOf("HOSTNAME"), header.indexOf("PEER URLS")];
   if (id < 0 || host < 0 || peer < 0) return [];
   return lines.flatMap((l) => {
@@ -91,15 +114,30 @@ export function etcdMemberAddresses(output: string): { id: string; name: string;
 
 /** `talosctl etcd status` succeeded and reports no member errors (ERRORS column empty). */
 export function etcdStatusHealthy(output: string): boolean {
-  const lines = output.trim().split("\n").filter((l) => l.trim());
-  const header = lines.shift()?.trim().split(/\s{2,}|\t+/) ?? [];
+  const lines = output
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim());
+  const header =
+    lines
+      .shift()
+      ?.trim()
+      .split(/\s{2,}|\t+/) ?? [];
   const col = header.indexOf("ERRORS");
   if (col < 0 || lines.length === 0) return false;
-  return lines.every((l) => { const cells = l.trim().split(/\s{2,}|\t+/); return cells.length <= col || cells[col] === "" || cells[col] === "<none>"; });
+  return lines.every((l) => {
+    const cells = l.trim().split(/\s{2,}|\t+/);
+    return cells.length <= col || cells[col] === "" || cells[col] === "<none>";
+  });
 }
 
 /** What a step records in its stdout, read back on the next run (PULUMI_COMMAND_STDOUT). */
-export const STDOUT_MARK = { installed: "homelab-installed-image:", kubernetes: "homelab-kubernetes:", controlPlanes: "homelab-control-planes:", configHash: "homelab-config-hash:" } as const;
+export const STDOUT_MARK = {
+  installed: "homelab-installed-image:",
+  kubernetes: "homelab-kubernetes:",
+  controlPlanes: "homelab-control-planes:",
+  configHash: "homelab-config-hash:",
+} as const;
 
 export function lastMark(stdout: string | undefined, mark: string): string | undefined {
   const hits = (stdout ?? "").split("\n").filter((l) => l.startsWith(mark));

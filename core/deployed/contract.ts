@@ -3,8 +3,8 @@
 // newer contract on upgrade is what broke etcd encryption for Terraform users
 // (siderolabs/terraform-provider-talos#399, siderolabs/talos#13885).
 import { parseVersion, SUPPORTED_TALOS } from "../plan/build-plan";
-import { Plan, TalosMinor } from "../plan/types";
-import { DeployedState } from "./state";
+import type { Plan, TalosMinor } from "../plan/types";
+import type { DeployedState } from "./state";
 
 /**
  * The plan with its contract resolved: versions.talosConfig, else the deployed contract, else

@@ -2,8 +2,8 @@
 // The program never reboots a VM or a Talos node on its own (VMs: rebootAfterUpdate false; Talos:
 // reboot-needing configs are staged), so no edit takes down more than one control plane at a time;
 // these functions say which nodes wait for a reboot and how to roll them.
-import { NodePlan, Plan } from "../plan/types";
-import { DeployedState, VM_HARDWARE_REVISION } from "./state";
+import type { NodePlan, Plan } from "../plan/types";
+import { type DeployedState, VM_HARDWARE_REVISION } from "./state";
 
 export interface PendingReboot {
   name: string;
@@ -40,7 +40,8 @@ export function pendingVmReboots(plan: Plan, deployed: DeployedState | undefined
  * updated), as PendingReboot entries of the plan's nodes. Stays listed until the VM was restarted.
  */
 export function pendingFromProxmox(plan: Plan, reasons: Record<string, string[]>): PendingReboot[] {
-  return plan.nodes.filter((n) => (reasons[n.name] ?? []).length > 0)
+  return plan.nodes
+    .filter((n) => (reasons[n.name] ?? []).length > 0)
     .map((n) => ({ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host, reasons: reasons[n.name] }));
 }
 
@@ -51,18 +52,26 @@ function ordered<T extends { role: NodePlan["role"] }>(nodes: T[]): T[] {
 
 export function vmRebootAdvice(pending: PendingReboot[]): string | undefined {
   if (pending.length === 0) return undefined;
-  const list = ordered(pending).map((p) => `${p.name} (VM ${p.vmId} on ${p.host}: ${p.reasons.join(", ")})`).join("; ");
-  return `${pending.length} VM(s) carry pending Proxmox hardware changes that apply at their next cold restart: ${list}. ` +
+  const list = ordered(pending)
+    .map((p) => `${p.name} (VM ${p.vmId} on ${p.host}: ${p.reasons.join(", ")})`)
+    .join("; ");
+  return (
+    `${pending.length} VM(s) carry pending Proxmox hardware changes that apply at their next cold restart: ${list}. ` +
     "Roll them one at a time, control planes first: `qm reboot <vmid>` on the host (a reboot from inside Talos keeps the old hardware), " +
-    "then wait until `talosctl -n <ip> health` passes (for control planes also `talosctl -n <ip> etcd status` shows every member) before the next.";
+    "then wait until `talosctl -n <ip> health` passes (for control planes also `talosctl -n <ip> etcd status` shows every member) before the next."
+  );
 }
 
 /** Nodes whose new machine config Talos staged because it needs a reboot (resolvedApplyMode `staged`). */
 export function stagedConfigAdvice(staged: { name: string; ip: string; role: NodePlan["role"] }[]): string | undefined {
   if (staged.length === 0) return undefined;
-  const list = ordered(staged).map((n) => `${n.name} (${n.ip})`).join(", ");
-  return `Talos staged the new machine config of ${list}: it needs a reboot and takes effect at the next one. ` +
-    "Roll them one at a time, control planes first: `talosctl -n <ip> reboot`, wait for `talosctl -n <ip> health` to pass, then the next.";
+  const list = ordered(staged)
+    .map((n) => `${n.name} (${n.ip})`)
+    .join(", ");
+  return (
+    `Talos staged the new machine config of ${list}: it needs a reboot and takes effect at the next one. ` +
+    "Roll them one at a time, control planes first: `talosctl -n <ip> reboot`, wait for `talosctl -n <ip> health` to pass, then the next."
+  );
 }
 
 export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged" | "after-removal";
@@ -72,12 +81,17 @@ export type HealthCheck = "first-deploy" | "configs-changed" | "unchanged" | "af
  * when a node's machine config differs from what the last `up` applied (or a node was added or
  * removed); otherwise the cluster is as it was and the run does not wait.
  */
-export function healthCheckFor(deployed: DeployedState | undefined, hashes: Record<string, string>, unreachable: string[] = []): HealthCheck {
+export function healthCheckFor(
+  deployed: DeployedState | undefined,
+  hashes: Record<string, string>,
+  unreachable: string[] = [],
+): HealthCheck {
   const before = deployed?.machineConfigHashes;
   if (!deployed?.nodes?.length) return "first-deploy";
   // likewise a node marked unreachable: its Node object (and a control plane's etcd member, until its
   // removal step) stays until the run that removes it
-  if (unreachable.length > 0 && (deployed.healthCheckPending || Object.keys(hashes).some((n) => before?.[n] !== hashes[n]))) return "after-removal";
+  if (unreachable.length > 0 && (deployed.healthCheckPending || Object.keys(hashes).some((n) => before?.[n] !== hashes[n])))
+    return "after-removal";
   // a node that leaves in this run is still a Kubernetes Node and an etcd member while the program runs
   // (the engine resets it afterwards), so Talos's checks, which compare both with the expected nodes,
   // would fail until their timeout: the next run checks instead (healthCheckPending)
@@ -105,9 +119,11 @@ export function configEditsHeld(plan: Plan): boolean {
 
 export function heldConfigAdvice(plan: Plan): string | undefined {
   if (!configEditsHeld(plan)) return undefined;
-  return `versions.kubernetes: Kubernetes ${plan.configKubernetesVersion} -> ${plan.kubernetesVersion} is under way, so machine-config edits ` +
+  return (
+    `versions.kubernetes: Kubernetes ${plan.configKubernetesVersion} -> ${plan.kubernetesVersion} is under way, so machine-config edits ` +
     `of running nodes wait until it finished (configs for ${plan.configKubernetesVersion} would take a node that \`talosctl upgrade-k8s\` already moved back). ` +
-    "The `pulumi up` after the upgrade applies them; to apply an urgent edit first, write the recorded version back, run `pulumi up`, then upgrade.";
+    "The `pulumi up` after the upgrade applies them; to apply an urgent edit first, write the recorded version back, run `pulumi up`, then upgrade."
+  );
 }
 
 /**
@@ -117,7 +133,12 @@ export function heldConfigAdvice(plan: Plan): string | undefined {
  * One whose inputs are what the last run applied keeps the mode it has, so the run after a node's
  * creation changes nothing (the mode alone would update the apply and re-apply the same config).
  */
-export function applyModeFor(alreadyDeployed: boolean, inputHash: string, deployed: DeployedState | undefined, name: string): "auto" | "staged_if_needing_reboot" {
+export function applyModeFor(
+  alreadyDeployed: boolean,
+  inputHash: string,
+  deployed: DeployedState | undefined,
+  name: string,
+): "auto" | "staged_if_needing_reboot" {
   if (!alreadyDeployed) return "auto";
   const mode = deployed?.applyModes?.[name];
   if ((mode === "auto" || mode === "staged_if_needing_reboot") && deployed?.configInputHashes?.[name] === inputHash) return mode;

@@ -1,21 +1,29 @@
 // What the stack's last successful `pulumi up` deployed. The program exports it as the stack output
 // `deployed` and reads it back on the next run (a StackReference to its own stack), so rules can judge
 // a change against the running cluster, not only against the new stack file.
-import { Role } from "../rules/facts";
-import { Plan } from "../plan/types";
+import type { Role } from "../rules/facts";
+import type { Plan } from "../plan/types";
 
 export const DEPLOYED_OUTPUT = "deployed";
 
 export interface DeployedNode {
-  name: string; role: Role; ip: string;
+  name: string;
+  role: Role;
+  ip: string;
   /** VM identity and size, to tell replacements and pending VM reboots apart (absent in older outputs) */
-  vmId?: number; host?: string; cpu?: number; memoryGiB?: number;
+  vmId?: number;
+  host?: string;
+  cpu?: number;
+  memoryGiB?: number;
   /**
    * What Proxmox edits are judged against (core/deployed/changes.ts; absent in older outputs): the disk
    * sizes in slot order (scsi0 is the OS disk), the datastore the disks live on, the NIC's MAC as set
    * in the stack file (absent: Proxmox generated one)
    */
-  osDiskGB?: number; dataDisksGB?: number[]; datastore?: string; mac?: string;
+  osDiskGB?: number;
+  dataDisksGB?: number[];
+  datastore?: string;
+  mac?: string;
 }
 
 /** Cluster-wide settings a running cluster cannot change in place, as last deployed (absent in older outputs). */
@@ -68,26 +76,37 @@ export function parseDeployedState(value: unknown): DeployedState | undefined {
   const v = value as Record<string, unknown>;
   const nodes = Array.isArray(v.nodes)
     ? v.nodes.flatMap((n): DeployedNode[] => {
-      const o = (n ?? {}) as Record<string, unknown>;
-      const name = str(o.name), ip = str(o.ip);
-      const role = o.role === "controlplane" || o.role === "worker" ? o.role : undefined;
-      if (!name || !ip || !role) return [];
-      const node: DeployedNode = { name, role, ip };
-      // only fields really present, so an older output reads back exactly as it was written
-      const vmId = num(o.vmId), host = str(o.host), cpu = num(o.cpu), memoryGiB = num(o.memoryGiB);
-      if (vmId !== undefined) node.vmId = vmId;
-      if (host !== undefined) node.host = host;
-      if (cpu !== undefined) node.cpu = cpu;
-      if (memoryGiB !== undefined) node.memoryGiB = memoryGiB;
-      const osDiskGB = num(o.osDiskGB), datastore = str(o.datastore), mac = str(o.mac);
-      if (osDiskGB !== undefined) node.osDiskGB = osDiskGB;
-      if (Array.isArray(o.dataDisksGB) && o.dataDisksGB.every((d) => num(d) !== undefined)) node.dataDisksGB = o.dataDisksGB as number[];
-      if (datastore !== undefined) node.datastore = datastore;
-      if (mac !== undefined) node.mac = mac;
-      return [node];
-    })
+        const o = (n ?? {}) as Record<string, unknown>;
+        const name = str(o.name),
+          ip = str(o.ip);
+        const role = o.role === "controlplane" || o.role === "worker" ? o.role : undefined;
+        if (!name || !ip || !role) return [];
+        const node: DeployedNode = { name, role, ip };
+        // only fields really present, so an older output reads back exactly as it was written
+        const vmId = num(o.vmId),
+          host = str(o.host),
+          cpu = num(o.cpu),
+          memoryGiB = num(o.memoryGiB);
+        if (vmId !== undefined) node.vmId = vmId;
+        if (host !== undefined) node.host = host;
+        if (cpu !== undefined) node.cpu = cpu;
+        if (memoryGiB !== undefined) node.memoryGiB = memoryGiB;
+        const osDiskGB = num(o.osDiskGB),
+          datastore = str(o.datastore),
+          mac = str(o.mac);
+        if (osDiskGB !== undefined) node.osDiskGB = osDiskGB;
+        if (Array.isArray(o.dataDisksGB) && o.dataDisksGB.every((d) => num(d) !== undefined)) node.dataDisksGB = o.dataDisksGB as number[];
+        if (datastore !== undefined) node.datastore = datastore;
+        if (mac !== undefined) node.mac = mac;
+        return [node];
+      })
     : undefined;
-  const state: DeployedState = { talosVersion: str(v.talosVersion), kubernetesVersion: str(v.kubernetesVersion), configTalosVersion: str(v.configTalosVersion), nodes };
+  const state: DeployedState = {
+    talosVersion: str(v.talosVersion),
+    kubernetesVersion: str(v.kubernetesVersion),
+    configTalosVersion: str(v.configTalosVersion),
+    nodes,
+  };
   for (const k of ["machineConfigHashes", "applyModes", "configInputHashes"] as const) {
     const rec = v[k];
     if (rec && typeof rec === "object" && !Array.isArray(rec)) {
@@ -106,7 +125,10 @@ function parseCluster(value: unknown): DeployedCluster | undefined {
   if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const c = value as Record<string, unknown>;
   const out: DeployedCluster = {};
-  for (const k of ["clusterName", "podCidr", "serviceCidr", "bridge"] as const) { const x = str(c[k]); if (x !== undefined) out[k] = x; }
+  for (const k of ["clusterName", "podCidr", "serviceCidr", "bridge"] as const) {
+    const x = str(c[k]);
+    if (x !== undefined) out[k] = x;
+  }
   const batch = num(c.workerBatchSize);
   if (batch !== undefined) out.workerBatchSize = batch;
   const e = c.endpoint as Record<string, unknown> | undefined;
@@ -131,8 +153,15 @@ export function deployedStateOf(plan: Plan, configTalosVersion: string = plan.co
     configTalosVersion,
     nodes: plan.nodes.map((n) => {
       const node: DeployedNode = {
-        name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: n.host, cpu: n.cpu, memoryGiB: n.memoryGiB,
-        osDiskGB: n.osDiskGB, dataDisksGB: [...n.dataDisksGB],
+        name: n.name,
+        role: n.role,
+        ip: n.ip,
+        vmId: n.vmId,
+        host: n.host,
+        cpu: n.cpu,
+        memoryGiB: n.memoryGiB,
+        osDiskGB: n.osDiskGB,
+        dataDisksGB: [...n.dataDisksGB],
         datastore: plan.proxmox.hosts.find((h) => h.name === n.host)?.datastore ?? "",
       };
       if (n.mac) node.mac = n.mac;

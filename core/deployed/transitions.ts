@@ -1,11 +1,11 @@
 // Rules about a change to a running cluster: the new plan judged against what the stack last deployed.
 // Pure; used by the program (before any resource changes), the preflight and the policy pack.
-import { ConfigProblem } from "../plan/problems";
-import { Plan } from "../plan/types";
-import { DeployedState, deployedStateOf } from "./state";
+import type { ConfigProblem } from "../plan/problems";
+import type { Plan } from "../plan/types";
+import { type DeployedState, deployedStateOf } from "./state";
 import { upgradePathProblems } from "../day2/upgrade-path";
 import { runningClusterChanges } from "./changes";
-import { Finding } from "../rules/facts";
+import type { Finding } from "../rules/facts";
 
 export type TransitionRule = (plan: Plan, deployed: DeployedState) => ConfigProblem[];
 
@@ -34,7 +34,10 @@ export const controlPlaneRemoval: TransitionRule = (plan, deployed) => {
   const quorum = Math.floor(before.length / 2) + 1;
   const staying = before.length - out.length;
   if (staying >= quorum) return problems;
-  const what = replaced.length > 0 ? `removing or replacing ${out.map((n) => n.name).join(", ")}` : `removing ${removed.map((n) => n.name).join(", ")}`;
+  const what =
+    replaced.length > 0
+      ? `removing or replacing ${out.map((n) => n.name).join(", ")}`
+      : `removing ${removed.map((n) => n.name).join(", ")}`;
   problems.push({
     key: "homelab:nodes",
     message: `${what} leaves ${staying} of ${before.length} etcd members, below quorum (${quorum})`,
@@ -48,19 +51,26 @@ export const controlPlaneRemoval: TransitionRule = (plan, deployed) => {
  * (running and new) inside the target Talos range, and a config contract that follows the installed
  * release (core/day2/upgrade-path.ts).
  */
-export const upgradePath: TransitionRule = (plan, deployed) => upgradePathProblems(
-  { talos: deployed.talosVersion, kubernetes: deployed.kubernetesVersion, talosConfig: deployed.configTalosVersion },
-  // an unset contract is the deployed one (core/deployed/contract.ts): only a contract the user sets can step
-  { talos: plan.talosVersion, kubernetes: plan.kubernetesVersion, talosConfig: plan.configTalosVersionSet ? plan.configTalosVersion : undefined },
-);
+export const upgradePath: TransitionRule = (plan, deployed) =>
+  upgradePathProblems(
+    { talos: deployed.talosVersion, kubernetes: deployed.kubernetesVersion, talosConfig: deployed.configTalosVersion },
+    // an unset contract is the deployed one (core/deployed/contract.ts): only a contract the user sets can step
+    {
+      talos: plan.talosVersion,
+      kubernetes: plan.kubernetesVersion,
+      talosConfig: plan.configTalosVersionSet ? plan.configTalosVersion : undefined,
+    },
+  );
 
 /**
  * Edits a running cluster cannot take in place (role, control-plane address, pod or service network,
  * cluster name, Proxmox edits the provider would fail half-way): core/deployed/changes.ts, the same
  * rules the policy pack runs on the ClusterChange component.
  */
-export const runningCluster: TransitionRule = (plan, deployed) => runningClusterChanges(deployed, deployedStateOf(plan))
-  .filter((f) => f.severity === "mandatory").map((f) => ({ key: f.key, message: f.message, fix: f.fix }));
+export const runningCluster: TransitionRule = (plan, deployed) =>
+  runningClusterChanges(deployed, deployedStateOf(plan))
+    .filter((f) => f.severity === "mandatory")
+    .map((f) => ({ key: f.key, message: f.message, fix: f.fix }));
 
 /** Every transition rule; rules for versions and upgrades join this list. */
 export const TRANSITION_RULES: TransitionRule[] = [controlPlaneRemoval, upgradePath, runningCluster];
@@ -81,7 +91,10 @@ export function transitionAdvisories(plan: Plan, deployed: DeployedState | undef
 }
 
 /** Which command-line tools the machine running `pulumi up` has (node removal runs them). */
-export interface RunnerTools { talosctl: boolean; kubectl: boolean }
+export interface RunnerTools {
+  talosctl: boolean;
+  kubectl: boolean;
+}
 
 /**
  * Removing a node deletes its Kubernetes Node object with kubectl, using a kubeconfig fetched with
@@ -92,11 +105,13 @@ export function nodeRemovalToolProblems(plan: Plan, deployed: DeployedState | un
   const removed = (deployed?.nodes ?? []).filter((n) => !kept.has(n.name));
   const missing = (["talosctl", "kubectl"] as const).filter((t) => !tools[t]);
   if (removed.length === 0 || missing.length === 0) return [];
-  return [{
-    key: "homelab:nodes",
-    message: `removing ${removed.map((n) => n.name).join(", ")} needs ${missing.join(" and ")} on this machine (to delete the Kubernetes Node object after the node is reset)`,
-    fix: `install ${missing.join(" and ")} and put them on PATH, then run \`pulumi up\` again`,
-  }];
+  return [
+    {
+      key: "homelab:nodes",
+      message: `removing ${removed.map((n) => n.name).join(", ")} needs ${missing.join(" and ")} on this machine (to delete the Kubernetes Node object after the node is reset)`,
+      fix: `install ${missing.join(" and ")} and put them on PATH, then run \`pulumi up\` again`,
+    },
+  ];
 }
 
 /**
@@ -114,9 +129,12 @@ export function toolWarningForPreview(p: ConfigProblem): string {
  */
 export function day2ToolProblems(tools: Pick<RunnerTools, "talosctl">, deploying: boolean): ConfigProblem[] {
   if (!deploying || tools.talosctl) return [];
-  return [{
-    key: "homelab:versions.talos",
-    message: "`pulumi up` runs the day-2 steps (etcd snapshot, node checks, upgrades) with talosctl, and none was found ($TALOSCTL, .toolchain/bin/talosctl or PATH)",
-    fix: "install talosctl within one minor of versions.talos (https://www.talos.dev/latest/talos-guides/install/talosctl/), or run tools/toolchain/build-talosctl.sh",
-  }];
+  return [
+    {
+      key: "homelab:versions.talos",
+      message:
+        "`pulumi up` runs the day-2 steps (etcd snapshot, node checks, upgrades) with talosctl, and none was found ($TALOSCTL, .toolchain/bin/talosctl or PATH)",
+      fix: "install talosctl within one minor of versions.talos (https://www.talos.dev/latest/talos-guides/install/talosctl/), or run tools/toolchain/build-talosctl.sh",
+    },
+  ];
 }

@@ -16,7 +16,10 @@ export const VALIDITY_DAYS = 365;
 export const RENEW_BEFORE_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-export interface PemPair { cert: string; key: string }
+export interface PemPair {
+  cert: string;
+  key: string;
+}
 
 /** Talos's secrets carry PEM base64-encoded; accept both forms. */
 export function pem(value: string): string {
@@ -71,7 +74,7 @@ export async function issueHealthCheckCert(ca: PemPair, now: Date = new Date()):
   });
   const keyDer = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
   const keyPem = x509.PemConverter.encode(keyDer, "PRIVATE KEY");
-  return { cert: cert.toString("pem") + "\n", key: keyPem + "\n" };
+  return { cert: `${cert.toString("pem")}\n`, key: `${keyPem}\n` };
 }
 
 /** Why `previous` cannot be kept (undefined: keep it): another CA, another subject, or renewal is due. */

@@ -1,8 +1,11 @@
 // HAProxy in front of the control planes: TCP frontends for the Kubernetes API (6443) and the
 // Talos API (50000), each forwarding to every control-plane IP with an active health check.
-import { Plan } from "../plan/types";
+import type { Plan } from "../plan/types";
 
-export interface HaproxyBackend { name: string; ip: string }
+export interface HaproxyBackend {
+  name: string;
+  ip: string;
+}
 
 const servers = (backends: HaproxyBackend[], port: number, checkOptions: string) =>
   backends.map((b) => `    server ${b.name} ${b.ip}:${port} check ${checkOptions}inter 3s fall 3 rise 2`).join("\n");
@@ -12,7 +15,12 @@ export const HEALTH_CHECK_CERT_PATH = "/etc/haproxy/kubernetes-health-check.pem"
 /** the line between the certificate bundle and the config in the deploy script's stdin */
 export const CONFIG_MARKER = "# ---- haproxy.cfg ----";
 
-export function renderHaproxyConfig(listenAddress: string, backends: HaproxyBackend[], ports = { kubernetes: 6443, talos: 50000 }, healthCheckCert = HEALTH_CHECK_CERT_PATH): string {
+export function renderHaproxyConfig(
+  listenAddress: string,
+  backends: HaproxyBackend[],
+  ports = { kubernetes: 6443, talos: 50000 },
+  healthCheckCert = HEALTH_CHECK_CERT_PATH,
+): string {
   return `# rendered by the homelab Pulumi program; do not edit on the host
 global
     log stdout format raw local0
@@ -66,7 +74,10 @@ ${servers(backends, ports.talos, "")}
 
 export function haproxyConfigForPlan(plan: Plan): string {
   const listen = plan.endpoint.haproxy?.listenAddress ?? "0.0.0.0";
-  return renderHaproxyConfig(listen, plan.controlPlanes.map((n) => ({ name: n.name, ip: n.ip })));
+  return renderHaproxyConfig(
+    listen,
+    plan.controlPlanes.map((n) => ({ name: n.name, ip: n.ip })),
+  );
 }
 
 /** What the deploy script reads on stdin: the health-check certificate and key, the marker, the config. */
@@ -77,12 +88,16 @@ export const deployInput = (certAndKeyPem: string, config: string) => `${certAnd
  * `haproxy -c`, then enable at boot and reload (seamless: established connections are kept; a stopped
  * service is started). Secrets come on stdin, never on a command line.
  */
-export function haproxyDeployScript(configPath = "/etc/haproxy/haproxy.cfg", certPath = HEALTH_CHECK_CERT_PATH, owner = "haproxy:haproxy"): string {
+export function haproxyDeployScript(
+  configPath = "/etc/haproxy/haproxy.cfg",
+  certPath = HEALTH_CHECK_CERT_PATH,
+  owner = "haproxy:haproxy",
+): string {
   return [
     "set -eu",
     "umask 077",
     `input=$(mktemp ${certPath}.in.XXXXXX)`,
-    'trap \'rm -f "$input"\' EXIT',
+    "trap 'rm -f \"$input\"' EXIT",
     'cat > "$input"',
     `grep -qxF '${CONFIG_MARKER}' "$input" || { echo "haproxy deploy: no '${CONFIG_MARKER}' line in the input" >&2; exit 1; }`,
     `pem=$(mktemp ${certPath}.XXXXXX)`,

@@ -2,12 +2,12 @@
 // host bits or of unusable sizes, ports and lists that claim the same thing twice. Pure; every
 // problem names its key and what to write instead. The address collisions between fields live in
 // the shared rules (core/rules/network-rules.ts) so that the policy pack judges them too.
-import { ClusterFacts } from "../rules/facts";
+import type { ClusterFacts } from "../rules/facts";
 import { RULE_NAMES } from "../rules/names";
 import { EXTENSION_NAME } from "../talos/schematic-id";
 import { cidrsOverlap, formatCidr, ipToInt, isIPv4, networkAddress, parseCidr } from "../rules/ip";
-import { ConfigProblem } from "./problems";
-import { nodeSchema, RawConfig, rawConfigSchema } from "./raw-config";
+import type { ConfigProblem } from "./problems";
+import { nodeSchema, type RawConfig, rawConfigSchema } from "./raw-config";
 
 type Add = (key: string, message: string, fix: string) => void;
 
@@ -32,7 +32,10 @@ export function didYouMean(word: string, known: readonly string[]): string | und
   let best: { key: string; d: number } | undefined;
   for (const key of known) {
     const d = distance(word, key);
-    const close = d <= Math.max(1, Math.floor(Math.max(word.length, key.length) / 4)) || (word.toLowerCase().includes(key.toLowerCase()) && key.length >= 4) || (key.toLowerCase().includes(word.toLowerCase()) && word.length >= 4);
+    const close =
+      d <= Math.max(1, Math.floor(Math.max(word.length, key.length) / 4)) ||
+      (word.toLowerCase().includes(key.toLowerCase()) && key.length >= 4) ||
+      (key.toLowerCase().includes(word.toLowerCase()) && word.length >= 4);
     if (close && (!best || d < best.d)) best = { key, d };
   }
   return best?.key;
@@ -53,17 +56,25 @@ export function misspeltNamespaceKeys(keys: readonly string[], known: readonly s
     const name = rest.join(":");
     if (ns === "homelab" || !name || distance(ns, "homelab") > 2) return [];
     const guess = known.includes(name) ? name : didYouMean(name, known);
-    return [{ key: k, message: `namespace "${ns}" is not this program's; nothing reads it`, fix: `did you mean \`homelab:${guess ?? name}\`? rename it` }];
+    return [
+      {
+        key: k,
+        message: `namespace "${ns}" is not this program's; nothing reads it`,
+        fix: `did you mean \`homelab:${guess ?? name}\`? rename it`,
+      },
+    ];
   });
 }
 
 /** Top-level keys of the namespace that no part of the program reads. */
 export function unknownTopLevelKeys(config: Record<string, unknown>, known: readonly string[]): ConfigProblem[] {
-  return Object.keys(config).filter((k) => !known.includes(k)).map((k) => ({
-    key: `homelab:${k}`,
-    message: "is not a setting of this program; nothing reads it",
-    fix: unknownKeyFix(k, known, "homelab:"),
-  }));
+  return Object.keys(config)
+    .filter((k) => !known.includes(k))
+    .map((k) => ({
+      key: `homelab:${k}`,
+      message: "is not a setting of this program; nothing reads it",
+      fix: unknownKeyFix(k, known, "homelab:"),
+    }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -76,7 +87,8 @@ export function dnsNameProblem(name: string): string | undefined {
   for (const label of labels) {
     if (label.length === 0) return "has an empty label (two dots, or a dot at either end)";
     if (label.length > 63) return `has the label "${label.slice(0, 20)}..." of ${label.length} characters; a label has at most 63`;
-    if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label)) return `has the label "${label}": use letters, digits and '-', not at either end`;
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/.test(label))
+      return `has the label "${label}": use letters, digits and '-', not at either end`;
   }
   return undefined;
 }
@@ -85,18 +97,30 @@ export function dnsNameProblem(name: string): string | undefined {
 // Ports a node already uses on the addresses KubePrism binds (127.0.0.1, host network)
 
 export const NODE_PORTS: Record<number, string> = {
-  2379: "etcd client", 2380: "etcd peer", 4240: "cilium-health", 4244: "Hubble server",
-  6443: "kube-apiserver", 9234: "cilium-operator health", 9879: "cilium-agent health",
-  10248: "kubelet healthz", 10250: "kubelet API", 10257: "kube-controller-manager", 10259: "kube-scheduler",
-  50000: "Talos apid", 50001: "Talos trustd",
+  2379: "etcd client",
+  2380: "etcd peer",
+  4240: "cilium-health",
+  4244: "Hubble server",
+  6443: "kube-apiserver",
+  9234: "cilium-operator health",
+  9879: "cilium-agent health",
+  10248: "kubelet healthz",
+  10250: "kubelet API",
+  10257: "kube-controller-manager",
+  10259: "kube-scheduler",
+  50000: "Talos apid",
+  50001: "Talos trustd",
 };
 
 // ---------------------------------------------------------------------------------------------
 // Special IPv4 ranges no cluster network may use
 
 const SPECIAL: Array<[string, string]> = [
-  ["0.0.0.0/8", "\"this network\""], ["127.0.0.0/8", "loopback (KubePrism listens on 127.0.0.1)"],
-  ["169.254.0.0/16", "link-local (Talos host DNS uses 169.254.116.108)"], ["224.0.0.0/4", "multicast"], ["240.0.0.0/4", "reserved"],
+  ["0.0.0.0/8", '"this network"'],
+  ["127.0.0.0/8", "loopback (KubePrism listens on 127.0.0.1)"],
+  ["169.254.0.0/16", "link-local (Talos host DNS uses 169.254.116.108)"],
+  ["224.0.0.0/4", "multicast"],
+  ["240.0.0.0/4", "reserved"],
 ];
 
 /** Kubernetes refuses an IPv4 service range larger than /12 (kube-apiserver --service-cluster-ip-range). */
@@ -127,8 +151,21 @@ export function partialConfig(config: Record<string, unknown>): PartialConfig {
     const r = shape[k].safeParse(config[k]);
     return r.success ? (r.data as RawConfig[K]) : undefined;
   };
-  const nodes = Array.isArray(config.nodes) ? config.nodes.map((n) => { const r = nodeSchema.safeParse(n); return r.success ? r.data : undefined; }) : [];
-  return { clusterName: one("clusterName"), network: one("network"), endpoint: one("endpoint"), image: one("image"), kubePrismPort: one("kubePrismPort"), lbPool: one("lbPool"), nodes };
+  const nodes = Array.isArray(config.nodes)
+    ? config.nodes.map((n) => {
+        const r = nodeSchema.safeParse(n);
+        return r.success ? r.data : undefined;
+      })
+    : [];
+  return {
+    clusterName: one("clusterName"),
+    network: one("network"),
+    endpoint: one("endpoint"),
+    image: one("image"),
+    kubePrismPort: one("kubePrismPort"),
+    lbPool: one("lbPool"),
+    nodes,
+  };
 }
 
 /**
@@ -138,34 +175,63 @@ export function partialConfig(config: Record<string, unknown>): PartialConfig {
 export function partialNetworkFacts(cfg: PartialConfig): ClusterFacts {
   const nodes = cfg.nodes.flatMap((n, i) => (n ? [{ ref: `nodes[${i}]`, name: n.name, role: n.role, ip: n.ip }] : []));
   return {
-    nodes, subnet: cfg.network?.subnet, gateway: cfg.network?.gateway, dns: cfg.network?.dns, ntp: cfg.network?.ntp,
-    podCidr: cfg.network?.podCidr, serviceCidr: cfg.network?.serviceCidr, dhcpRange: cfg.network?.dhcpRange,
-    vip: cfg.endpoint?.mode === "vip" ? cfg.endpoint.vip : undefined, lbPool: cfg.lbPool,
+    nodes,
+    subnet: cfg.network?.subnet,
+    gateway: cfg.network?.gateway,
+    dns: cfg.network?.dns,
+    ntp: cfg.network?.ntp,
+    podCidr: cfg.network?.podCidr,
+    serviceCidr: cfg.network?.serviceCidr,
+    dhcpRange: cfg.network?.dhcpRange,
+    vip: cfg.endpoint?.mode === "vip" ? cfg.endpoint.vip : undefined,
+    lbPool: cfg.lbPool,
   };
 }
 
 function cidrChecks(network: RawConfig["network"], nodeCount: number, add: Add): void {
-  const named: Array<[string, string, string]> = [["network.subnet", "node subnet", network.subnet], ["network.podCidr", "pod CIDR", network.podCidr], ["network.serviceCidr", "service CIDR", network.serviceCidr]];
+  const named: Array<[string, string, string]> = [
+    ["network.subnet", "node subnet", network.subnet],
+    ["network.podCidr", "pod CIDR", network.podCidr],
+    ["network.serviceCidr", "service CIDR", network.serviceCidr],
+  ];
   for (const [key, what, value] of named) {
     const c = parseCidr(value);
     if (!c) continue;
     // the node subnet's host bits are reported by buildPlan already
     if (key !== "network.subnet" && networkAddress(c) !== c.base) {
-      add(key, `"${value}" has host bits set; Talos and Kubernetes take it as the range ${networkAddress(c)}/${c.prefix}`, `write the network address: ${networkAddress(c)}/${c.prefix}`);
+      add(
+        key,
+        `"${value}" has host bits set; Talos and Kubernetes take it as the range ${networkAddress(c)}/${c.prefix}`,
+        `write the network address: ${networkAddress(c)}/${c.prefix}`,
+      );
     }
     for (const [range, why] of SPECIAL) {
-      if (cidrsOverlap(c, parseCidr(range)!)) add(key, `${what} ${formatCidr(c)} overlaps ${range}, ${why}`, "use a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)");
+      if (cidrsOverlap(c, parseCidr(range)!))
+        add(key, `${what} ${formatCidr(c)} overlaps ${range}, ${why}`, "use a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)");
     }
   }
   const svc = parseCidr(network.serviceCidr);
-  if (svc && svc.prefix < SERVICE_CIDR_MAX_SIZE_PREFIX) add("network.serviceCidr", `service CIDR /${svc.prefix} is larger than Kubernetes accepts (/${SERVICE_CIDR_MAX_SIZE_PREFIX} at most)`, `use a prefix of /${SERVICE_CIDR_MAX_SIZE_PREFIX} or longer, e.g. 10.96.0.0/12`);
-  if (svc && svc.prefix > SERVICE_CIDR_MIN_SIZE_PREFIX) add("network.serviceCidr", `service CIDR /${svc.prefix} has too few addresses (CoreDNS takes the 10th)`, `use /${SERVICE_CIDR_MIN_SIZE_PREFIX} or shorter; /12 to /20 is usual`);
+  if (svc && svc.prefix < SERVICE_CIDR_MAX_SIZE_PREFIX)
+    add(
+      "network.serviceCidr",
+      `service CIDR /${svc.prefix} is larger than Kubernetes accepts (/${SERVICE_CIDR_MAX_SIZE_PREFIX} at most)`,
+      `use a prefix of /${SERVICE_CIDR_MAX_SIZE_PREFIX} or longer, e.g. 10.96.0.0/12`,
+    );
+  if (svc && svc.prefix > SERVICE_CIDR_MIN_SIZE_PREFIX)
+    add(
+      "network.serviceCidr",
+      `service CIDR /${svc.prefix} has too few addresses (CoreDNS takes the 10th)`,
+      `use /${SERVICE_CIDR_MIN_SIZE_PREFIX} or shorter; /12 to /20 is usual`,
+    );
   const pod = parseCidr(network.podCidr);
   if (pod) {
     const blocks = pod.prefix > NODE_POD_PREFIX ? 0 : 2 ** (NODE_POD_PREFIX - pod.prefix);
     if (blocks < nodeCount) {
-      add("network.podCidr", `pod CIDR /${pod.prefix} holds ${blocks} per-node /${NODE_POD_PREFIX} range(s) for ${nodeCount} nodes`,
-        `use a prefix of /${Math.max(8, NODE_POD_PREFIX - Math.ceil(Math.log2(nodeCount)))} or shorter (e.g. /16): every node gets its own /${NODE_POD_PREFIX}`);
+      add(
+        "network.podCidr",
+        `pod CIDR /${pod.prefix} holds ${blocks} per-node /${NODE_POD_PREFIX} range(s) for ${nodeCount} nodes`,
+        `use a prefix of /${Math.max(8, NODE_POD_PREFIX - Math.ceil(Math.log2(nodeCount)))} or shorter (e.g. /16): every node gets its own /${NODE_POD_PREFIX}`,
+      );
     }
   }
 }
@@ -178,13 +244,27 @@ export function inputProblems(cfg: PartialConfig, add: Add): void {
   if (network) cidrChecks(network, cfg.nodes.length, add);
 
   if (cfg.clusterName && cfg.clusterName.length > 63) {
-    add("clusterName", `"${cfg.clusterName.slice(0, 20)}..." is ${cfg.clusterName.length} characters long; it is a DNS label and a Proxmox tag (63 at most)`, "use a shorter name");
+    add(
+      "clusterName",
+      `"${cfg.clusterName.slice(0, 20)}..." is ${cfg.clusterName.length} characters long; it is a DNS label and a Proxmox tag (63 at most)`,
+      "use a shorter name",
+    );
   }
   cfg.nodes.forEach((n, i) => {
     if (!n) return;
-    if (n.name.length > 63) add(`nodes[${i}].name`, `is ${n.name.length} characters long; a hostname label has at most 63`, "use a shorter name, e.g. talos-wrk-05");
+    if (n.name.length > 63)
+      add(
+        `nodes[${i}].name`,
+        `is ${n.name.length} characters long; a hostname label has at most 63`,
+        "use a shorter name, e.g. talos-wrk-05",
+      );
     // first octet's lowest bit set: a group (multicast) address, which no NIC may use as its own
-    if (n.mac && /^[0-9A-Fa-f]{2}:/.test(n.mac) && parseInt(n.mac.slice(0, 2), 16) & 1) add(`nodes[${i}].mac`, `${n.mac} is a multicast address`, "use a unicast MAC, e.g. BC:24:11:xx:xx:xx (Proxmox's prefix), or leave `mac` out");
+    if (n.mac && /^[0-9A-Fa-f]{2}:/.test(n.mac) && parseInt(n.mac.slice(0, 2), 16) & 1)
+      add(
+        `nodes[${i}].mac`,
+        `${n.mac} is a multicast address`,
+        "use a unicast MAC, e.g. BC:24:11:xx:xx:xx (Proxmox's prefix), or leave `mac` out",
+      );
   });
   if (endpoint?.dnsName) {
     const p = dnsNameProblem(endpoint.dnsName);
@@ -195,7 +275,12 @@ export function inputProblems(cfg: PartialConfig, add: Add): void {
     const seen = new Map<string, number>();
     list.forEach((v, i) => {
       const k = fold(v);
-      if (seen.has(k)) add(`${key}[${i}]`, `${what} ${v} is already listed at ${key}[${seen.get(k)}]`, "list each one once; a repeated entry adds no redundancy");
+      if (seen.has(k))
+        add(
+          `${key}[${i}]`,
+          `${what} ${v} is already listed at ${key}[${seen.get(k)}]`,
+          "list each one once; a repeated entry adds no redundancy",
+        );
       else seen.set(k, i);
     });
   };
@@ -210,30 +295,70 @@ export function inputProblems(cfg: PartialConfig, add: Add): void {
   if (image) {
     dupes("image.extensions", image.extensions, "extension");
     image.extensions.forEach((e, i) => {
-      if (!EXTENSION_NAME.test(e)) add(`image.extensions[${i}]`, `"${e}" is not an official extension name`, "write <org>/<name> in lowercase, e.g. siderolabs/qemu-guest-agent");
+      if (!EXTENSION_NAME.test(e))
+        add(
+          `image.extensions[${i}]`,
+          `"${e}" is not an official extension name`,
+          "write <org>/<name> in lowercase, e.g. siderolabs/qemu-guest-agent",
+        );
     });
   }
 
   if (cfg.kubePrismPort !== undefined && NODE_PORTS[cfg.kubePrismPort]) {
-    add("kubePrismPort", `port ${cfg.kubePrismPort} is already taken on every node by ${NODE_PORTS[cfg.kubePrismPort]}`, "keep the default 7445, or pick a free port above 1024 that no node service uses");
+    add(
+      "kubePrismPort",
+      `port ${cfg.kubePrismPort} is already taken on every node by ${NODE_PORTS[cfg.kubePrismPort]}`,
+      "keep the default 7445, or pick a free port above 1024 that no node service uses",
+    );
   }
   const hp = endpoint?.haproxy;
   if (hp) {
-    for (const [port, what] of [[6443, "Kubernetes API"], [50000, "Talos API"]] as const) {
-      if (hp.sshPort === port) add("endpoint.haproxy.sshPort", `SSH port ${port} is the HAProxy frontend port of the ${what} on that host`, "use the host's real SSH port (usually 22)");
+    for (const [port, what] of [
+      [6443, "Kubernetes API"],
+      [50000, "Talos API"],
+    ] as const) {
+      if (hp.sshPort === port)
+        add(
+          "endpoint.haproxy.sshPort",
+          `SSH port ${port} is the HAProxy frontend port of the ${what} on that host`,
+          "use the host's real SSH port (usually 22)",
+        );
     }
     if (hp.listenAddress !== undefined && ["0.0.0.0", "255.255.255.255"].includes(hp.listenAddress)) {
-      add("endpoint.haproxy.listenAddress", `${hp.listenAddress} is not an address clients can reach; it becomes the cluster endpoint`, "write the HAProxy host's own address, or leave it out to use `endpoint.haproxy.host`");
+      add(
+        "endpoint.haproxy.listenAddress",
+        `${hp.listenAddress} is not an address clients can reach; it becomes the cluster endpoint`,
+        "write the HAProxy host's own address, or leave it out to use `endpoint.haproxy.host`",
+      );
     }
     // HAProxy runs on a host of its own: its address must not be one the cluster hands out
-    for (const [field, addr] of [["host", hp.host], ["listenAddress", hp.listenAddress]] as const) {
+    for (const [field, addr] of [
+      ["host", hp.host],
+      ["listenAddress", hp.listenAddress],
+    ] as const) {
       if (!addr || !isIPv4(addr)) continue;
       const i = cfg.nodes.findIndex((n) => n?.ip === addr);
-      if (i >= 0) add(`endpoint.haproxy.${field}`, `${addr} is the IP of nodes[${i}] (${cfg.nodes[i]!.name}); a Talos node cannot run HAProxy`, "use the address of a separate Linux host");
-      if (lbPool && isIPv4(lbPool.start) && isIPv4(lbPool.stop) && ipToInt(addr) >= ipToInt(lbPool.start) && ipToInt(addr) <= ipToInt(lbPool.stop)) {
-        add(`endpoint.haproxy.${field}`, `${addr} is inside the LB pool ${lbPool.start}-${lbPool.stop}; Cilium may hand it to a Service`, "use an address outside `lbPool`, or shrink the pool");
+      if (i >= 0)
+        add(
+          `endpoint.haproxy.${field}`,
+          `${addr} is the IP of nodes[${i}] (${cfg.nodes[i]!.name}); a Talos node cannot run HAProxy`,
+          "use the address of a separate Linux host",
+        );
+      if (
+        lbPool &&
+        isIPv4(lbPool.start) &&
+        isIPv4(lbPool.stop) &&
+        ipToInt(addr) >= ipToInt(lbPool.start) &&
+        ipToInt(addr) <= ipToInt(lbPool.stop)
+      ) {
+        add(
+          `endpoint.haproxy.${field}`,
+          `${addr} is inside the LB pool ${lbPool.start}-${lbPool.stop}; Cilium may hand it to a Service`,
+          "use an address outside `lbPool`, or shrink the pool",
+        );
       }
-      if (network && addr === network.gateway) add(`endpoint.haproxy.${field}`, `${addr} is the gateway`, "use the HAProxy host's own address");
+      if (network && addr === network.gateway)
+        add(`endpoint.haproxy.${field}`, `${addr} is the gateway`, "use the HAProxy host's own address");
     }
   }
 }
@@ -257,9 +382,11 @@ export function nameNodes(problems: ConfigProblem[], config: Record<string, unkn
  */
 export function unknownPolicyRules(policyConfig: Record<string, unknown> | undefined, stack: string): ConfigProblem[] {
   const known = [...Object.values(RULE_NAMES), "all"];
-  return Object.keys(policyConfig ?? {}).filter((k) => !known.includes(k)).map((k) => ({
-    key: `policies/config/${stack}.json: ${k}`,
-    message: "is not a rule of the policy pack; its settings are ignored",
-    fix: unknownKeyFix(k, known, ""),
-  }));
+  return Object.keys(policyConfig ?? {})
+    .filter((k) => !known.includes(k))
+    .map((k) => ({
+      key: `policies/config/${stack}.json: ${k}`,
+      message: "is not a rule of the policy pack; its settings are ignored",
+      fix: unknownKeyFix(k, known, ""),
+    }));
 }

@@ -4,7 +4,7 @@
 // is named next to it. The same privileges exist on Proxmox VE 8.4 and 9.x: the program never calls
 // the guest agent (agent.waitForIp is disabled and no VM is rebooted by the provider), so neither
 // VM.Monitor (8.x) nor VM.GuestAgent.Audit (9.x, which replaced it) is needed.
-import { Plan } from "./types";
+import type { Plan } from "./types";
 
 export interface ProxmoxRole {
   name: string;
@@ -17,7 +17,8 @@ const role = (name: string, why: Record<string, string>): ProxmoxRole => ({ name
 
 export const PROXMOX_ROLES = {
   system: role("TalosHomelabSys", {
-    "Sys.Audit": "image download (download-url: Sys.Audit and Sys.Modify on /, pve-storage API2/Storage/Status.pm); HA state read before a host move",
+    "Sys.Audit":
+      "image download (download-url: Sys.Audit and Sys.Modify on /, pve-storage API2/Storage/Status.pm); HA state read before a host move",
     "Sys.Modify": "image download (as above); the VM `startup` option (qemu-server API2/Qemu.pm: startup needs Sys.Modify on /); VM tags",
   }),
   vms: role("TalosHomelabVM", {
@@ -35,27 +36,38 @@ export const PROXMOX_ROLES = {
     "VM.Migrate": "a `host` change live-migrates the VM",
   }),
   disks: role("TalosHomelabDisks", {
-    "Datastore.AllocateSpace": "VM disks and the cloud-init drive on `datastore` (qemu-server check_storage_access), disk resize, the target of a host move",
+    "Datastore.AllocateSpace":
+      "VM disks and the cloud-init drive on `datastore` (qemu-server check_storage_access), disk resize, the target of a host move",
     "Datastore.Audit": "read a disk volume's format",
   }),
   image: role("TalosHomelabImage", {
     "Datastore.AllocateTemplate": "download the Talos image (download-url, content `import`)",
-    "Datastore.Audit": "list the downloaded image; `import-from` reads it (pve-storage check_volume_access: Datastore.AllocateSpace or Datastore.Audit for `import` volumes)",
-    "Datastore.Allocate": "delete the previous image when versions.talos or the extensions change, and on destroy (pve-storage API2/Storage/Content.pm delete)",
+    "Datastore.Audit":
+      "list the downloaded image; `import-from` reads it (pve-storage check_volume_access: Datastore.AllocateSpace or Datastore.Audit for `import` volumes)",
+    "Datastore.Allocate":
+      "delete the previous image when versions.talos or the extensions change, and on destroy (pve-storage API2/Storage/Content.pm delete)",
   }),
   network: role("TalosHomelabNet", {
     "SDN.Use": "a NIC on a bridge: SDN.Use on /sdn/zones/localnetwork/<bridge> (pve-guest-common check_vnet_access, Proxmox VE 8.0+)",
   }),
 } as const;
 
-export interface ProxmoxAcl { path: string; roles: string[]; propagate: boolean }
+export interface ProxmoxAcl {
+  path: string;
+  roles: string[];
+  propagate: boolean;
+}
 
 /** Where each role applies for this plan: `/` (not inherited), `/vms`, each datastore, the bridge. */
 export function proxmoxAcls(plan: Pick<Plan, "proxmox" | "nodes">): ProxmoxAcl[] {
   const used = new Set(plan.nodes.map((n) => n.host));
   const hosts = plan.proxmox.hosts.filter((h) => used.has(h.name));
   const storages = new Map<string, string[]>();
-  const grant = (id: string, r: string) => { const l = storages.get(id) ?? []; if (!l.includes(r)) l.push(r); storages.set(id, l); };
+  const grant = (id: string, r: string) => {
+    const l = storages.get(id) ?? [];
+    if (!l.includes(r)) l.push(r);
+    storages.set(id, l);
+  };
   for (const h of hosts) grant(h.datastore, PROXMOX_ROLES.disks.name);
   for (const h of hosts) grant(h.imageDatastore, PROXMOX_ROLES.image.name);
   return [
@@ -72,12 +84,16 @@ export function proxmoxAcls(plan: Pick<Plan, "proxmox" | "nodes">): ProxmoxAcl[]
  * `privsep`, the token is created with separation (Proxmox's default) and every ACL is given to the
  * token as well: its privileges are then the intersection of the user's and its own.
  */
-export function pveumCommands(plan: Pick<Plan, "proxmox" | "nodes">, opts: { user?: string; token?: string; privsep?: boolean } = {}): string[] {
+export function pveumCommands(
+  plan: Pick<Plan, "proxmox" | "nodes">,
+  opts: { user?: string; token?: string; privsep?: boolean } = {},
+): string[] {
   const user = opts.user ?? "pulumi@pve";
   const token = opts.token ?? "homelab";
   const tokenId = `${user}!${token}`;
   const acls = proxmoxAcls(plan);
-  const aclLine = (a: ProxmoxAcl, who: string) => `pveum acl modify ${a.path} ${who} --roles ${a.roles.join(",")}${a.propagate ? "" : " --propagate 0"}`;
+  const aclLine = (a: ProxmoxAcl, who: string) =>
+    `pveum acl modify ${a.path} ${who} --roles ${a.roles.join(",")}${a.propagate ? "" : " --propagate 0"}`;
   return [
     `pveum user add ${user} --comment "Pulumi: Talos on Proxmox"`,
     ...Object.values(PROXMOX_ROLES).map((r) => `pveum role add ${r.name} --privs "${r.privileges.join(",")}"`),

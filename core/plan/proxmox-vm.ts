@@ -1,7 +1,7 @@
 // Values of the Proxmox VM and image resources that follow from the plan. Pure.
 import { DEFAULT_IMAGE_FACTORY_URL } from "./raw-config";
-import { ImageDownload } from "./storage";
-import { NodePlan, Plan } from "./types";
+import type { ImageDownload } from "./storage";
+import type { NodePlan, Plan } from "./types";
 
 /**
  * Seconds per GB a live migration with local disks takes: about 100 MB/s of a 1 GbE link, so 10 s per
@@ -19,7 +19,7 @@ export const MIGRATE_TIMEOUT_FLOOR_S = 1800;
  */
 export function migrateTimeoutSeconds(node: Pick<NodePlan, "disks" | "memoryGiB">): number {
   const gb = node.disks.reduce((s, d) => s + d.sizeGB, 0) + node.memoryGiB;
-  return Math.max(MIGRATE_TIMEOUT_FLOOR_S, Math.ceil(gb * MIGRATE_SECONDS_PER_GB / 60) * 60);
+  return Math.max(MIGRATE_TIMEOUT_FLOOR_S, Math.ceil((gb * MIGRATE_SECONDS_PER_GB) / 60) * 60);
 }
 
 /**
@@ -44,7 +44,11 @@ export const IMAGE_DOWNLOAD_TIMEOUT_S = 3600;
  * The inputs of one image download (`proxmox.download.File`), as components/TalosImage.ts passes them
  * (there the file name and URL wait for the factory to have registered the schematic).
  */
-export function imageDownloadArgs(plan: Pick<Plan, "clusterName" | "talosVersion"> & { image?: Pick<Plan["image"], "factoryUrl"> }, d: Pick<ImageDownload, "host" | "datastore">, schematicId: string) {
+export function imageDownloadArgs(
+  plan: Pick<Plan, "clusterName" | "talosVersion"> & { image?: Pick<Plan["image"], "factoryUrl"> },
+  d: Pick<ImageDownload, "host" | "datastore">,
+  schematicId: string,
+) {
   // the plan's factory (image.factoryUrl); the public one for callers that give no image settings
   const factory = (plan.image?.factoryUrl ?? DEFAULT_IMAGE_FACTORY_URL).replace(/\/+$/, "");
   return {

@@ -1,7 +1,7 @@
 // Reads a stack's config the way the Pulumi engine does: project defaults from Pulumi.yaml, then
 // Pulumi.<stack>.yaml on top. Used by the preflight command (no engine needed) and by tests.
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
 import { SECRET_KEYS } from "./raw-config";
 
@@ -74,7 +74,10 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
   const present = new Set<string>();
   const otherKeys: string[] = [];
   for (const [key, value] of Object.entries(stackConfig)) {
-    if (!key.startsWith(`${NAMESPACE}:`)) { otherKeys.push(key); continue; }
+    if (!key.startsWith(`${NAMESPACE}:`)) {
+      otherKeys.push(key);
+      continue;
+    }
     const bare = key.slice(NAMESPACE.length + 1);
     present.add(key);
     if (value && typeof value === "object" && "secure" in (value as object)) continue;
@@ -84,7 +87,10 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     stack,
     values,
     otherKeys,
-    secretsPresent: { proxmoxApiToken: present.has(SECRET_KEYS.proxmoxApiToken), haproxySshPrivateKey: present.has(SECRET_KEYS.haproxySshPrivateKey) },
+    secretsPresent: {
+      proxmoxApiToken: present.has(SECRET_KEYS.proxmoxApiToken),
+      haproxySshPrivateKey: present.has(SECRET_KEYS.haproxySshPrivateKey),
+    },
   };
 }
 

@@ -2,8 +2,7 @@
 // for Ceph OSDs), totals per Proxmox host and datastore, and what Ceph can hold at its replica count.
 // Shown by the preflight (text, JSON, diagram); the rules judging it are core/rules/storage-rules.ts. Pure.
 import { selfHealingCapacityGB, usableCapacityGB } from "../rules/storage-rules";
-import { Plan } from "./types";
-
+import type { Plan } from "./types";
 
 /** One VM disk: ProxmoxVm creates every disk of a node on its host's `datastore`, in slot order. */
 export interface StorageDisk {
@@ -18,7 +17,13 @@ export interface StorageDisk {
   purpose: "os" | "ceph-osd";
 }
 
-export interface DatastoreTotal { host: string; datastore: string; osGB: number; osdGB: number; totalGB: number }
+export interface DatastoreTotal {
+  host: string;
+  datastore: string;
+  osGB: number;
+  osdGB: number;
+  totalGB: number;
+}
 
 export interface CephCapacity {
   /** usable GB at `replicas` copies, none two on one failure domain */
@@ -65,15 +70,23 @@ function capacity(domains: number[], replicas: number): CephCapacity {
 
 export function storagePlan(plan: Pick<Plan, "nodes" | "proxmox">, replicas: number): StoragePlan {
   const datastoreOf = (host: string) => plan.proxmox.hosts.find((h) => h.name === host)?.datastore ?? "";
-  const disks: StorageDisk[] = plan.nodes.flatMap((n) => n.disks.map((d) => ({
-    node: n.name, role: n.role, host: n.host, slot: d.slot, datastore: datastoreOf(n.host), sizeGB: d.sizeGB,
-    purpose: d.purpose === "os" ? "os" as const : "ceph-osd" as const,
-  })));
+  const disks: StorageDisk[] = plan.nodes.flatMap((n) =>
+    n.disks.map((d) => ({
+      node: n.name,
+      role: n.role,
+      host: n.host,
+      slot: d.slot,
+      datastore: datastoreOf(n.host),
+      sizeGB: d.sizeGB,
+      purpose: d.purpose === "os" ? ("os" as const) : ("ceph-osd" as const),
+    })),
+  );
   const datastores: DatastoreTotal[] = [];
   for (const d of disks) {
     let t = datastores.find((x) => x.host === d.host && x.datastore === d.datastore);
-    if (!t) datastores.push(t = { host: d.host, datastore: d.datastore, osGB: 0, osdGB: 0, totalGB: 0 });
-    if (d.purpose === "os") t.osGB += d.sizeGB; else t.osdGB += d.sizeGB;
+    if (!t) datastores.push((t = { host: d.host, datastore: d.datastore, osGB: 0, osdGB: 0, totalGB: 0 }));
+    if (d.purpose === "os") t.osGB += d.sizeGB;
+    else t.osdGB += d.sizeGB;
     t.totalGB += d.sizeGB;
   }
   const sum = (k: "osGB" | "osdGB" | "totalGB") => datastores.reduce((s, t) => s + t[k], 0);
@@ -86,10 +99,17 @@ export function storagePlan(plan: Pick<Plan, "nodes" | "proxmox">, replicas: num
   const perHost = osdHosts.map((h) => osds.filter((d) => d.host === h).reduce((s, d) => s + d.sizeGB, 0));
   const byNode = capacity(perNode, replicas);
   out.ceph = {
-    replicas, osds: osds.length, osdNodes, osdHosts, rawGB: sum("osdGB"),
-    byNode, byProxmoxHost: capacity(perHost, replicas),
+    replicas,
+    osds: osds.length,
+    osdNodes,
+    osdHosts,
+    rawGB: sum("osdGB"),
+    byNode,
+    byProxmoxHost: capacity(perHost, replicas),
     usableAfterMetadataGB: round1(byNode.usableGB * (1 - OSD_METADATA_SHARE)),
-    crowdedHosts: osdHosts.map((host) => ({ host, nodes: osdNodes.filter((n) => osds.some((d) => d.node === n && d.host === host)) })).filter((h) => h.nodes.length > 1),
+    crowdedHosts: osdHosts
+      .map((host) => ({ host, nodes: osdNodes.filter((n) => osds.some((d) => d.node === n && d.host === host)) }))
+      .filter((h) => h.nodes.length > 1),
   };
   return out;
 }

@@ -1,12 +1,16 @@
 // Proxmox storage for the Talos image: which datastores are shared between hosts, and therefore how
 // many downloads the image needs. Pure.
-import { ConfigProblem } from "./problems";
-import { Plan, ProxmoxHostPlan } from "./types";
+import type { ConfigProblem } from "./problems";
+import type { Plan, ProxmoxHostPlan } from "./types";
 
 /** Storages Proxmox VE creates on every node as node-local; they can never be shared. */
 const NODE_LOCAL = ["local", "local-lvm", "local-zfs"];
 
-interface RawHost { name: string; datastore: string; imageDatastore: string }
+interface RawHost {
+  name: string;
+  datastore: string;
+  imageDatastore: string;
+}
 
 /** Problems with `proxmox.sharedDatastores`, all at once. */
 export function sharedDatastoreProblems(shared: string[], hosts: RawHost[]): ConfigProblem[] {
@@ -15,8 +19,18 @@ export function sharedDatastoreProblems(shared: string[], hosts: RawHost[]): Con
   shared.forEach((d, i) => {
     const key = `homelab:proxmox.sharedDatastores[${i}]`;
     if (shared.indexOf(d) !== i) problems.push({ key, message: `"${d}" is listed twice`, fix: "list each shared datastore once" });
-    else if (NODE_LOCAL.includes(d)) problems.push({ key, message: `"${d}" is node-local storage on every Proxmox host, it cannot be shared`, fix: `remove "${d}"; list only storages every host mounts (NFS, CephFS, ...)` });
-    else if (!used.has(d)) problems.push({ key, message: `no host uses "${d}" as datastore or imageDatastore, so the entry does nothing`, fix: `remove it, or set \`imageDatastore: ${d}\` on the hosts that mount it` });
+    else if (NODE_LOCAL.includes(d))
+      problems.push({
+        key,
+        message: `"${d}" is node-local storage on every Proxmox host, it cannot be shared`,
+        fix: `remove "${d}"; list only storages every host mounts (NFS, CephFS, ...)`,
+      });
+    else if (!used.has(d))
+      problems.push({
+        key,
+        message: `no host uses "${d}" as datastore or imageDatastore, so the entry does nothing`,
+        fix: `remove it, or set \`imageDatastore: ${d}\` on the hosts that mount it`,
+      });
   });
   return problems;
 }
@@ -44,21 +58,27 @@ export function imageDatastoreProblems(hosts: RawHost[]): ConfigProblem[] {
   return hosts.flatMap((h, i) => {
     const kind = INSTALLER_BLOCK_STORAGES[h.imageDatastore];
     if (!kind) return [];
-    return [{
-      key: `homelab:proxmox.hosts[${i}].imageDatastore`,
-      message: `"${h.imageDatastore}" is the installer's ${kind} storage (host ${h.name}): block storage holds disk images, never the \`import\` content type the Talos image is downloaded as`,
-      fix: `write a file-based storage with the Import content type (${IMPORT_STORAGE_TYPES.join(", ")}), e.g. \`imageDatastore: local\` after \`pvesm set local --content <its current types>,import\``,
-    }];
+    return [
+      {
+        key: `homelab:proxmox.hosts[${i}].imageDatastore`,
+        message: `"${h.imageDatastore}" is the installer's ${kind} storage (host ${h.name}): block storage holds disk images, never the \`import\` content type the Talos image is downloaded as`,
+        fix: `write a file-based storage with the Import content type (${IMPORT_STORAGE_TYPES.join(", ")}), e.g. \`imageDatastore: local\` after \`pvesm set local --content <its current types>,import\``,
+      },
+    ];
   });
 }
 
 /** What each host's datastores must offer, for the preflight's notes (the stack file cannot say a storage's type). */
 export function datastoreContentNotes(plan: Pick<Plan, "proxmox" | "nodes">): string[] {
   const used = new Set(plan.nodes.map((n) => n.host));
-  return plan.proxmox.hosts.filter((h) => used.has(h.name)).map((h) =>
-    `Proxmox host ${h.name}: datastore \`${h.datastore}\` needs the \`${DATASTORE_CONTENT.datastore}\` content type (VM disks, cloud-init drive); ` +
-    `imageDatastore \`${h.imageDatastore}\` needs \`${DATASTORE_CONTENT.imageDatastore}\`, which only a file-based storage (${IMPORT_STORAGE_TYPES.join(", ")}) offers. ` +
-    `Check on the host: \`pvesm status --content ${DATASTORE_CONTENT.datastore}\` and \`pvesm status --content ${DATASTORE_CONTENT.imageDatastore}\` list the storages that have it`);
+  return plan.proxmox.hosts
+    .filter((h) => used.has(h.name))
+    .map(
+      (h) =>
+        `Proxmox host ${h.name}: datastore \`${h.datastore}\` needs the \`${DATASTORE_CONTENT.datastore}\` content type (VM disks, cloud-init drive); ` +
+        `imageDatastore \`${h.imageDatastore}\` needs \`${DATASTORE_CONTENT.imageDatastore}\`, which only a file-based storage (${IMPORT_STORAGE_TYPES.join(", ")}) offers. ` +
+        `Check on the host: \`pvesm status --content ${DATASTORE_CONTENT.datastore}\` and \`pvesm status --content ${DATASTORE_CONTENT.imageDatastore}\` list the storages that have it`,
+    );
 }
 
 export function hostPlans(hosts: Omit<ProxmoxHostPlan, "imageShared">[], shared: string[]): ProxmoxHostPlan[] {

@@ -1,5 +1,5 @@
 // The validated plan: everything the components need, as plain data. Built by buildPlan().
-import { Role } from "../rules/facts";
+import type { Role } from "../rules/facts";
 
 export type TalosMinor = "1.11" | "1.12" | "1.13";
 export type EndpointMode = "vip" | "kubeprism" | "haproxy";
@@ -85,13 +85,20 @@ export interface Plan {
    */
   configKubernetesVersion: string;
   proxmox: {
-    endpoint: string; insecure: boolean; bridge: string; hosts: ProxmoxHostPlan[]; credentials: "config" | "environment";
+    endpoint: string;
+    insecure: boolean;
+    bridge: string;
+    hosts: ProxmoxHostPlan[];
+    credentials: "config" | "environment";
     /** datastore IDs every host sees as the same storage (NFS, CephFS, ...) */
     sharedDatastores: string[];
   };
   /** guestAgent: the image carries siderolabs/qemu-guest-agent, so Proxmox may talk to an agent */
   image: {
-    extensions: string[]; platform: "nocloud"; architecture: "amd64"; guestAgent: boolean;
+    extensions: string[];
+    platform: "nocloud";
+    architecture: "amd64";
+    guestAgent: boolean;
     /** the Image Factory's base URL without a trailing slash (default https://factory.talos.dev) */
     factoryUrl: string;
   };

@@ -3,11 +3,16 @@
 // (bpg v0.111.1 proxmox/nodes/vms/vms.go:143-156), and no resource or data source of v0.111.1 reads
 // `.../pending`. So the program asks Proxmox directly, after the VMs were updated: a change stays listed
 // until the VM was restarted, however many runs later, whatever the stack file says now.
-import * as http from "http";
-import * as https from "https";
+import * as http from "node:http";
+import * as https from "node:https";
 
 /** One entry of `GET /nodes/{node}/qemu/{vmid}/pending` (PVE API): the current value, the pending one, a pending delete. */
-export interface PendingItem { key: string; value?: unknown; pending?: unknown; delete?: number }
+export interface PendingItem {
+  key: string;
+  value?: unknown;
+  pending?: unknown;
+  delete?: number;
+}
 
 const show = (v: unknown) => (v === undefined ? "(unset)" : String(v));
 
@@ -30,26 +35,41 @@ export interface ProxmoxApi {
   insecure: boolean;
 }
 
-export interface VmRef { name: string; node: string; vmId: number }
+export interface VmRef {
+  name: string;
+  node: string;
+  vmId: number;
+}
 
 function get(api: ProxmoxApi, path: string, timeoutMs: number): Promise<unknown> {
   const url = new URL(`api2/json/${path}`, api.endpoint.endsWith("/") ? api.endpoint : `${api.endpoint}/`);
   const lib = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, {
-      method: "GET",
-      headers: { Authorization: `PVEAPIToken=${api.apiToken}`, Accept: "application/json" },
-      ...(url.protocol === "https:" ? { rejectUnauthorized: !api.insecure } : {}),
-      timeout: timeoutMs,
-    }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => { body += d; });
-      res.on("end", () => {
-        if (res.statusCode !== 200) return reject(new Error(`GET ${url.pathname}: HTTP ${res.statusCode} ${res.statusMessage ?? ""}`.trim()));
-        try { resolve((JSON.parse(body) as { data?: unknown }).data); } catch (e) { reject(new Error(`GET ${url.pathname}: not JSON (${(e as Error).message})`)); }
-      });
-    });
+    const req = lib.request(
+      url,
+      {
+        method: "GET",
+        headers: { Authorization: `PVEAPIToken=${api.apiToken}`, Accept: "application/json" },
+        ...(url.protocol === "https:" ? { rejectUnauthorized: !api.insecure } : {}),
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => {
+          body += d;
+        });
+        res.on("end", () => {
+          if (res.statusCode !== 200)
+            return reject(new Error(`GET ${url.pathname}: HTTP ${res.statusCode} ${res.statusMessage ?? ""}`.trim()));
+          try {
+            resolve((JSON.parse(body) as { data?: unknown }).data);
+          } catch (e) {
+            reject(new Error(`GET ${url.pathname}: not JSON (${(e as Error).message})`));
+          }
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`GET ${url.pathname}: no answer in ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end();

@@ -61,7 +61,10 @@ export interface Finding {
 /** A finding that says a rule has to wait for a value the engine does not know yet. */
 export function undecidedFinding(rule: string, key: string, what: string): Finding {
   return {
-    rule, severity: "advisory", key, undecided: true,
+    rule,
+    severity: "advisory",
+    key,
+    undecided: true,
     message: `cannot decide yet: ${what} is not known until the resources exist`,
     fix: "run the check again after `pulumi up`, or with known values",
   };

@@ -1,9 +1,15 @@
 // Every rule, run in one place, so the program, the preflight command and the policy pack agree.
-import { ClusterFacts, Finding } from "./facts";
-import { Thresholds } from "./thresholds";
+import type { ClusterFacts, Finding } from "./facts";
+import type { Thresholds } from "./thresholds";
 import {
-  controlPlaneSpread, dnsServers, ntpServers, oddControlPlaneCount, recommendedSizing, talosEndpointsNotVip,
-  talosMinimumSizing, uniqueNodeIdentity,
+  controlPlaneSpread,
+  dnsServers,
+  ntpServers,
+  oddControlPlaneCount,
+  recommendedSizing,
+  talosEndpointsNotVip,
+  talosMinimumSizing,
+  uniqueNodeIdentity,
 } from "./cluster-rules";
 import { nonOverlappingNetworks } from "./network-rules";
 import { storageAdviceRule, storagePlanRule } from "./storage-rules";
@@ -12,8 +18,15 @@ export * from "./facts";
 export * from "./thresholds";
 export * from "./names";
 export {
-  controlPlaneSpread, dnsServers, ntpServers, nonOverlappingNetworks, oddControlPlaneCount, recommendedSizing,
-  talosEndpointsNotVip, talosMinimumSizing, uniqueNodeIdentity,
+  controlPlaneSpread,
+  dnsServers,
+  ntpServers,
+  nonOverlappingNetworks,
+  oddControlPlaneCount,
+  recommendedSizing,
+  talosEndpointsNotVip,
+  talosMinimumSizing,
+  uniqueNodeIdentity,
 };
 export { storageAdviceRule, storagePlanRule } from "./storage-rules";
 

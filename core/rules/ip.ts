@@ -21,7 +21,9 @@ export function parseCidr(value: unknown): Cidr | undefined {
 }
 
 export function ipToInt(ip: string): number {
-  return ipaddr.IPv4.parse(ip).toByteArray().reduce((acc, b) => acc * 256 + b, 0);
+  return ipaddr.IPv4.parse(ip)
+    .toByteArray()
+    .reduce((acc, b) => acc * 256 + b, 0);
 }
 
 export function intToIp(n: number): string {

@@ -1,8 +1,7 @@
 // Reads rule thresholds from a policy-pack config file (the JSON `pulumi preview --policy-pack-config`
 // takes), so the program and the preflight command use exactly the thresholds the pack enforces.
 import { RULE_NAMES } from "./names";
-import { mergeThresholds, Thresholds } from "./thresholds";
-
+import { mergeThresholds, type Thresholds } from "./thresholds";
 
 type PolicyConfigFile = Record<string, unknown>;
 
@@ -37,7 +36,8 @@ export function thresholdsFromPolicyConfig(file: PolicyConfigFile | undefined): 
 export function enforcementOf(file: PolicyConfigFile | undefined, name: string): string | undefined {
   const v = file?.[name];
   if (typeof v === "string") return v;
-  if (v && typeof v === "object" && typeof (v as { enforcementLevel?: unknown }).enforcementLevel === "string") return (v as { enforcementLevel: string }).enforcementLevel;
+  if (v && typeof v === "object" && typeof (v as { enforcementLevel?: unknown }).enforcementLevel === "string")
+    return (v as { enforcementLevel: string }).enforcementLevel;
   return undefined;
 }
 
@@ -45,10 +45,16 @@ export function enforcementOf(file: PolicyConfigFile | undefined, name: string):
 const FIXED_MANDATORY = new Set<string>([RULE_NAMES.talosMinimumSizing]);
 
 /** Re-levels findings by the enforcement levels of a policy config file; "disabled" drops them. */
-export function applyEnforcement<T extends { rule: string; severity: "mandatory" | "advisory" }>(findings: T[], file: PolicyConfigFile | undefined): T[] {
+export function applyEnforcement<T extends { rule: string; severity: "mandatory" | "advisory" }>(
+  findings: T[],
+  file: PolicyConfigFile | undefined,
+): T[] {
   const out: T[] = [];
   for (const f of findings) {
-    if (FIXED_MANDATORY.has(f.rule)) { out.push(f); continue; }
+    if (FIXED_MANDATORY.has(f.rule)) {
+      out.push(f);
+      continue;
+    }
     const level = enforcementOf(file, f.rule) ?? (f.severity === "advisory" ? undefined : enforcementOf(file, "all"));
     if (level === "disabled") continue;
     out.push(level === "advisory" || level === "mandatory" ? { ...f, severity: level } : f);

@@ -8,9 +8,9 @@
 //    OSDs below 100 GB, OSDs of different sizes, OS disks below 50 GB (30 GB for a worker with data
 //    disks), Ceph data disks on a control plane.
 // Facts come from the plan (program, preflight) or from the VMs the program emits (policy pack).
-import { ClusterFacts, Finding, NodeFacts, nodeLabel, undecidedFinding, unknownOf } from "./facts";
+import { type ClusterFacts, type Finding, type NodeFacts, nodeLabel, undecidedFinding, unknownOf } from "./facts";
 import { RULE_NAMES } from "./names";
-import { StorageThresholds } from "./thresholds";
+import type { StorageThresholds } from "./thresholds";
 
 /** ceph-volume rejects devices smaller than 5 GB ("Insufficient space (<5GB)"): Rook makes no OSD there. Not configurable. */
 export const CEPH_MIN_DEVICE_GB = 5;
@@ -27,7 +27,9 @@ function waiting(rule: string, facts: ClusterFacts): Finding[] {
 }
 
 function osdsOf(facts: ClusterFacts): Osd[] {
-  return facts.nodes.flatMap((node) => (node.dataDisksGB ?? []).flatMap((s, index) => (s === undefined ? [] : [{ node, index, sizeGB: s }])));
+  return facts.nodes.flatMap((node) =>
+    (node.dataDisksGB ?? []).flatMap((s, index) => (s === undefined ? [] : [{ node, index, sizeGB: s }])),
+  );
 }
 
 /**
@@ -49,7 +51,14 @@ export function usableCapacityGB(domains: number[], replicas: number): number {
 /** Usable capacity left after losing the one failure domain whose loss costs the most. */
 export function selfHealingCapacityGB(domains: number[], replicas: number): number {
   if (domains.length === 0) return 0;
-  return Math.min(...domains.map((_, i) => usableCapacityGB(domains.filter((__, j) => j !== i), replicas)));
+  return Math.min(
+    ...domains.map((_, i) =>
+      usableCapacityGB(
+        domains.filter((__, j) => j !== i),
+        replicas,
+      ),
+    ),
+  );
 }
 
 export function storagePlanRule(facts: ClusterFacts, t: StorageThresholds): Finding[] {
@@ -60,9 +69,13 @@ export function storagePlanRule(facts: ClusterFacts, t: StorageThresholds): Find
 
   for (const o of osds) {
     if (o.sizeGB < CEPH_MIN_DEVICE_GB) {
-      out.push({ rule, severity: "mandatory", key: dataKey(o.node, o.index),
+      out.push({
+        rule,
+        severity: "mandatory",
+        key: dataKey(o.node, o.index),
         message: `${nodeLabel(o.node)} has a ${o.sizeGB} GB data disk: ceph-volume rejects devices under ${CEPH_MIN_DEVICE_GB} GB, so Rook never makes an OSD of it`,
-        fix: `write at least ${t.recommendedOsdGB} (the recommended OSD size), or remove the entry` });
+        fix: `write at least ${t.recommendedOsdGB} (the recommended OSD size), or remove the entry`,
+      });
     }
   }
 
@@ -72,9 +85,13 @@ export function storagePlanRule(facts: ClusterFacts, t: StorageThresholds): Find
   const mayBeOsd = osdNodes.length + blind.length;
   if (osdNodes.length > 0 && mayBeOsd < r) {
     const others = facts.nodes.filter((n) => !osdNodes.includes(n) && n.role === "worker");
-    out.push({ rule, severity: "mandatory", key: "homelab:nodes",
+    out.push({
+      rule,
+      severity: "mandatory",
+      key: "homelab:nodes",
       message: `Ceph data disks on ${osdNodes.length} node(s) (${list(osdNodes.map(nodeLabel))}): ${r} replicas need OSDs on at least ${r} nodes, one copy each; with fewer, placement groups never become clean${osdNodes.length === 1 ? " and I/O stops" : ""}`,
-      fix: `give ${r - osdNodes.length} more node(s) \`dataDisksGB\`${others.length ? ` (e.g. ${list(others.slice(0, r - osdNodes.length).map(nodeLabel))})` : ""}, each on a Proxmox host of its own, or remove every \`dataDisksGB\` if this cluster runs no Ceph` });
+      fix: `give ${r - osdNodes.length} more node(s) \`dataDisksGB\`${others.length ? ` (e.g. ${list(others.slice(0, r - osdNodes.length).map(nodeLabel))})` : ""}, each on a Proxmox host of its own, or remove every \`dataDisksGB\` if this cluster runs no Ceph`,
+    });
   } else if (osdNodes.length >= r || (osdNodes.length > 0 && blind.length > 0)) {
     const hostless = [...osdNodes, ...blind].some((n) => n.host === undefined) || unknownOf(facts, ["hosts"]).length > 0;
     const hostsUsed = [...new Set(osdNodes.map((n) => n.host).filter((h): h is string => h !== undefined))];
@@ -87,10 +104,15 @@ export function storagePlanRule(facts: ClusterFacts, t: StorageThresholds): Find
       const movable = osdNodes.filter((n, i) => osdNodes.findIndex((m) => m.host === n.host) !== i).slice(0, r - hostsUsed.length);
       const where = hostsUsed.map((h) => `${h}: ${list(osdNodes.filter((n) => n.host === h).map((n) => n.name ?? n.ref))}`).join("; ");
       movable.forEach((n, i) => {
-        out.push({ rule, severity: "mandatory", key: `homelab:${n.ref}.host`,
+        out.push({
+          rule,
+          severity: "mandatory",
+          key: `homelab:${n.ref}.host`,
           message: `the ${osdNodes.length} OSD nodes sit on ${hostsUsed.length} Proxmox host(s) (${where}): ${r} replicas on VMs of one physical host are no redundancy, losing that host loses every copy it holds`,
-          fix: free[i] ? `move ${nodeLabel(n)} to ${free[i]} (\`host: ${free[i]}\`), so the OSDs span ${r} Proxmox hosts`
-            : `declare another Proxmox host under \`proxmox.hosts\` and move ${nodeLabel(n)} there (\`host:\`), so the OSDs span ${r} Proxmox hosts` });
+          fix: free[i]
+            ? `move ${nodeLabel(n)} to ${free[i]} (\`host: ${free[i]}\`), so the OSDs span ${r} Proxmox hosts`
+            : `declare another Proxmox host under \`proxmox.hosts\` and move ${nodeLabel(n)} there (\`host:\`), so the OSDs span ${r} Proxmox hosts`,
+        });
       });
     } else if (hostless && hostsUsed.length < r) {
       out.push(undecidedFinding(rule, "homelab:nodes", "the Proxmox host of an OSD node"));
@@ -106,9 +128,13 @@ export function storageAdviceRule(facts: ClusterFacts, t: StorageThresholds): Fi
 
   for (const o of osds) {
     if (o.sizeGB >= CEPH_MIN_DEVICE_GB && o.sizeGB < t.recommendedOsdGB) {
-      out.push({ rule, severity: "advisory", key: dataKey(o.node, o.index),
+      out.push({
+        rule,
+        severity: "advisory",
+        key: dataKey(o.node, o.index),
         message: `${nodeLabel(o.node)} has a ${o.sizeGB} GB OSD, below the ${t.recommendedOsdGB} GB recommended: about 10% of an OSD goes to BlueStore metadata and Ceph stops writes at 95% full, so a small OSD holds little`,
-        fix: `write ${t.recommendedOsdGB} or more` });
+        fix: `write ${t.recommendedOsdGB} or more`,
+      });
     }
   }
 
@@ -124,11 +150,18 @@ export function storageAdviceRule(facts: ClusterFacts, t: StorageThresholds): Fi
     const heal = perNode.length > r ? Math.round(selfHealingCapacityGB(perNode, r)) : undefined;
     const healEven = perNode.length > r ? Math.round(((perNode.length - 1) * (raw / perNode.length)) / r) : undefined;
     const largest = sizes[sizes.length - 1];
-    out.push({ rule, severity: "advisory", key: "homelab:nodes",
-      message: `OSD sizes differ (${byNode.join(", ")} GB): CRUSH weights every OSD by its size, so a ${largest} GB OSD takes ${Math.round((largest / sizes[0]) * 10) / 10}x the data and I/O of a ${sizes[0]} GB one` +
+    out.push({
+      rule,
+      severity: "advisory",
+      key: "homelab:nodes",
+      message:
+        `OSD sizes differ (${byNode.join(", ")} GB): CRUSH weights every OSD by its size, so a ${largest} GB OSD takes ${Math.round((largest / sizes[0]) * 10) / 10}x the data and I/O of a ${sizes[0]} GB one` +
         (stranded > 0 ? `; ${stranded} GB of raw space cannot be used at ${r} replicas` : "") +
-        (heal !== undefined && healEven !== undefined && heal < healEven ? `; after losing the node with the most OSD space Ceph can restore ${r} copies of at most ${heal} GB (${healEven} GB with equal disks of the same total)` : ""),
-      fix: `give every data disk the same size (\`dataDisksGB\` of each OSD node, e.g. ${Math.round(raw / osds.length)} each for the same total)` });
+        (heal !== undefined && healEven !== undefined && heal < healEven
+          ? `; after losing the node with the most OSD space Ceph can restore ${r} copies of at most ${heal} GB (${healEven} GB with equal disks of the same total)`
+          : ""),
+      fix: `give every data disk the same size (\`dataDisksGB\` of each OSD node, e.g. ${Math.round(raw / osds.length)} each for the same total)`,
+    });
   }
 
   for (const n of facts.nodes) {
@@ -136,14 +169,22 @@ export function storageAdviceRule(facts: ClusterFacts, t: StorageThresholds): Fi
     const withData = (n.dataDisksGB ?? []).length > 0;
     const floor = n.role === "worker" && withData ? t.workerOsDiskWithDataGB : t.osDiskGB;
     if (n.osDiskGB < floor) {
-      out.push({ rule, severity: "advisory", key: `homelab:${n.ref}.osDiskGB`,
+      out.push({
+        rule,
+        severity: "advisory",
+        key: `homelab:${n.ref}.osDiskGB`,
         message: `${nodeLabel(n)}, a ${n.role}, has a ${n.osDiskGB} GB OS disk, below the ${floor} GB recommended${n.role === "worker" && withData ? " for a worker with separate data disks" : ""}: it holds ${n.role === "controlplane" ? "etcd, " : ""}container images, logs and ephemeral volumes`,
-        fix: `set \`osDiskGB: ${floor}\` or more${n.role === "controlplane" ? " (on SSD-backed storage: etcd makes many small writes)" : ""}` });
+        fix: `set \`osDiskGB: ${floor}\` or more${n.role === "controlplane" ? " (on SSD-backed storage: etcd makes many small writes)" : ""}`,
+      });
     }
     if (n.role === "controlplane" && withData) {
-      out.push({ rule, severity: "advisory", key: dataKey(n),
+      out.push({
+        rule,
+        severity: "advisory",
+        key: dataKey(n),
         message: `${nodeLabel(n)} is a control plane with Ceph data disks: Talos taints control planes NoSchedule, so Rook places no OSD there unless it tolerates the taint, and an OSD would compete with etcd for I/O and RAM`,
-        fix: "move the data disks to a worker (`dataDisksGB` of a worker node)" });
+        fix: "move the data disks to a worker (`dataDisksGB` of a worker node)",
+      });
     }
   }
   return [...out, ...waiting(rule, facts)];

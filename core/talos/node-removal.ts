@@ -42,7 +42,9 @@ export const RESET_ON_DESTROY = { reset: true, graceful: true, reboot: false } a
  * gates, the talosconfig and the health check talk to. The nodes themselves (VM, config apply, Node
  * object) stay in the program until they leave the stack file.
  */
-export function answeringNodes<P extends { nodes: N[]; controlPlanes: N[]; workers: N[] }, N extends { unreachable?: boolean }>(plan: P): P {
+export function answeringNodes<P extends { nodes: N[]; controlPlanes: N[]; workers: N[] }, N extends { unreachable?: boolean }>(
+  plan: P,
+): P {
   const up = (ns: N[]) => ns.filter((n) => !n.unreachable);
   return { ...plan, nodes: up(plan.nodes), controlPlanes: up(plan.controlPlanes), workers: up(plan.workers) };
 }

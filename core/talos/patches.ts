@@ -9,7 +9,7 @@
 // rejects documents it does not know (a 1.11 node refuses Layer2VIPConfig). The contract is never
 // newer than any node's installed version (versions.talosConfig rules), so every node accepts them.
 import { ciliumInlineManifest } from "../cilium/install";
-import { NodePlan, Plan } from "../plan/types";
+import type { NodePlan, Plan } from "../plan/types";
 import { ETCD_BACKUP_NAMESPACE, ETCD_BACKUP_ROLE } from "../day2/etcd-backup";
 
 export type PatchDocument = Record<string, unknown>;
@@ -59,7 +59,11 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
   };
   if (node.role === "controlplane" && plan.etcdBackup) {
     // pods in kube-system may call the Talos API with the etcd backup role only (core/day2/etcd-backup.ts)
-    (machine.features as Record<string, unknown>).kubernetesTalosAPIAccess = { enabled: true, allowedRoles: [ETCD_BACKUP_ROLE], allowedKubernetesNamespaces: [ETCD_BACKUP_NAMESPACE] };
+    (machine.features as Record<string, unknown>).kubernetesTalosAPIAccess = {
+      enabled: true,
+      allowedRoles: [ETCD_BACKUP_ROLE],
+      allowedKubernetesNamespaces: [ETCD_BACKUP_NAMESPACE],
+    };
   }
   if (node.role === "controlplane") {
     machine.certSANs = certSans(plan);
@@ -93,7 +97,10 @@ function networkDocuments(plan: Plan, node: NodePlan): PatchDocument[] {
     { apiVersion: "v1alpha1", kind: "ResolverConfig", nameservers: plan.network.dns.map((address) => ({ address })) },
     { apiVersion: "v1alpha1", kind: "TimeSyncConfig", ntp: { servers: plan.network.ntp } },
     {
-      apiVersion: "v1alpha1", kind: "LinkConfig", name: plan.network.interface, up: true,
+      apiVersion: "v1alpha1",
+      kind: "LinkConfig",
+      name: plan.network.interface,
+      up: true,
       addresses: [{ address: `${node.ip}/${plan.network.prefix}` }],
       // no destination: Talos 1.12+ makes a gateway-only route the default route and rejects 0.0.0.0/0
       routes: [{ gateway: plan.network.gateway }],

@@ -6,7 +6,7 @@
 // struct field order, `omitempty` fields left out, an empty `customization` written as `{}`), and the
 // ID is the hex SHA-256 of those bytes. So the ID depends on the content, not on how we format it.
 // We only emit the part of that encoding our schematics use: official system extensions.
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 
 export interface SchematicDocument {
   customization: { systemExtensions: { officialExtensions: string[] } };
@@ -23,7 +23,7 @@ export function canonicalSchematicYaml(doc: SchematicDocument): string {
     if (!EXTENSION_NAME.test(e)) throw new Error(`extension "${e}" is not an <org>/<name> extension name`);
   }
   if (extensions.length === 0) return "customization: {}\n";
-  return ["customization:", "    systemExtensions:", "        officialExtensions:", ...extensions.map((e) => `            - ${e}`)].join("\n") + "\n";
+  return `${["customization:", "    systemExtensions:", "        officialExtensions:", ...extensions.map((e) => `            - ${e}`)].join("\n")}\n`;
 }
 
 export function schematicId(doc: SchematicDocument): string {
@@ -36,7 +36,9 @@ export function schematicId(doc: SchematicDocument): string {
  */
 export function checkFactorySchematicId(returned: string, expected: string): string {
   if (returned !== expected) {
-    throw new Error(`the Image Factory registered schematic ${returned}, but the configs were built for ${expected} (computed locally); the factory's encoding may have changed: see core/talos/schematic-id.ts`);
+    throw new Error(
+      `the Image Factory registered schematic ${returned}, but the configs were built for ${expected} (computed locally); the factory's encoding may have changed: see core/talos/schematic-id.ts`,
+    );
   }
   return returned;
 }

@@ -2,11 +2,15 @@
 // provider plugins, and keeps each resource registration in the serialised form the engine forwards
 // to a policy pack: values no provider has computed yet are the engine's unknown sentinel, secrets
 // are secret signatures. The pack then judges exactly what the program declares on a first preview.
-import * as path from "path";
+import * as path from "node:path";
 import type * as Pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../core/plan/stack-file";
 
-export interface RawRegistration { type: string; name: string; object: Record<string, unknown> }
+export interface RawRegistration {
+  type: string;
+  name: string;
+  object: Record<string, unknown>;
+}
 
 /**
  * Keeps each registration the mock monitor receives in its serialised form (unknowns as the engine's
@@ -33,7 +37,8 @@ export async function captureProgramPreview(projectDir: string, stack: string): 
   const sc = readStackConfig(projectDir, stack);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(sc.values)) config[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(sc.values))
+    config[`${NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   for (const [name, present] of Object.entries(sc.secretsPresent)) {
     if (!present) continue;
     config[`${NAMESPACE}:${name}`] = SECRET_PLACEHOLDER;
@@ -46,14 +51,22 @@ export async function captureProgramPreview(projectDir: string, stack: string): 
   }
 
   const registrations: RawRegistration[] = [];
-  pulumi.runtime.setMocks({
-    // a first preview: providers know only their inputs; every computed output stays unknown
-    newResource(args) {
-      if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { outputs: {} } };
-      return { id: undefined, state: { ...args.inputs } };
+  pulumi.runtime.setMocks(
+    {
+      // a first preview: providers know only their inputs; every computed output stays unknown
+      newResource(args) {
+        if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { outputs: {} } };
+        return { id: undefined, state: { ...args.inputs } };
+      },
+      call() {
+        return {};
+      },
     },
-    call() { return {}; },
-  }, "homelab", stack, true, "organization");
+    "homelab",
+    stack,
+    true,
+    "organization",
+  );
   recordRegistrations(settings, registrations);
 
   // index.ts exports its main function; the engine would call it the same way

@@ -4,7 +4,9 @@ import { thresholdsFromPolicyConfig } from "../../core/rules/policy-config";
 import { DEFAULT_THRESHOLDS } from "../../core/rules/thresholds";
 import { stackPolicy } from "../stack-policy";
 
-export interface OddControlPlaneConfig { allowSingleControlPlane?: boolean }
+export interface OddControlPlaneConfig {
+  allowSingleControlPlane?: boolean;
+}
 
 export const oddControlPlaneCountPolicy = stackPolicy<OddControlPlaneConfig>({
   name: RULE_NAMES.oddControlPlaneCount,

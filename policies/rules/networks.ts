@@ -7,7 +7,8 @@ export const nonOverlappingNetworksPolicy = stackPolicy({
   description: "Node subnet, pod CIDR, service CIDR, LB pool, VIP and DHCP range do not collide.",
   severity: "high",
   enforcementLevel: "mandatory",
-  remediationSteps: "Move the colliding range; keep the VIP and the LB pool inside the node subnet but clear of node IPs and of each other.",
+  remediationSteps:
+    "Move the colliding range; keep the VIP and the LB pool inside the node subnet but clear of node IPs and of each other.",
   configSchema: {
     properties: {
       dhcpRange: { type: "object", properties: { start: { type: "string" }, stop: { type: "string" } } },

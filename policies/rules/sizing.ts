@@ -1,7 +1,7 @@
 import { recommendedSizing, talosMinimumSizing } from "../../core/rules/cluster-rules";
 import { RULE_NAMES } from "../../core/rules/names";
 import { thresholdsFromPolicyConfig } from "../../core/rules/policy-config";
-import { DEFAULT_THRESHOLDS, SizingThreshold } from "../../core/rules/thresholds";
+import { DEFAULT_THRESHOLDS, type SizingThreshold } from "../../core/rules/thresholds";
 import { stackPolicy } from "../stack-policy";
 
 const sizeSchema = (d: SizingThreshold) => ({
@@ -13,7 +13,10 @@ const sizeSchema = (d: SizingThreshold) => ({
   },
 });
 
-export interface RecommendedSizingConfig { controlplane?: Partial<SizingThreshold>; worker?: Partial<SizingThreshold> }
+export interface RecommendedSizingConfig {
+  controlplane?: Partial<SizingThreshold>;
+  worker?: Partial<SizingThreshold>;
+}
 
 export const recommendedSizingPolicy = stackPolicy<RecommendedSizingConfig>({
   name: RULE_NAMES.recommendedSizing,
@@ -21,7 +24,12 @@ export const recommendedSizingPolicy = stackPolicy<RecommendedSizingConfig>({
   severity: "medium",
   enforcementLevel: "mandatory",
   remediationSteps: "Raise cpu, memoryGiB or osDiskGB of the node, or lower the thresholds in this stack's policy config.",
-  configSchema: { properties: { controlplane: sizeSchema(DEFAULT_THRESHOLDS.recommendedSizing.controlplane), worker: sizeSchema(DEFAULT_THRESHOLDS.recommendedSizing.worker) } },
+  configSchema: {
+    properties: {
+      controlplane: sizeSchema(DEFAULT_THRESHOLDS.recommendedSizing.controlplane),
+      worker: sizeSchema(DEFAULT_THRESHOLDS.recommendedSizing.worker),
+    },
+  },
   judge: (facts, c) => recommendedSizing(facts, thresholdsFromPolicyConfig({ [RULE_NAMES.recommendedSizing]: c })),
 });
 

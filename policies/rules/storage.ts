@@ -10,25 +10,35 @@ import { stackPolicy } from "../stack-policy";
 
 const d = DEFAULT_THRESHOLDS.storage;
 
-export interface StoragePlanConfig { replicas?: number }
-export interface StorageAdviceConfig { recommendedOsdGB?: number; osDiskGB?: number; workerOsDiskWithDataGB?: number }
+export interface StoragePlanConfig {
+  replicas?: number;
+}
+export interface StorageAdviceConfig {
+  recommendedOsdGB?: number;
+  osDiskGB?: number;
+  workerOsDiskWithDataGB?: number;
+}
 
 export const storagePlanPolicy = stackPolicy<StoragePlanConfig>({
   name: RULE_NAMES.storagePlan,
-  description: "Ceph data disks can hold 3 replicas: OSDs on at least 3 nodes on at least 3 Proxmox hosts, none below ceph-volume's 5 GB floor.",
+  description:
+    "Ceph data disks can hold 3 replicas: OSDs on at least 3 nodes on at least 3 Proxmox hosts, none below ceph-volume's 5 GB floor.",
   severity: "high",
   enforcementLevel: "mandatory",
-  remediationSteps: "Give at least 3 nodes on 3 different Proxmox hosts a data disk (`dataDisksGB`), or none if the cluster runs no Ceph; see README \"Storage plan\".",
+  remediationSteps:
+    'Give at least 3 nodes on 3 different Proxmox hosts a data disk (`dataDisksGB`), or none if the cluster runs no Ceph; see README "Storage plan".',
   configSchema: { properties: { replicas: { type: "number", default: d.replicas } } },
   judge: (facts, c) => storagePlanRule(facts, thresholdsFromPolicyConfig({ [RULE_NAMES.storagePlan]: c }).storage),
 });
 
 export const storageAdvicePolicy = stackPolicy<StorageAdviceConfig>({
   name: RULE_NAMES.storageAdvice,
-  description: "OSDs of 100 GB or more and of one size, OS disks of 50 GB (30 GB on workers with data disks), no Ceph data disks on control planes.",
+  description:
+    "OSDs of 100 GB or more and of one size, OS disks of 50 GB (30 GB on workers with data disks), no Ceph data disks on control planes.",
   severity: "low",
   enforcementLevel: "advisory",
-  remediationSteps: "Size data disks alike and at 100 GB or more, OS disks at 50 GB or more; keep data disks on workers. See README \"Storage plan\".",
+  remediationSteps:
+    'Size data disks alike and at 100 GB or more, OS disks at 50 GB or more; keep data disks on workers. See README "Storage plan".',
   configSchema: {
     properties: {
       recommendedOsdGB: { type: "number", default: d.recommendedOsdGB },

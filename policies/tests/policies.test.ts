@@ -5,14 +5,13 @@ import { before, describe, it } from "node:test";
 import { UnknownValueError } from "@pulumi/policy";
 import { analyzerProps } from "../judge-stack";
 import { buildPlan } from "../../core/plan/build-plan";
-import { Plan } from "../../core/plan/types";
-import { captureProgram, CapturedResource, capturePreview } from "../../tests/helpers/capture";
-import { RawRegistration } from "../../tests/helpers/mocks";
+import type { Plan } from "../../core/plan/types";
+import { captureProgram, type CapturedResource, capturePreview } from "../../tests/helpers/capture";
+import type { RawRegistration } from "../../tests/helpers/mocks";
 import { stackInputs, stackPlan } from "../../tests/helpers/stacks";
 import { TYPES } from "../facts-from-resources";
 import { allPolicies } from "../policies";
 import { runPolicy } from "./run-policy";
-
 
 let base: CapturedResource[] = [];
 const clone = () => structuredClone(base);
@@ -101,11 +100,15 @@ describe("non-overlapping-networks", () => {
     assert.match(run("non-overlapping-networks", rs, {}).violations.join(), /VIP 192\.168\.0\.200 is inside the LB pool/);
   });
   it("fails when the DHCP range of the policy config hands out a node IP", () => {
-    assert.match(run("non-overlapping-networks", clone(), { dhcpRange: { start: "192.168.0.10", stop: "192.168.0.20" } }).violations.join(), /DHCP range .* hands out 192\.168\.0\.11/);
+    assert.match(
+      run("non-overlapping-networks", clone(), { dhcpRange: { start: "192.168.0.10", stop: "192.168.0.20" } }).violations.join(),
+      /DHCP range .* hands out 192\.168\.0\.11/,
+    );
   });
   it("fails when the VIP is outside the node subnet", () => {
     const rs = clone();
-    for (const ip of ["192.168.0.11", "192.168.0.12", "192.168.0.13"]) patchDoc(rs, ip, (s) => s.replace("ip: 192.168.0.200", "ip: 10.0.0.200"));
+    for (const ip of ["192.168.0.11", "192.168.0.12", "192.168.0.13"])
+      patchDoc(rs, ip, (s) => s.replace("ip: 192.168.0.200", "ip: 10.0.0.200"));
     assert.match(run("non-overlapping-networks", rs, {}).violations.join(), /VIP 10\.0\.0\.200 is outside the node subnet/);
   });
 });
@@ -118,12 +121,18 @@ describe("identity, name resolution, placement, endpoints", () => {
   });
   it("dns-servers fails with a single resolver", () => {
     const rs = clone();
-    for (const r of rs.filter((x) => x.type === TYPES.apply)) r.props.configPatches = r.props.configPatches.map((s: string) => s.replace(/nameservers:\n(\s+- .*\n)+/, "nameservers:\n      - 192.168.0.2\n"));
+    for (const r of rs.filter((x) => x.type === TYPES.apply))
+      r.props.configPatches = r.props.configPatches.map((s: string) =>
+        s.replace(/nameservers:\n(\s+- .*\n)+/, "nameservers:\n      - 192.168.0.2\n"),
+      );
     assert.match(run("dns-servers", rs).violations.join(), /1 DNS server/);
   });
   it("ntp-servers fails with no servers", () => {
     const rs = clone();
-    for (const r of rs.filter((x) => x.type === TYPES.apply)) r.props.configPatches = r.props.configPatches.map((s: string) => s.replace(/time:\n(\s+)servers:\n(\s+- .*\n)+/, "time:\n$1servers: []\n"));
+    for (const r of rs.filter((x) => x.type === TYPES.apply))
+      r.props.configPatches = r.props.configPatches.map((s: string) =>
+        s.replace(/time:\n(\s+)servers:\n(\s+- .*\n)+/, "time:\n$1servers: []\n"),
+      );
     assert.match(run("ntp-servers", rs).violations.join(), /no NTP servers/);
   });
   it("control-plane-spread warns when two control planes share a host", () => {
@@ -143,7 +152,8 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
   // The engine's serialised form of a value it does not know yet.
   const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
   /** What the analyzer hands a stack policy: props deserialised and wrapped the way server.js does. */
-  const asAnalyzerSees = (raw: RawRegistration[]): CapturedResource[] => raw.map((r) => ({ type: r.type, name: r.name, props: analyzerProps(r) }));
+  const asAnalyzerSees = (raw: RawRegistration[]): CapturedResource[] =>
+    raw.map((r) => ({ type: r.type, name: r.name, props: analyzerProps(r) }));
   /** A plan the program accepts because this stack's policy config turns `rule` off; the pack still judges. */
   const planWithout = (rule: string, mutate: (c: Record<string, any>) => void): Plan => {
     const inputs = stackInputs("homelab");
@@ -153,14 +163,31 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
     return r.plan;
   };
   const fourControlPlanes = (c: Record<string, any>) => {
-    c.nodes.push({ name: "talos-cp-04", role: "controlplane", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 4, memoryGiB: 8, osDiskGB: 50 });
+    c.nodes.push({
+      name: "talos-cp-04",
+      role: "controlplane",
+      ip: "192.168.0.18",
+      vmId: 1018,
+      host: "pve2",
+      cpu: 4,
+      memoryGiB: 8,
+      osDiskGB: 50,
+    });
   };
   const raw: Record<string, RawRegistration[]> = {};
   before(async () => {
     raw.homelab = await capturePreview(stackPlan("homelab"));
     raw.fourCps = await capturePreview(planWithout("odd-control-plane-count", fourControlPlanes));
-    raw.smallWorker = await capturePreview(planWithout("recommended-sizing", (c) => { c.nodes[6].memoryGiB = 12; }));
-    raw.podOverlap = await capturePreview(planWithout("non-overlapping-networks", (c) => { c.network.podCidr = "192.168.0.0/16"; }));
+    raw.smallWorker = await capturePreview(
+      planWithout("recommended-sizing", (c) => {
+        c.nodes[6].memoryGiB = 12;
+      }),
+    );
+    raw.podOverlap = await capturePreview(
+      planWithout("non-overlapping-networks", (c) => {
+        c.network.podCidr = "192.168.0.0/16";
+      }),
+    );
   });
 
   it("the capture really carries unknowns, and the proxy throws on reading one", () => {
@@ -171,7 +198,10 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
   });
   it("the config patches are known: the schematic ID inside them is computed, not awaited", () => {
     const apply = asAnalyzerSees(raw.homelab).find((r) => r.type === TYPES.apply)!;
-    assert.match(apply.props.configPatches[0], /nocloud-installer\/ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515:v1\.11\.5/);
+    assert.match(
+      apply.props.configPatches[0],
+      /nocloud-installer\/ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515:v1\.11\.5/,
+    );
   });
   it("every policy decides the reference stack, and it passes (storage-advice: one advisory, OSD sizes differ)", () => {
     const rs = asAnalyzerSees(raw.homelab);
@@ -191,7 +221,10 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
     assert.match(run("recommended-sizing", asAnalyzerSees(raw.smallWorker)).violations.join(), /talos-wrk-04.*12 GiB RAM/);
   });
   it("refuses a pod CIDR overlapping the node subnet", () => {
-    assert.match(run("non-overlapping-networks", asAnalyzerSees(raw.podOverlap)).violations.join(), /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/);
+    assert.match(
+      run("non-overlapping-networks", asAnalyzerSees(raw.podOverlap)).violations.join(),
+      /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/,
+    );
   });
   it("one unknown costs only the rules that need it", () => {
     // every apply's patches unknown, as when they embedded the factory's schematic ID output
@@ -209,7 +242,9 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
     assert.match(run("non-overlapping-networks", moved).violations.join(), /not inside the node subnet/);
   });
   it("a single unknown VM size waits only for that node", () => {
-    const blind = raw.smallWorker.map((r) => (r.type === TYPES.vm && r.object.name === "talos-wrk-01" ? { ...r, object: { ...r.object, memory: { dedicated: UNKNOWN } } } : r));
+    const blind = raw.smallWorker.map((r) =>
+      r.type === TYPES.vm && r.object.name === "talos-wrk-01" ? { ...r, object: { ...r.object, memory: { dedicated: UNKNOWN } } } : r,
+    );
     const out = run("recommended-sizing", asAnalyzerSees(blind));
     assert.match(out.violations.join(), /talos-wrk-04.*12 GiB RAM/);
     assert.ok(!out.violations.join().includes("talos-wrk-01"));
@@ -218,7 +253,10 @@ describe("first preview of a fresh stack, through CrossGuard's own proxy", () =>
 
 describe("unreadable values", () => {
   it("garbage props do not crash the pack", () => {
-    const rs = clone().map((r) => ({ ...r, props: { disks: "x", initialization: 5, configPatches: [42, "::: not yaml"], spec: null } as any }));
+    const rs = clone().map((r) => ({
+      ...r,
+      props: { disks: "x", initialization: 5, configPatches: [42, "::: not yaml"], spec: null } as any,
+    }));
     for (const p of allPolicies) assert.doesNotThrow(() => run(p.name, rs, {}), p.name);
   });
 });

@@ -1,6 +1,6 @@
 // One policy of the pack run on captured resources, with the homelab policy config, the way the engine
 // calls validateStack: violations collected, notApplicable recorded. Shared by the policy tests.
-import { CapturedResource } from "../../tests/helpers/capture";
+import type { CapturedResource } from "../../tests/helpers/capture";
 import { allPolicies } from "../policies";
 import * as homelabPolicyConfig from "../config/homelab.json";
 
@@ -16,12 +16,18 @@ export function runPolicy(name: string, resources: CapturedResource[], config = 
   const violations: string[] = [];
   let notApplicable: string | undefined;
   try {
-    (policy as any).validateStack({
-      resources: resources.map((r) => ({ ...r, urn: `urn:${r.name}`, opts: {}, isSecret: () => false })),
-      stackTags: new Map(),
-      getConfig: () => config,
-      notApplicable: (reason?: string) => { notApplicable = reason ?? ""; throw new Error("__not_applicable__"); },
-    }, (m: string) => violations.push(m));
+    (policy as any).validateStack(
+      {
+        resources: resources.map((r) => ({ ...r, urn: `urn:${r.name}`, opts: {}, isSecret: () => false })),
+        stackTags: new Map(),
+        getConfig: () => config,
+        notApplicable: (reason?: string) => {
+          notApplicable = reason ?? "";
+          throw new Error("__not_applicable__");
+        },
+      },
+      (m: string) => violations.push(m),
+    );
   } catch (e) {
     if ((e as Error).message !== "__not_applicable__") throw e;
   }

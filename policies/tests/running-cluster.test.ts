@@ -7,10 +7,10 @@ import { installMocks, recorded, resolve } from "../../tests/helpers/mocks";
 import { stackPlan } from "../../tests/helpers/stacks";
 import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
-import { deployedStateOf, DeployedState } from "../../core/deployed/state";
+import { deployedStateOf, type DeployedState } from "../../core/deployed/state";
 import { allPolicies } from "../policies";
 import { runPolicy } from "./run-policy";
-import { CapturedResource } from "../../tests/helpers/capture";
+import type { CapturedResource } from "../../tests/helpers/capture";
 
 const running = deployedStateOf(stackPlan("homelab"));
 let n = 0;
@@ -36,18 +36,27 @@ describe("running-cluster policies (resources from the program)", () => {
     }
   });
   it("a role change and a grown disk with a CPU change are refused with their keys, all at once", async () => {
-    const rs = await capture((c) => { c.nodes[3].role = "controlplane"; c.nodes[4].role = "controlplane"; c.nodes[0].osDiskGB = 80; c.nodes[0].cpu = 6; }, running);
+    const rs = await capture((c) => {
+      c.nodes[3].role = "controlplane";
+      c.nodes[4].role = "controlplane";
+      c.nodes[0].osDiskGB = 80;
+      c.nodes[0].cpu = 6;
+    }, running);
     const v = run("running-cluster-changes", rs).violations;
     assert.equal(v.length, 3, v.join("\n"));
     assert.match(v.join("\n"), /cannot change a node's machine type in place.*\[homelab:nodes\[3\]\.role\]/);
     assert.match(v.join("\n"), /Fix: grow the disk in one run, change the CPU or memory in the next.*\[homelab:nodes\[0\]\.osDiskGB\]/);
   });
   it("an upgrade batch of every worker is advised on a new stack too", async () => {
-    const rs = await capture((c) => { c.upgrade = { workerBatchSize: 4 }; }, undefined);
+    const rs = await capture((c) => {
+      c.upgrade = { workerBatchSize: 4 };
+    }, undefined);
     assert.match(run("running-cluster-advice", rs).violations.join(), /all 4 workers at once/);
   });
   it("an upgrade batch of every worker is advised, never refused", async () => {
-    const rs = await capture((c) => { c.upgrade = { workerBatchSize: 4 }; }, running);
+    const rs = await capture((c) => {
+      c.upgrade = { workerBatchSize: 4 };
+    }, running);
     assert.deepEqual(run("running-cluster-changes", rs).violations, []);
     assert.match(run("running-cluster-advice", rs).violations.join(), /all 4 workers at once.*\[homelab:upgrade\.workerBatchSize\]/);
     assert.equal(allPolicies.find((p) => p.name === "running-cluster-advice")!.enforcementLevel, "advisory");

@@ -7,17 +7,23 @@ import { installMocks, recorded, resolve } from "../../tests/helpers/mocks";
 import { stackPlan } from "../../tests/helpers/stacks";
 import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
-import { deployedStateOf, DeployedState } from "../../core/deployed/state";
+import { deployedStateOf, type DeployedState } from "../../core/deployed/state";
 import { resolveContract } from "../../core/deployed/contract";
 import { runPolicy } from "./run-policy";
-import { CapturedResource } from "../../tests/helpers/capture";
+import type { CapturedResource } from "../../tests/helpers/capture";
 
 const running = deployedStateOf(stackPlan("homelab"));
 let n = 0;
 async function capture(versions: Record<string, string>, deployed: DeployedState | undefined) {
   installMocks();
   const start = recorded.length;
-  const plan = resolveContract(stackPlan("homelab", (c) => { c.clusterName = `up${n++}`; Object.assign(c.versions, versions); }), deployed);
+  const plan = resolveContract(
+    stackPlan("homelab", (c) => {
+      c.clusterName = `up${n++}`;
+      Object.assign(c.versions, versions);
+    }),
+    deployed,
+  );
   const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider: new proxmox.Provider(`p${n}`, {}), deployed });
   await resolve(pulumi.all([cluster.healthy, cluster.upgrade.done]));
   return structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, props: r.inputs })));

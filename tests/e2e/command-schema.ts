@@ -22,7 +22,9 @@ export function commandSchemaFromSdk(): Node {
     const values: string[] = [];
     const visit = (n: ts.Node) => {
       if (ts.isVariableDeclaration(n) && n.name.getText(file) === name && n.type && ts.isTypeLiteralNode(n.type)) {
-        for (const m of n.type.members) if (ts.isPropertySignature(m) && m.type && ts.isLiteralTypeNode(m.type) && ts.isStringLiteral(m.type.literal)) values.push(m.type.literal.text);
+        for (const m of n.type.members)
+          if (ts.isPropertySignature(m) && m.type && ts.isLiteralTypeNode(m.type) && ts.isStringLiteral(m.type.literal))
+            values.push(m.type.literal.text);
       }
       ts.forEachChild(n, visit);
     };
@@ -45,7 +47,10 @@ export function commandSchemaFromSdk(): Node {
   const inputInterface = (module: string, name: string): ts.InterfaceDeclaration | undefined => {
     let found: ts.InterfaceDeclaration | undefined;
     const visit = (n: ts.Node, ns?: string) => {
-      if (ts.isModuleDeclaration(n)) { ts.forEachChild(n, (c) => visit(c, n.name.getText(inputTypes))); return; }
+      if (ts.isModuleDeclaration(n)) {
+        ts.forEachChild(n, (c) => visit(c, n.name.getText(inputTypes)));
+        return;
+      }
       if (ts.isInterfaceDeclaration(n) && ns === module && n.name.text === name) found = n;
       ts.forEachChild(n, (c) => visit(c, ns));
     };
@@ -56,15 +61,21 @@ export function commandSchemaFromSdk(): Node {
   function convert(t: ts.TypeNode, file: ts.SourceFile): Node {
     if (ts.isParenthesizedTypeNode(t)) return convert(t.type, file);
     switch (t.kind) {
-      case ts.SyntaxKind.StringKeyword: return { type: "string" };
-      case ts.SyntaxKind.NumberKeyword: return { type: "number" };
-      case ts.SyntaxKind.BooleanKeyword: return { type: "boolean" };
-      case ts.SyntaxKind.AnyKeyword: return {};
+      case ts.SyntaxKind.StringKeyword:
+        return { type: "string" };
+      case ts.SyntaxKind.NumberKeyword:
+        return { type: "number" };
+      case ts.SyntaxKind.BooleanKeyword:
+        return { type: "boolean" };
+      case ts.SyntaxKind.AnyKeyword:
+        return {};
     }
     if (ts.isArrayTypeNode(t)) return { type: "array", items: convert(t.elementType, file) };
     if (ts.isTypeLiteralNode(t)) {
       const index = t.members.find(ts.isIndexSignatureDeclaration);
-      return index ? { type: "object", additionalProperties: convert(index.type, file) } : { type: "object", ...objectType(t.members, file) };
+      return index
+        ? { type: "object", additionalProperties: convert(index.type, file) }
+        : { type: "object", ...objectType(t.members, file) };
     }
     if (ts.isUnionTypeNode(t)) {
       const text = t.getText(file);
@@ -98,19 +109,25 @@ export function commandSchemaFromSdk(): Node {
       if (!token) continue;
       const dts = parse(`${module}/${f.replace(/\.js$/, ".d.ts")}`);
       const className = token.split(":")[2];
-      const args = dts.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `${className}Args`);
+      const args = dts.statements.find(
+        (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `${className}Args`,
+      );
       const cls = dts.statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === className);
       const outputs: Record<string, Node> = {};
       for (const m of cls?.members ?? []) {
-        if (ts.isPropertyDeclaration(m) && !m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword)) outputs[m.name.getText(dts)] = {};
+        if (ts.isPropertyDeclaration(m) && !m.modifiers?.some((x) => x.kind === ts.SyntaxKind.StaticKeyword))
+          outputs[m.name.getText(dts)] = {};
       }
       const inputs = args ? objectType(args.members, dts) : { properties: {}, required: [] };
       resources[token] = { inputProperties: inputs.properties, requiredInputs: inputs.required, properties: outputs };
     }
   }
   return {
-    name: "command", version,
+    name: "command",
+    version,
     "x-judged-by": `the input declarations of the @pulumi/command ${version} SDK (pulumi-command's own schema is not available offline)`,
-    types, resources, functions: {},
+    types,
+    resources,
+    functions: {},
   };
 }

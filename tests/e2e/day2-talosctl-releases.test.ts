@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { installerImage } from "../../core/talos/patches";
 import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
-import { buildDay2Tools, Standin, startStandin, talosctlPath, toLoopback } from "../helpers/talos-standin";
+import { buildDay2Tools, type Standin, startStandin, talosctlPath, toLoopback } from "../helpers/talos-standin";
 
 const TALOSCTL_113 = path.join(PROJECT_DIR, ".toolchain", "bin", "talosctl-1.13");
 const SCHEMATIC = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
@@ -21,17 +21,28 @@ const SCHEMATIC = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b
 function runStep(env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; out: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((res) => {
-    const child = spawn("node", ["--import", "tsx", "tools/day2/talos-day2.ts", "node", "create"], { cwd: PROJECT_DIR, env: { ...process.env, ...env } });
+    const child = spawn("node", ["--import", "tsx", "tools/day2/talos-day2.ts", "node", "create"], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, ...env },
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     const kill = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => { clearTimeout(kill); res({ code, out, ms: Date.now() - t0 }); });
+    child.on("close", (code) => {
+      clearTimeout(kill);
+      res({ code, out, ms: Date.now() - t0 });
+    });
   });
 }
 
-const plan = stackPlan("homelab", (c) => { c.clusterName = "reltest"; });
-const releases: [string, () => string][] = [["1.12", talosctlPath], ["1.13", () => TALOSCTL_113]];
+const plan = stackPlan("homelab", (c) => {
+  c.clusterName = "reltest";
+});
+const releases: [string, () => string][] = [
+  ["1.12", talosctlPath],
+  ["1.13", () => TALOSCTL_113],
+];
 
 describe("the node step with talosctl 1.12 and 1.13", { timeout: 900_000 }, () => {
   let standin: Standin;
@@ -41,15 +52,23 @@ describe("the node step with talosctl 1.12 and 1.13", { timeout: 900_000 }, () =
     execFileSync("bash", [path.join(PROJECT_DIR, "tools", "toolchain", "build-talosctl.sh"), "1.13.0"], { stdio: "inherit" });
     standin = await startStandin(plan, { version: "v1.11.5", rebootMs: 800, readyMs: 200 });
     base = {
-      TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60",
+      TALOSCONFIG_DATA: standin.talosconfig,
+      KUBECONFIG_DATA: standin.kubeconfig,
+      POLL_INTERVAL_MS: "200",
+      REBOOT_TIMEOUT_S: "60",
       CONTROL_PLANES: plan.controlPlanes.map((n) => `${n.name}=${toLoopback(n.ip)}`).join(","),
     };
   });
   after(() => standin?.stop());
 
   const stepEnv = (talosctl: string, n: { name: string; ip: string; role: string }, talos: string) => ({
-    ...base, TALOSCTL: talosctl, NODE_NAME: n.name, NODE_IP: toLoopback(n.ip), NODE_ROLE: n.role,
-    TALOS_VERSION: talos, INSTALLER_IMAGE: installerImage(SCHEMATIC, talos),
+    ...base,
+    TALOSCTL: talosctl,
+    NODE_NAME: n.name,
+    NODE_IP: toLoopback(n.ip),
+    NODE_ROLE: n.role,
+    TALOS_VERSION: talos,
+    INSTALLER_IMAGE: installerImage(SCHEMATIC, talos),
   });
 
   it("the two talosctl binaries are the two releases", () => {
@@ -65,15 +84,23 @@ describe("the node step with talosctl 1.12 and 1.13", { timeout: 900_000 }, () =
       const before = standin.events().length;
       const r = await runStep(stepEnv(bin(), w, "v1.12.1"), 150_000);
       assert.equal(r.code, 0, r.out);
-      const ev = standin.events().slice(before).filter((e) => e.node === w.name);
-      assert.deepEqual(ev.map((e) => e.event), ["upgrade", "cordon", "down", "up", "ready"], JSON.stringify(ev));
+      const ev = standin
+        .events()
+        .slice(before)
+        .filter((e) => e.node === w.name);
+      assert.deepEqual(
+        ev.map((e) => e.event),
+        ["upgrade", "cordon", "down", "up", "ready"],
+        JSON.stringify(ev),
+      );
       assert.match(r.out, new RegExp(`${w.name} runs v1\\.12\\.1, Ready`));
       assert.ok(r.ms < 60_000, `took ${r.ms} ms`);
     });
 
     it(`talosctl ${minor}: a control plane whose upgrade Talos refuses fails at once, with Talos's message, and nothing reboots`, async () => {
       const cp = plan.controlPlanes[minor === "1.12" ? 1 : 2];
-      const msg = "error validating etcd for upgrade: etcd member 5a30ab21572cd620 is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded";
+      const msg =
+        "error validating etcd for upgrade: etcd member 5a30ab21572cd620 is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded";
       fs.writeFileSync(path.join(standin.dir, `fail-upgrade-${cp.name}`), msg);
       const before = standin.events().length;
       try {
@@ -81,8 +108,14 @@ describe("the node step with talosctl 1.12 and 1.13", { timeout: 900_000 }, () =
         assert.notEqual(r.code, 0, r.out);
         assert.ok(r.out.includes(`Talos refused the upgrade of ${cp.name}: ${msg}`), r.out);
         assert.ok(r.ms < 30_000, `failed after ${r.ms} ms, not at once (the reboot wait is 60 s)`);
-        const ev = standin.events().slice(before).filter((e) => e.node === cp.name);
-        assert.deepEqual(ev.map((e) => e.event), ["upgrade-refused"]);
+        const ev = standin
+          .events()
+          .slice(before)
+          .filter((e) => e.node === cp.name);
+        assert.deepEqual(
+          ev.map((e) => e.event),
+          ["upgrade-refused"],
+        );
       } finally {
         fs.rmSync(path.join(standin.dir, `fail-upgrade-${cp.name}`), { force: true });
       }

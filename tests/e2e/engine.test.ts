@@ -18,7 +18,9 @@ function writeStack(dir: string, stack: string, edit: (c: Record<string, any>) =
 const TOKEN = "e2e@pam!ci=6d1f0a3e-4c55-4b7e-9a57-2f7c1e0b9d42";
 
 describe("real engine", () => {
-  before(() => { if (toolchainMissing) assert.fail(toolchainMissing); });
+  before(() => {
+    if (toolchainMissing) assert.fail(toolchainMissing);
+  });
 
   it("refuses a broken stack with every problem at once, no stack trace and no resource", () => {
     const p = tempProject();
@@ -31,13 +33,23 @@ describe("real engine", () => {
     const up = p.run(["up", "--yes", "--skip-preview", "--stack", "broken"]);
     const out = up.stdout + up.stderr;
     assert.notEqual(up.status, 0);
-    for (const key of ["homelab:network.subnet", "homelab:nodes[1].ip", "homelab:nodes: VM ID 1011", "homelab:endpoint.mode", "homelab:proxmoxApiToken"]) {
+    for (const key of [
+      "homelab:network.subnet",
+      "homelab:nodes[1].ip",
+      "homelab:nodes: VM ID 1011",
+      "homelab:endpoint.mode",
+      "homelab:proxmoxApiToken",
+    ]) {
       assert.ok(out.includes(key), `${key} missing from:\n${out}`);
     }
     assert.doesNotMatch(out, /\n\s+at .+\(.+:\d+:\d+\)/, "no stack trace");
     const state = JSON.parse(p.run(["stack", "export", "--stack", "broken"]).stdout);
     const types = (state.deployment.resources ?? []).map((r: { type: string }) => r.type);
-    assert.deepEqual(types.filter((t: string) => t !== "pulumi:pulumi:Stack"), [], "nothing but the stack was recorded");
+    assert.deepEqual(
+      types.filter((t: string) => t !== "pulumi:pulumi:Stack"),
+      [],
+      "nothing but the stack was recorded",
+    );
   });
 
   it("reports a config key nobody reads, as the engine passes it to the program", () => {
@@ -54,7 +66,10 @@ describe("real engine", () => {
     assert.notEqual(preview.status, 0);
     assert.match(out, /homelab:kubeprismPort: is not a setting of this program; nothing reads it/);
     assert.match(out, /did you mean `homelab:kubePrismPort`\?/);
-    assert.match(out, /homelb:capacityHeadroom: namespace "homelb" is not this program's[^\n]*\n\s+fix: did you mean `homelab:capacityHeadroom`\?/);
+    assert.match(
+      out,
+      /homelb:capacityHeadroom: namespace "homelb" is not this program's[^\n]*\n\s+fix: did you mean `homelab:capacityHeadroom`\?/,
+    );
   });
 
   it("keeps the Proxmox token a secret: encrypted in the stack file, absent from output and state", () => {

@@ -1,6 +1,6 @@
 // Runs the real Pulumi engine (built by tools/setup.sh) on a throwaway copy of the project, so tests
 // never touch the working tree, its stack files or its state.
-import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,42 +12,67 @@ import { commandSchemaFromSdk } from "./command-schema";
 
 export const BIN = path.join(PROJECT_DIR, ".toolchain", "bin");
 /** The Pulumi CLI tools/setup.sh chose: its offline build, or the one installed on PATH. */
-const TOOLCHAIN = /HOMELAB_TOOLCHAIN=(\w+)/.exec(fs.existsSync(path.join(PROJECT_DIR, ".toolchain", "toolchain.env"))
-  ? fs.readFileSync(path.join(PROJECT_DIR, ".toolchain", "toolchain.env"), "utf8") : "")?.[1];
+const TOOLCHAIN = /HOMELAB_TOOLCHAIN=(\w+)/.exec(
+  fs.existsSync(path.join(PROJECT_DIR, ".toolchain", "toolchain.env"))
+    ? fs.readFileSync(path.join(PROJECT_DIR, ".toolchain", "toolchain.env"), "utf8")
+    : "",
+)?.[1];
 const installedPulumi = () => spawnSync("/bin/sh", ["-c", "command -v pulumi"], { encoding: "utf8" }).stdout.trim();
 export const PULUMI = TOOLCHAIN === "installed" ? installedPulumi() : path.join(BIN, "pulumi");
-export const toolchainMissing = TOOLCHAIN === "installed"
-  ? (PULUMI ? false : "setup chose an installed Pulumi CLI, but none is on PATH now: install it or run tools/setup.sh again")
-  : fs.existsSync(path.join(BIN, "pulumi")) && fs.existsSync(path.join(BIN, "pulumi-language-nodejs"))
-    ? false : "the Pulumi toolchain is not built: run tools/setup.sh";
+export const toolchainMissing =
+  TOOLCHAIN === "installed"
+    ? PULUMI
+      ? false
+      : "setup chose an installed Pulumi CLI, but none is on PATH now: install it or run tools/setup.sh again"
+    : fs.existsSync(path.join(BIN, "pulumi")) && fs.existsSync(path.join(BIN, "pulumi-language-nodejs"))
+      ? false
+      : "the Pulumi toolchain is not built: run tools/setup.sh";
 
 const COPY = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components", "core", "policies", "sdks", "tools"];
 const STACKS = ["homelab", "lab"];
 
-export interface Project { dir: string; env: NodeJS.ProcessEnv; run(args: string[], extraEnv?: NodeJS.ProcessEnv): SpawnSyncReturns<string> }
+export interface Project {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], extraEnv?: NodeJS.ProcessEnv): SpawnSyncReturns<string>;
+}
 
 export function tempProject(): Project {
   const dir = tempDir("homelab-e2e");
-  for (const f of COPY) fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(".toolchain") });
+  for (const f of COPY)
+    fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), {
+      recursive: true,
+      filter: (src) => !src.includes("node_modules") && !src.includes(".toolchain"),
+    });
   // the committed stack config only: a `stack init` in this working tree (salt, secrets provider,
   // encrypted values) belongs to another passphrase
-  for (const stack of STACKS) fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringifyYaml({ config: referenceStackConfig(stack) }));
+  for (const stack of STACKS)
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringifyYaml({ config: referenceStackConfig(stack) }));
   fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
   fs.symlinkSync(path.join(PROJECT_DIR, "policies", "node_modules"), path.join(dir, "policies", "node_modules"));
   fs.mkdirSync(path.join(dir, ".pulumi-state"));
   const env: NodeJS.ProcessEnv = {
     PATH: TOOLCHAIN === "installed" ? process.env.PATH : `${BIN}:${process.env.PATH}`,
     HOME: process.env.HOME,
-    PULUMI_HOME: TOOLCHAIN === "installed" ? process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi") : path.join(PROJECT_DIR, ".toolchain", "pulumi-home"),
+    PULUMI_HOME:
+      TOOLCHAIN === "installed"
+        ? (process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"))
+        : path.join(PROJECT_DIR, ".toolchain", "pulumi-home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_BACKEND_URL: `file://${path.join(dir, ".pulumi-state")}`,
     PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
   };
   return {
-    dir, env,
+    dir,
+    env,
     run(args, extraEnv = {}) {
-      return spawnSync(PULUMI, [...args, "--non-interactive"], { cwd: dir, env: { ...env, ...extraEnv }, encoding: "utf8", timeout: 600_000 });
+      return spawnSync(PULUMI, [...args, "--non-interactive"], {
+        cwd: dir,
+        env: { ...env, ...extraEnv },
+        encoding: "utf8",
+        timeout: 600_000,
+      });
     },
   };
 }
@@ -89,13 +114,21 @@ export function fullEngineMissing(): string[] {
   const missing: string[] = [];
   if (toolchainMissing) missing.push(`${toolchainMissing} (tools/toolchain/build-pulumi-cli.sh, build-language-nodejs.sh)`);
   if (!proxmoxPluginDir()) {
-    missing.push(`the Proxmox VE provider plugin ${PROXMOX.version} is not installed: run tools/setup.sh (tools/toolchain/build-proxmox-provider.sh builds it offline into .toolchain/pulumi-home)`);
+    missing.push(
+      `the Proxmox VE provider plugin ${PROXMOX.version} is not installed: run tools/setup.sh (tools/toolchain/build-proxmox-provider.sh builds it offline into .toolchain/pulumi-home)`,
+    );
   }
   if (!fs.existsSync(path.join(STANDINS, "pulumi-resource-standin"))) {
-    missing.push("the stand-in provider plugins are not built: run tools/setup-tests.sh (npm test runs it first; it calls tools/toolchain/build-standins.sh)");
+    missing.push(
+      "the stand-in provider plugins are not built: run tools/setup-tests.sh (npm test runs it first; it calls tools/toolchain/build-standins.sh)",
+    );
   }
   for (const crd of CILIUM_CRDS) {
-    try { ciliumCrdFile(crd); } catch (e) { missing.push((e as Error).message); }
+    try {
+      ciliumCrdFile(crd);
+    } catch (e) {
+      missing.push((e as Error).message);
+    }
   }
   return missing;
 }
@@ -107,7 +140,11 @@ function kubernetesStandinSchema(): object {
     const crd = parseYaml(fs.readFileSync(ciliumCrdFile(file), "utf8"));
     for (const v of crd.spec.versions.filter((x: { served: boolean }) => x.served)) {
       const s = v.schema.openAPIV3Schema;
-      resources[`kubernetes:${crd.spec.group}/${v.name}:${crd.spec.names.kind}`] = { inputProperties: s.properties, requiredInputs: s.required ?? [], properties: {} };
+      resources[`kubernetes:${crd.spec.group}/${v.name}:${crd.spec.names.kind}`] = {
+        inputProperties: s.properties,
+        requiredInputs: s.required ?? [],
+        properties: {},
+      };
     }
   }
   return { name: "kubernetes", "x-judged-by": `Cilium ${CILIUM_VERSION}'s CRD schemas`, resources, functions: {} };
@@ -115,9 +152,12 @@ function kubernetesStandinSchema(): object {
 
 function standinSchema(pkg: string): string {
   switch (pkg) {
-    case "@pulumiverse/talos": return fs.readFileSync(path.join(PROJECT_DIR, "sdks", "talos", "schema.json"), "utf8");
-    case "@pulumi/kubernetes": return JSON.stringify(kubernetesStandinSchema());
-    case "@pulumi/command": return JSON.stringify(commandSchemaFromSdk());
+    case "@pulumiverse/talos":
+      return fs.readFileSync(path.join(PROJECT_DIR, "sdks", "talos", "schema.json"), "utf8");
+    case "@pulumi/kubernetes":
+      return JSON.stringify(kubernetesStandinSchema());
+    case "@pulumi/command":
+      return JSON.stringify(commandSchemaFromSdk());
   }
   throw new Error(`no stand-in for ${pkg}`);
 }
@@ -144,14 +184,27 @@ export function engineTierPluginHome(dir: string): string {
 }
 
 /** A temporary project for the full-engine tier; `preview` adds the policy pack through its launcher. */
-export function engineTierProject(): Project & { preview(stack: string, policyConfig: string, extra?: string[], extraEnv?: NodeJS.ProcessEnv): SpawnSyncReturns<string> } {
+export function engineTierProject(): Project & {
+  preview(stack: string, policyConfig: string, extra?: string[], extraEnv?: NodeJS.ProcessEnv): SpawnSyncReturns<string>;
+} {
   const p = tempProject();
   p.env.PULUMI_HOME = engineTierPluginHome(p.dir);
   return {
     ...p,
     preview(stack, policyConfig, extra = [], extraEnv = {}) {
-      return p.run(["preview", "--stack", stack, "--policy-pack", path.join(p.dir, "policies", "run-policy-pack"),
-        "--policy-pack-config", policyConfig, ...extra], extraEnv);
+      return p.run(
+        [
+          "preview",
+          "--stack",
+          stack,
+          "--policy-pack",
+          path.join(p.dir, "policies", "run-policy-pack"),
+          "--policy-pack-config",
+          policyConfig,
+          ...extra,
+        ],
+        extraEnv,
+      );
     },
   };
 }

@@ -51,7 +51,9 @@ function assertRefusedByPack(out: string, status: number | null, rule: string) {
 }
 
 describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins", () => {
-  after(() => { for (const p of projects) removeProject(p); });
+  after(() => {
+    for (const p of projects) removeProject(p);
+  });
 
   it("has everything it needs built", () => {
     assert.deepEqual(fullEngineMissing(), []);
@@ -67,14 +69,19 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
     const creates = (type: string) => preview.steps.filter((s: any) => s.op === "create" && s.newState?.type === type);
     const vms = creates("proxmoxve:index/vmLegacy:VmLegacy");
     assert.equal(vms.length, 7, "one VM per node");
-    const downloads = preview.steps.filter((s: any) => s.op === "create" && /^proxmoxve:download\/file(Legacy)?:File(Legacy)?$/.test(s.newState?.type));
+    const downloads = preview.steps.filter(
+      (s: any) => s.op === "create" && /^proxmoxve:download\/file(Legacy)?:File(Legacy)?$/.test(s.newState?.type),
+    );
     assert.equal(downloads.length, 3, "one image download per host and datastore");
     // The real provider's Check judged each VM: it filled in defaults the program never sets.
     for (const vm of vms) {
       assert.ok(vm.newState.inputs.__defaults.includes("timeoutCreate"), JSON.stringify(vm.newState.inputs));
       assert.equal(vm.newState.inputs.timeoutCreate, 1800);
     }
-    assert.deepEqual((preview.diagnostics ?? []).filter((d: any) => d.severity === "error"), []);
+    assert.deepEqual(
+      (preview.diagnostics ?? []).filter((d: any) => d.severity === "error"),
+      [],
+    );
     // The same preview in text form lists the pack as run and passed (the JSON form leaves policies out),
     // with the reference plan's one advisory: its OSD sizes differ (500/500/250/250 GB).
     const text = p.preview("homelab", config, [], { PROXMOX_VE_API_TOKEN: TOKEN });
@@ -87,7 +94,16 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
   it("refuses a fresh stack with 4 control planes on its first preview: odd-control-plane-count", () => {
     const p = project();
     newStack(p, "four", (c) => {
-      c["homelab:nodes"].splice(3, 0, { name: "talos-cp-04", role: "controlplane", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 4, memoryGiB: 8, osDiskGB: 50 });
+      c["homelab:nodes"].splice(3, 0, {
+        name: "talos-cp-04",
+        role: "controlplane",
+        ip: "192.168.0.18",
+        vmId: 1018,
+        host: "pve2",
+        cpu: 4,
+        memoryGiB: 8,
+        osDiskGB: 50,
+      });
     });
     const r = p.preview("four", packOnly(p, "four", "odd-control-plane-count"), [], { PROXMOX_VE_API_TOKEN: TOKEN });
     assertRefusedByPack(r.stdout + r.stderr, r.status, "odd-control-plane-count");
@@ -95,7 +111,9 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
 
   it("refuses an undersized control plane on a fresh stack's first preview: recommended-sizing", () => {
     const p = project();
-    newStack(p, "small", (c) => { c["homelab:nodes"][1].memoryGiB = 4; });
+    newStack(p, "small", (c) => {
+      c["homelab:nodes"][1].memoryGiB = 4;
+    });
     const r = p.preview("small", packOnly(p, "small", "recommended-sizing"), [], { PROXMOX_VE_API_TOKEN: TOKEN });
     assertRefusedByPack(r.stdout + r.stderr, r.status, "recommended-sizing");
     assert.match(r.stdout, /talos-cp-02/);
@@ -103,14 +121,18 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
 
   it("refuses a pod network overlapping the node network on a fresh stack's first preview: non-overlapping-networks", () => {
     const p = project();
-    newStack(p, "overlap", (c) => { c["homelab:network"].podCidr = "192.168.0.0/16"; });
+    newStack(p, "overlap", (c) => {
+      c["homelab:network"].podCidr = "192.168.0.0/16";
+    });
     const r = p.preview("overlap", packOnly(p, "overlap", "non-overlapping-networks"), [], { PROXMOX_VE_API_TOKEN: TOKEN });
     assertRefusedByPack(r.stdout + r.stderr, r.status, "non-overlapping-networks");
   });
 
   it("refuses Ceph OSD VMs that all sit on one Proxmox host on a fresh stack's first preview: storage-plan", () => {
     const p = project();
-    newStack(p, "onehost", (c) => { for (const n of c["homelab:nodes"]) if (n.dataDisksGB) n.host = "pve1"; });
+    newStack(p, "onehost", (c) => {
+      for (const n of c["homelab:nodes"]) if (n.dataDisksGB) n.host = "pve1";
+    });
     const r = p.preview("onehost", packOnly(p, "onehost", "storage-plan"), [], { PROXMOX_VE_API_TOKEN: TOKEN });
     assertRefusedByPack(r.stdout + r.stderr, r.status, "storage-plan");
     assert.match(r.stdout, /OSD nodes sit on 1 Proxmox host/);
@@ -136,17 +158,28 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
     const carriers = preview.steps.filter((s: any) => s.newState?.type === "talos:machine/configurationApply:ConfigurationApply");
     assert.equal(carriers.length, 7);
     for (const s of carriers) {
-      for (const k of ["machineConfigurationInput", "clientConfiguration"]) assert.ok([UNKNOWN, "[secret]"].includes(s.newState.inputs[k]), `${k}: ${JSON.stringify(s.newState.inputs[k])}`);
+      for (const k of ["machineConfigurationInput", "clientConfiguration"])
+        assert.ok([UNKNOWN, "[secret]"].includes(s.newState.inputs[k]), `${k}: ${JSON.stringify(s.newState.inputs[k])}`);
     }
     const state = p.run(["stack", "export", "--stack", "homelab"]);
     assert.equal(state.status, 0, state.stderr);
-    const checkpoints = fs.readdirSync(path.join(p.dir, ".pulumi-state"), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile()).map((e) => fs.readFileSync(path.join(e.parentPath, e.name), "utf8"));
+    const checkpoints = fs
+      .readdirSync(path.join(p.dir, ".pulumi-state"), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), "utf8"));
     assert.ok(checkpoints.length > 0, "the backend holds the stack's checkpoint");
-    for (const [what, content] of [["preview output", text.stdout + text.stderr + json.stdout + json.stderr], ["state", state.stdout], ...checkpoints.map((c) => ["checkpoint", c])]) {
+    for (const [what, content] of [
+      ["preview output", text.stdout + text.stderr + json.stdout + json.stderr],
+      ["state", state.stdout],
+      ...checkpoints.map((c) => ["checkpoint", c]),
+    ]) {
       assert.ok(!content.includes(TOKEN), `token in the ${what}`);
       assert.ok(!content.includes(TOKEN.split("=")[1]), `token secret in the ${what}`);
-      assert.doesNotMatch(content, /-----BEGIN [A-Z ]*PRIVATE KEY-----|"(bootstraptoken|secretboxEncryptionSecret|aescbcEncryptionSecret)"\s*:\s*"[^"[]/, `machine secret in the ${what}`);
+      assert.doesNotMatch(
+        content,
+        /-----BEGIN [A-Z ]*PRIVATE KEY-----|"(bootstraptoken|secretboxEncryptionSecret|aescbcEncryptionSecret)"\s*:\s*"[^"[]/,
+        `machine secret in the ${what}`,
+      );
     }
   });
 
@@ -154,7 +187,9 @@ describe("full engine: real CLI, real Proxmox provider, policy pack, stand-ins",
     const p = project();
     // a small program of its own: one bad resource per preview (the engine stops at the first refusal)
     fs.writeFileSync(path.join(p.dir, "Pulumi.yaml"), "name: judges\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
-    fs.writeFileSync(path.join(p.dir, "index.ts"), `
+    fs.writeFileSync(
+      path.join(p.dir, "index.ts"),
+      `
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as talos from "@pulumiverse/talos";
 import * as k8s from "@pulumi/kubernetes";
@@ -175,12 +210,18 @@ export const talosConfig = process.env.JUDGE_CASE === "invokeAbsent"
   ? talos.client.getConfigurationOutput({ clusterName: "c", clientConfiguration: { caCertificate: "a", clientCertificate: "b", clientKey: "c" }, endpoints: ["10.0.0.1"] })
       .talosConfig.apply((v) => (v === undefined ? "absent" : "invented"))
   : bad[process.env.JUDGE_CASE!]();
-`);
+`,
+    );
     assert.equal(p.run(["stack", "init", "judges", "--secrets-provider", "passphrase"]).status, 0);
     const expect: Record<string, RegExp[]> = {
       proxmox: [/content_type value must be one of: \["iso" "vztmpl" "import"\], got: "floppy"/],
-      talos: [/talosVersion.*expected a string, got the number 1\.11 \[stand-in talos provider, judged by the talos 0\.8\.1 package schema\]/],
-      kubernetes: [/spec\.blocks\[0\]\.start.*expected a string, got the number 5 \[stand-in kubernetes provider, judged by Cilium v1\.18\.4's CRD schemas\]/, /spec\.colour.*unknown property "colour"/],
+      talos: [
+        /talosVersion.*expected a string, got the number 1\.11 \[stand-in talos provider, judged by the talos 0\.8\.1 package schema\]/,
+      ],
+      kubernetes: [
+        /spec\.blocks\[0\]\.start.*expected a string, got the number 5 \[stand-in kubernetes provider, judged by Cilium v1\.18\.4's CRD schemas\]/,
+        /spec\.colour.*unknown property "colour"/,
+      ],
       talosInvoke: [/getConfiguration.* failed: expected a list, got the string "10\.0\.0\.1" \[stand-in talos provider.*\(endpoints\)/],
       command: [/logging.*everything is not one of stdout, stderr, stdoutAndStderr, none \[stand-in command provider/],
     };

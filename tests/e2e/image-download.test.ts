@@ -10,8 +10,8 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { engineTierProject, Project, PULUMI, removeProject } from "./engine";
-import { PVE_TOKEN, PveStandin, startPveStandin } from "../helpers/pve-standin";
+import { engineTierProject, type Project, PULUMI, removeProject } from "./engine";
+import { PVE_TOKEN, type PveStandin, startPveStandin } from "../helpers/pve-standin";
 import { listenImageFactory } from "../standins/pve-api/sim";
 import { tempDir } from "../helpers/tmp";
 import type { Server } from "node:http";
@@ -50,25 +50,45 @@ describe("the Talos image download under the real engine and provider, against a
     project = engineTierProject();
     fs.writeFileSync(path.join(project.dir, "index.ts"), PROGRAM);
     // this program reads no stack config: a project file without the homelab keys
-    fs.writeFileSync(path.join(project.dir, "Pulumi.yaml"), "name: imagetest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    fs.writeFileSync(
+      path.join(project.dir, "Pulumi.yaml"),
+      "name: imagetest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+    );
     pve = await startPveStandin();
   });
-  after(async () => { await pve?.close(); factory?.close(); if (project) removeProject(project); });
+  after(async () => {
+    await pve?.close();
+    factory?.close();
+    if (project) removeProject(project);
+  });
 
   /** `pulumi` without blocking this process: the stand-in answers the provider from here */
-  const pulumi = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => new Promise<{ status: number | null; out: string }>((resolve) => {
-    const p = spawn(PULUMI, [...args, "--non-interactive"], { cwd: project.dir, env: { ...project.env, ...extraEnv } });
-    let out = "";
-    p.stdout.on("data", (d) => { out += d; });
-    p.stderr.on("data", (d) => { out += d; });
-    const timer = setTimeout(() => p.kill("SIGKILL"), 300_000);
-    p.on("close", (status) => { clearTimeout(timer); resolve({ status, out }); });
-  });
+  const pulumi = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ status: number | null; out: string }>((resolve) => {
+      const p = spawn(PULUMI, [...args, "--non-interactive"], { cwd: project.dir, env: { ...project.env, ...extraEnv } });
+      let out = "";
+      p.stdout.on("data", (d) => {
+        out += d;
+      });
+      p.stderr.on("data", (d) => {
+        out += d;
+      });
+      const timer = setTimeout(() => p.kill("SIGKILL"), 300_000);
+      p.on("close", (status) => {
+        clearTimeout(timer);
+        resolve({ status, out });
+      });
+    });
   const up = async (stack: string, cluster: string, args: "issue17" | "before") => {
     const init = await pulumi(["stack", "init", stack]);
     assert.equal(init.status, 0, init.out);
-    const r = await pulumi(["up", "--yes", "--skip-preview", "--stack", stack],
-      { IMAGE_TEST_CLUSTER: cluster, IMAGE_TEST_ARGS: args, IMAGE_TEST_ENDPOINT: pve.endpoint, IMAGE_TEST_TOKEN: PVE_TOKEN, IMAGE_TEST_FACTORY: factoryUrl });
+    const r = await pulumi(["up", "--yes", "--skip-preview", "--stack", stack], {
+      IMAGE_TEST_CLUSTER: cluster,
+      IMAGE_TEST_ARGS: args,
+      IMAGE_TEST_ENDPOINT: pve.endpoint,
+      IMAGE_TEST_TOKEN: PVE_TOKEN,
+      IMAGE_TEST_FACTORY: factoryUrl,
+    });
     return { ok: r.status === 0, out: r.out };
   };
   const downloads = () => pve.journal.filter((j) => j.method === "POST" && j.path.endsWith("/download-url")).map((j) => j.params.filename);
@@ -89,8 +109,13 @@ describe("the Talos image download under the real engine and provider, against a
     const b = await up("now-b", "lab2", "issue17");
     assert.ok(b.ok, b.out);
     const files = pve.files.get("pve1/local")!;
-    for (const c of ["homelab", "lab2"]) assert.ok(files.has(`local:import/${imageFileName({ clusterName: c, talosVersion: "v1.11.5" }, SCHEMATIC)}`), c);
-    assert.deepEqual(pve.journal.slice(mark).filter((j) => j.method === "DELETE"), [], "nothing of another cluster is deleted");
+    for (const c of ["homelab", "lab2"])
+      assert.ok(files.has(`local:import/${imageFileName({ clusterName: c, talosVersion: "v1.11.5" }, SCHEMATIC)}`), c);
+    assert.deepEqual(
+      pve.journal.slice(mark).filter((j) => j.method === "DELETE"),
+      [],
+      "nothing of another cluster is deleted",
+    );
   });
 
   it("now: a file of the cluster's own name that no state holds (a download that outlived its timeout) is replaced, not a failure", async () => {
@@ -99,7 +124,10 @@ describe("the Talos image download under the real engine and provider, against a
     const mark = pve.journal.length;
     const r = await up("retry", "lab3", "issue17");
     assert.ok(r.ok, r.out);
-    const calls = pve.journal.slice(mark).filter((j) => j.method !== "GET").map((j) => `${j.method} ${j.path}`);
+    const calls = pve.journal
+      .slice(mark)
+      .filter((j) => j.method !== "GET")
+      .map((j) => `${j.method} ${j.path}`);
     assert.deepEqual(calls, [
       "POST /nodes/pve1/storage/local/download-url",
       `DELETE /nodes/pve1/storage/local/content/import/${leftover}`,

@@ -12,17 +12,28 @@ import { l2PolicyManifest, lbPoolManifest } from "../../core/cilium/lb-pool";
 import { cronScheduleProblem } from "../../core/day2/cron";
 import { etcdBackupManifests } from "../../core/day2/etcd-backup";
 import { HEALTH_CHECK_USER, issueHealthCheckCert } from "../../core/haproxy/health-check-cert";
-import { KubeControlPlane, kubeApiServerVersion, kubeControlPlaneMissing, startKubeControlPlane, TALOS_SA_CRD } from "../helpers/kube-apiserver";
+import {
+  type KubeControlPlane,
+  kubeApiServerVersion,
+  kubeControlPlaneMissing,
+  startKubeControlPlane,
+  TALOS_SA_CRD,
+} from "../helpers/kube-apiserver";
 import { SCHEDULES } from "../helpers/cron-schedules";
 import { PROJECT_DIR, problemsOf, stackPlan } from "../helpers/stacks";
 
-const PINNED = /^KUBE_APISERVER_VERSION=(\S+)/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "tools", "versions.env"), "utf8"))?.[1] ?? "v1.34.4";
+const PINNED =
+  /^KUBE_APISERVER_VERSION=(\S+)/m.exec(fs.readFileSync(path.join(PROJECT_DIR, "tools", "versions.env"), "utf8"))?.[1] ?? "v1.34.4";
 let cp: KubeControlPlane | undefined;
-
 
 function anonymousGet(server: string, caCert: string, p: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    https.get(new URL(p, server), { ca: caCert }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on("error", reject);
+    https
+      .get(new URL(p, server), { ca: caCert }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on("error", reject);
   });
 }
 
@@ -31,7 +42,9 @@ describe("real kube-apiserver: the control plane and what it judges", () => {
     if (kubeControlPlaneMissing().length > 0) return;
     cp = await startKubeControlPlane({ talosServiceAccountCrd: true });
   });
-  after(async () => { await cp?.stop(); });
+  after(async () => {
+    await cp?.stop();
+  });
 
   it("has everything it needs built", () => {
     assert.deepEqual(kubeControlPlaneMissing(), []);
@@ -65,7 +78,9 @@ describe("real kube-apiserver: the control plane and what it judges", () => {
 
   it("takes the program's pool, L2 policy and etcd-backup manifests (server-side dry run, every CRD schema and admission)", async () => {
     assert.ok(cp, "the control plane did not start");
-    const plan = stackPlan("homelab", (c) => { c.etcdBackup = { schedule: "17 3 * * *" }; });
+    const plan = stackPlan("homelab", (c) => {
+      c.etcdBackup = { schedule: "17 3 * * *" };
+    });
     const m = etcdBackupManifests(plan)!;
     const docs: Array<[string, object]> = [
       ["/apis/cilium.io/v2/ciliumloadbalancerippools", lbPoolManifest(plan)],
@@ -79,23 +94,38 @@ describe("real kube-apiserver: the control plane and what it judges", () => {
       assert.equal(r.status, 201, `${p}: ${r.text}`);
     }
     // Cilium 1.16/1.17 stacks use the pool's v2alpha1 version, still served by the 1.18 CRD
-    const older = stackPlan("homelab", (c) => { c.versions.cilium = "1.17.6"; });
-    const r = await cp.admin.request("POST", "/apis/cilium.io/v2alpha1/ciliumloadbalancerippools?dryRun=All&fieldValidation=Strict", lbPoolManifest(older));
+    const older = stackPlan("homelab", (c) => {
+      c.versions.cilium = "1.17.6";
+    });
+    const r = await cp.admin.request(
+      "POST",
+      "/apis/cilium.io/v2alpha1/ciliumloadbalancerippools?dryRun=All&fieldValidation=Strict",
+      lbPoolManifest(older),
+    );
     assert.equal(r.status, 201, r.text);
   });
 
   it("an unknown field in a Talos ServiceAccount is refused by Talos's CRD under strict field validation", async () => {
     assert.ok(cp, "the control plane did not start");
-    const r = await cp.admin.request("POST", "/apis/talos.dev/v1alpha1/namespaces/kube-system/serviceaccounts?dryRun=All&fieldValidation=Strict", {
-      apiVersion: "talos.dev/v1alpha1", kind: "ServiceAccount", metadata: { name: "x", namespace: "kube-system" }, spec: { role: ["os:etcd:backup"] },
-    });
+    const r = await cp.admin.request(
+      "POST",
+      "/apis/talos.dev/v1alpha1/namespaces/kube-system/serviceaccounts?dryRun=All&fieldValidation=Strict",
+      {
+        apiVersion: "talos.dev/v1alpha1",
+        kind: "ServiceAccount",
+        metadata: { name: "x", namespace: "kube-system" },
+        spec: { role: ["os:etcd:backup"] },
+      },
+    );
     assert.equal(r.status, 400, r.text);
     assert.match(r.body.message, /unknown field "spec\.role"/);
   });
 
   it("our schedule check agrees with the API server on every schedule, and refuses before deploy what it refuses", async () => {
     assert.ok(cp, "the control plane did not start");
-    const plan = stackPlan("homelab", (c) => { c.etcdBackup = { schedule: "17 3 * * *" }; });
+    const plan = stackPlan("homelab", (c) => {
+      c.etcdBackup = { schedule: "17 3 * * *" };
+    });
     const cron = etcdBackupManifests(plan)!.cronJob;
     const disagreements: string[] = [];
     for (const [schedule, expected] of SCHEDULES) {
@@ -107,13 +137,20 @@ describe("real kube-apiserver: the control plane and what it judges", () => {
       if (!apiTakes) assert.match(r.body.message, /spec\.schedule/);
       const oursTakes = cronScheduleProblem(schedule) === undefined;
       if (apiTakes !== expected || oursTakes !== apiTakes) {
-        disagreements.push(`${JSON.stringify(schedule)}: API server ${apiTakes ? "takes" : `refuses (${r.body?.message})`}, our check ${oursTakes ? "takes" : `refuses (${cronScheduleProblem(schedule)})`}, table says ${expected}`);
+        disagreements.push(
+          `${JSON.stringify(schedule)}: API server ${apiTakes ? "takes" : `refuses (${r.body?.message})`}, our check ${oursTakes ? "takes" : `refuses (${cronScheduleProblem(schedule)})`}, table says ${expected}`,
+        );
       }
     }
     assert.deepEqual(disagreements, []);
     // what the user sees for one the API server would refuse only at deploy time
-    const problems = problemsOf((c) => { c.etcdBackup = { schedule: "61 * * * *" }; });
-    assert.deepEqual(problems.map((p) => p.key), ["homelab:etcdBackup.schedule"]);
+    const problems = problemsOf((c) => {
+      c.etcdBackup = { schedule: "61 * * * *" };
+    });
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ["homelab:etcdBackup.schedule"],
+    );
     assert.match(problems[0].message, /"61 \* \* \* \*" is not a cron schedule Kubernetes accepts: minute field "61": 61 goes above 59/);
   });
 });

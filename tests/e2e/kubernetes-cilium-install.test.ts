@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CILIUM_NAMESPACE, ciliumInstallObjects, ciliumInstallScript, ciliumJobName } from "../../core/cilium/install";
-import { KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
+import { type KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
 import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
 import { tempDir } from "../helpers/tmp";
 
@@ -26,14 +26,24 @@ let cp: KubeControlPlane | undefined;
 let saKubeconfig = "";
 
 function missing(): string[] {
-  return [...kubeControlPlaneMissing(), ...(fs.existsSync(KUBECTL) ? [] : ["kubectl is not built (.toolchain/bin/kubectl): run tools/setup-tests.sh (it calls tools/toolchain/build-kube-apiserver.sh)"])];
+  return [
+    ...kubeControlPlaneMissing(),
+    ...(fs.existsSync(KUBECTL)
+      ? []
+      : ["kubectl is not built (.toolchain/bin/kubectl): run tools/setup-tests.sh (it calls tools/toolchain/build-kube-apiserver.sh)"]),
+  ];
 }
 
 /** A Helm release record as Helm stores it (the labels are what the script reads). */
 async function helmRecord(version: number, status: string) {
   const r = await cp!.admin.request("POST", `${NS}/secrets`, {
-    apiVersion: "v1", kind: "Secret", type: "helm.sh/release.v1",
-    metadata: { name: `sh.helm.release.v1.cilium.v${version}`, labels: { owner: "helm", name: "cilium", status, version: String(version) } },
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "helm.sh/release.v1",
+    metadata: {
+      name: `sh.helm.release.v1.cilium.v${version}`,
+      labels: { owner: "helm", name: "cilium", status, version: String(version) },
+    },
     data: { release: Buffer.from("H4sIAAAAAAAA").toString("base64") },
   });
   assert.equal(r.status, 201, r.text);
@@ -54,7 +64,9 @@ function runScript() {
   const kubeconfig = path.join(dir, "kubeconfig");
   fs.writeFileSync(kubeconfig, saKubeconfig, { mode: 0o600 });
   const r = spawnSync("/bin/sh", ["-c", ciliumInstallScript(plan)], {
-    cwd: dir, encoding: "utf8", timeout: 60_000,
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 60_000,
     env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, KUBECONFIG: kubeconfig },
   });
   const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
@@ -66,7 +78,9 @@ describe("real Kubernetes: the Cilium install Job and its script", () => {
     if (missing().length > 0) return;
     cp = await startKubeControlPlane();
   });
-  after(async () => { await cp?.stop(); });
+  after(async () => {
+    await cp?.stop();
+  });
 
   it("has everything it needs built", () => {
     assert.deepEqual(missing(), []);
@@ -75,12 +89,21 @@ describe("real Kubernetes: the Cilium install Job and its script", () => {
   it("the inline manifest's objects are created as Talos creates them (ServiceAccount, cluster-admin binding, Job)", async () => {
     assert.ok(cp, "the control plane did not start");
     for (const o of ciliumInstallObjects(plan) as any[]) {
-      const base = o.kind === "ServiceAccount" ? `${NS}/serviceaccounts` : o.kind === "Job" ? JOBS : "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+      const base =
+        o.kind === "ServiceAccount"
+          ? `${NS}/serviceaccounts`
+          : o.kind === "Job"
+            ? JOBS
+            : "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
       const r = await cp.admin.request("POST", `${base}?fieldValidation=Strict`, o);
       assert.equal(r.status, 201, `${o.kind}: ${r.text}`);
     }
     // the Job's own identity, as its pod gets it: a token for the ServiceAccount from the TokenRequest API
-    const t = await cp.admin.request("POST", `${NS}/serviceaccounts/cilium-install/token`, { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } });
+    const t = await cp.admin.request("POST", `${NS}/serviceaccounts/cilium-install/token`, {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: 3600 },
+    });
     assert.equal(t.status, 201, t.text);
     const admin = parseYaml(cp.admin.kubeconfig);
     admin.users = [{ name: "cilium-install", user: { token: t.body.status.token } }];
@@ -162,7 +185,9 @@ describe("real Kubernetes: the Cilium install Job and its script", () => {
       assert.notEqual(r.status, 0, r.out);
       assert.match(r.out, /forbidden/i);
       assert.deepEqual(r.calls, []);
-    } finally { saKubeconfig = saved; }
+    } finally {
+      saKubeconfig = saved;
+    }
   });
 
   it("the README's clean-up of finished install Jobs, run with the real kubectl, deletes the succeeded one only", async () => {
@@ -179,11 +204,22 @@ describe("real Kubernetes: the Cilium install Job and its script", () => {
     old.spec.template.metadata.labels["homelab.dev/job"] = old.metadata.name;
     assert.equal((await cp.admin.request("POST", JOBS, old)).status, 201);
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    const st = await cp.admin.request("PATCH", `${JOBS}/${old.metadata.name}/status`, {
-      status: { startTime: now, completionTime: now, succeeded: 1, conditions: [
-        { type: "SuccessCriteriaMet", status: "True", lastProbeTime: now, lastTransitionTime: now },
-        { type: "Complete", status: "True", lastProbeTime: now, lastTransitionTime: now }] },
-    }, "application/merge-patch+json");
+    const st = await cp.admin.request(
+      "PATCH",
+      `${JOBS}/${old.metadata.name}/status`,
+      {
+        status: {
+          startTime: now,
+          completionTime: now,
+          succeeded: 1,
+          conditions: [
+            { type: "SuccessCriteriaMet", status: "True", lastProbeTime: now, lastTransitionTime: now },
+            { type: "Complete", status: "True", lastProbeTime: now, lastTransitionTime: now },
+          ],
+        },
+      },
+      "application/merge-patch+json",
+    );
     assert.equal(st.status, 200, st.text);
     const dir = tempDir("readme-kubectl");
     const kubeconfig = path.join(dir, "kubeconfig");

@@ -8,24 +8,35 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
+import { type KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
 import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
-import { buildDay2Tools, Standin, startStandin, talosctlPath, toLoopback } from "../helpers/talos-standin";
+import { buildDay2Tools, type Standin, startStandin, talosctlPath, toLoopback } from "../helpers/talos-standin";
 
 const TALOS = "v1.11.5";
-const plan = stackPlan("homelab", (c) => { c.clusterName = "readytest"; c.versions = { ...c.versions, talos: TALOS }; });
+const plan = stackPlan("homelab", (c) => {
+  c.clusterName = "readytest";
+  c.versions = { ...c.versions, talos: TALOS };
+});
 let cp: KubeControlPlane | undefined;
 let standin: Standin | undefined;
 
 /** Runs a day-2 step as the command resource does; `during` runs while it is running. */
-function runStep(args: string[], env: Record<string, string>, during?: (out: () => string) => Promise<void>): Promise<{ status: number | null; out: string }> {
+function runStep(
+  args: string[],
+  env: Record<string, string>,
+  during?: (out: () => string) => Promise<void>,
+): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "tools", "day2", "talos-day2.ts"), ...args], {
       cwd: PROJECT_DIR,
       env: {
-        PATH: process.env.PATH, HOME: process.env.HOME,
-        TALOSCONFIG_DATA: standin!.talosconfig, KUBECONFIG_DATA: cp!.admin.kubeconfig, TALOSCTL: talosctlPath(),
-        POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "30",
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TALOSCONFIG_DATA: standin!.talosconfig,
+        KUBECONFIG_DATA: cp!.admin.kubeconfig,
+        TALOSCTL: talosctlPath(),
+        POLL_INTERVAL_MS: "200",
+        REBOOT_TIMEOUT_S: "30",
         CONTROL_PLANES: plan.controlPlanes.map((n) => `${n.name}=${toLoopback(n.ip)}`).join(","),
         ...env,
       },
@@ -35,13 +46,25 @@ function runStep(args: string[], env: Record<string, string>, during?: (out: () 
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (out += c));
     const done = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
-    (during ? during(() => out) : Promise.resolve()).then(async () => resolve({ status: await done, out }), (e) => { child.kill(); reject(e); });
+    (during ? during(() => out) : Promise.resolve()).then(
+      async () => resolve({ status: await done, out }),
+      (e) => {
+        child.kill();
+        reject(e);
+      },
+    );
   });
 }
 
 const nodeStep = (name: string, role: string) => {
   const n = plan.nodes.find((x) => x.name === name)!;
-  return { NODE_NAME: name, NODE_IP: toLoopback(n.ip), NODE_ROLE: role, TALOS_VERSION: TALOS, INSTALLER_IMAGE: `factory.talos.dev/installer/x:${TALOS}` };
+  return {
+    NODE_NAME: name,
+    NODE_IP: toLoopback(n.ip),
+    NODE_ROLE: role,
+    TALOS_VERSION: TALOS,
+    INSTALLER_IMAGE: `factory.talos.dev/installer/x:${TALOS}`,
+  };
 };
 
 async function createNode(name: string, ready: boolean, kubelet: string) {
@@ -53,12 +76,37 @@ async function createNode(name: string, ready: boolean, kubelet: string) {
 /** what a kubelet reports: the Ready condition and its version, through the status subresource */
 async function setNode(name: string, ready: boolean, kubelet: string) {
   const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const r = await cp!.admin.request("PATCH", `/api/v1/nodes/${name}/status`, {
-    status: {
-      conditions: [{ type: "Ready", status: ready ? "True" : "False", reason: ready ? "KubeletReady" : "KubeletNotReady", message: "set by the test", lastHeartbeatTime: now, lastTransitionTime: now }],
-      nodeInfo: { kubeletVersion: kubelet, machineID: "", systemUUID: "", bootID: "", kernelVersion: "", osImage: "Talos", containerRuntimeVersion: "", kubeProxyVersion: "", operatingSystem: "linux", architecture: "amd64" },
+  const r = await cp!.admin.request(
+    "PATCH",
+    `/api/v1/nodes/${name}/status`,
+    {
+      status: {
+        conditions: [
+          {
+            type: "Ready",
+            status: ready ? "True" : "False",
+            reason: ready ? "KubeletReady" : "KubeletNotReady",
+            message: "set by the test",
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+        nodeInfo: {
+          kubeletVersion: kubelet,
+          machineID: "",
+          systemUUID: "",
+          bootID: "",
+          kernelVersion: "",
+          osImage: "Talos",
+          containerRuntimeVersion: "",
+          kubeProxyVersion: "",
+          operatingSystem: "linux",
+          architecture: "amd64",
+        },
+      },
     },
-  }, "application/strategic-merge-patch+json");
+    "application/strategic-merge-patch+json",
+  );
   assert.equal(r.status, 200, r.text);
 }
 
@@ -71,7 +119,10 @@ describe("real Kubernetes: the day-2 runner's readiness gates against real Node 
     cp = await startKubeControlPlane();
     standin = await startStandin(plan, { version: TALOS, rebootMs: 500, readyMs: 100 });
   });
-  after(async () => { standin?.stop(); await cp?.stop(); });
+  after(async () => {
+    standin?.stop();
+    await cp?.stop();
+  });
 
   it("has everything it needs built", () => {
     assert.deepEqual(kubeControlPlaneMissing(), []);
@@ -116,21 +167,32 @@ describe("real Kubernetes: the day-2 runner's readiness gates against real Node 
     const node = "talos-cp-02";
     if ((await cp.admin.get(`/api/v1/nodes/${node}`)).status !== 200) await createNode(node, true, version);
     // the pods' service account (the admission plugin wants it; no controller makes it here)
-    await cp.admin.request("POST", "/api/v1/namespaces/kube-system/serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    await cp.admin.request("POST", "/api/v1/namespaces/kube-system/serviceaccounts", {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "default" },
+    });
     // the mirror pods as the kubelet makes them from Talos's static pods: bound to the node, Talos's labels
     const mirror = async (app: string, ready: boolean) => {
       const name = `${app}-${node}`;
       if ((await cp!.admin.get(`/api/v1/namespaces/kube-system/pods/${name}`)).status === 404) {
         const c = await cp!.admin.request("POST", "/api/v1/namespaces/kube-system/pods", {
-          apiVersion: "v1", kind: "Pod", metadata: { name, labels: { "tier": "control-plane", "k8s-app": app } },
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name, labels: { tier: "control-plane", "k8s-app": app } },
           spec: { nodeName: node, containers: [{ name: app, image: `registry.k8s.io/${app}:${version}` }] },
         });
         assert.equal(c.status, 201, c.text);
       }
       const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-      const r = await cp!.admin.request("PATCH", `/api/v1/namespaces/kube-system/pods/${name}/status`, {
-        status: { conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: now }] },
-      }, "application/strategic-merge-patch+json");
+      const r = await cp!.admin.request(
+        "PATCH",
+        `/api/v1/namespaces/kube-system/pods/${name}/status`,
+        {
+          status: { conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: now }] },
+        },
+        "application/strategic-merge-patch+json",
+      );
       assert.equal(r.status, 200, r.text);
     };
     // the scheduler's pod is missing at first, then not Ready
@@ -139,7 +201,10 @@ describe("real Kubernetes: the day-2 runner's readiness gates against real Node 
     const r = await runStep(["node", "create"], nodeStep(node, "controlplane"), async (out) => {
       const wait = async (what: RegExp) => {
         const deadline = Date.now() + 60_000;
-        while (!what.test(out())) { if (Date.now() > deadline) throw new Error(`the runner never waited (${what}):\n${out()}`); await sleep(200); }
+        while (!what.test(out())) {
+          if (Date.now() > deadline) throw new Error(`the runner never waited (${what}):\n${out()}`);
+          await sleep(200);
+        }
       };
       await wait(/waiting: static pods of talos-cp-02: kube-scheduler missing/);
       await mirror("kube-scheduler", false);
@@ -147,6 +212,9 @@ describe("real Kubernetes: the day-2 runner's readiness gates against real Node 
       await mirror("kube-scheduler", true);
     });
     assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /talos-cp-02 runs v1\.11\.5, Ready, its API server, controller manager and scheduler Ready, etcd healthy with every member/);
+    assert.match(
+      r.out,
+      /talos-cp-02 runs v1\.11\.5, Ready, its API server, controller manager and scheduler Ready, etcd healthy with every member/,
+    );
   });
 });

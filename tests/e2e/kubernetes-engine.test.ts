@@ -9,8 +9,8 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { l2PolicyManifest, lbPoolManifest } from "../../core/cilium/lb-pool";
 import { etcdBackupManifests } from "../../core/day2/etcd-backup";
-import { KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
-import { kubernetesEngineMissing, KubernetesProject, kubernetesPluginBuild, kubernetesProject } from "../helpers/kubernetes-engine";
+import { type KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
+import { kubernetesEngineMissing, type KubernetesProject, kubernetesPluginBuild, kubernetesProject } from "../helpers/kubernetes-engine";
 import { PROJECT_DIR, referenceStackConfig, stackPlan } from "../helpers/stacks";
 import { removeProject } from "./engine";
 
@@ -19,10 +19,11 @@ const BACKUP = { schedule: "17 3 * * *", keep: 7, sizeGi: 5 };
 /** the reference homelab stack with scheduled etcd backups on, as a user turns them on */
 const base = () => ({ ...referenceStackConfig(STACK), "homelab:etcdBackup": BACKUP });
 /** the plan the stack file asks for (the same config through the same planner) */
-const planOf = (config: Record<string, any>) => stackPlan(STACK, (c) => {
-  for (const k of Object.keys(c)) delete c[k];
-  for (const [k, v] of Object.entries(config)) c[k.replace(/^homelab:/, "")] = structuredClone(v);
-});
+const planOf = (config: Record<string, any>) =>
+  stackPlan(STACK, (c) => {
+    for (const k of Object.keys(c)) delete c[k];
+    for (const [k, v] of Object.entries(config)) c[k.replace(/^homelab:/, "")] = structuredClone(v);
+  });
 
 const POOLS = "/apis/cilium.io/v2/ciliumloadbalancerippools";
 const L2 = "/apis/cilium.io/v2alpha1/ciliuml2announcementpolicies";
@@ -53,9 +54,11 @@ describe("real Kubernetes: the program's resources through the real provider and
     // a default StorageClass that binds on first use, as a cluster's local-path or Ceph CSI class would
     // be set up; without any default class the etcd-backup PVC never leaves Pending (see the test below)
     const sc = await cp.admin.request("POST", "/apis/storage.k8s.io/v1/storageclasses", {
-      apiVersion: "storage.k8s.io/v1", kind: "StorageClass",
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
       metadata: { name: "test-local", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
-      provisioner: "test.homelab/local", volumeBindingMode: "WaitForFirstConsumer",
+      provisioner: "test.homelab/local",
+      volumeBindingMode: "WaitForFirstConsumer",
     });
     assert.equal(sc.status, 201, sc.text);
     project = kubernetesProject(cp.admin.kubeconfig);
@@ -92,7 +95,10 @@ describe("real Kubernetes: the program's resources through the real provider and
     assert.deepEqual(pool.spec.blocks, lbPoolManifest(plan).spec.blocks);
     // the CRD's default, filled in by the API server
     assert.equal(pool.spec.disabled, false);
-    assert.ok(managers(pool).some((m: string) => /^pulumi-kubernetes-[0-9a-f]+:Apply$/.test(m)), `server-side apply: ${managers(pool)}`);
+    assert.ok(
+      managers(pool).some((m: string) => /^pulumi-kubernetes-[0-9a-f]+:Apply$/.test(m)),
+      `server-side apply: ${managers(pool)}`,
+    );
     const l2 = await get(`${L2}/${l2PolicyManifest(plan).metadata.name}`);
     assert.deepEqual(l2.spec, l2PolicyManifest(plan).spec);
 
@@ -102,10 +108,19 @@ describe("real Kubernetes: the program's resources through the real provider and
     assert.equal(cron.spec.concurrencyPolicy, "Forbid");
     const want = m.cronJob.spec.jobTemplate.spec.template.spec;
     const got = cron.spec.jobTemplate.spec.template.spec;
-    assert.deepEqual(got.initContainers.map((c: any) => [c.name, c.image, c.args]), want.initContainers.map((c: any) => [c.name, c.image, c.args]));
-    assert.deepEqual(got.containers.map((c: any) => [c.name, c.image, c.command]), want.containers.map((c: any) => [c.name, c.image, c.command]));
+    assert.deepEqual(
+      got.initContainers.map((c: any) => [c.name, c.image, c.args]),
+      want.initContainers.map((c: any) => [c.name, c.image, c.args]),
+    );
+    assert.deepEqual(
+      got.containers.map((c: any) => [c.name, c.image, c.command]),
+      want.containers.map((c: any) => [c.name, c.image, c.command]),
+    );
     // the API server fills in a secret volume's file mode (0644) where the manifest leaves it out
-    assert.deepEqual(got.volumes, want.volumes.map((v: any) => (v.secret ? { ...v, secret: { defaultMode: 0o644, ...v.secret } } : v)));
+    assert.deepEqual(
+      got.volumes,
+      want.volumes.map((v: any) => (v.secret ? { ...v, secret: { defaultMode: 0o644, ...v.secret } } : v)),
+    );
     const pvc = await get(`${PVCS}/etcd-backup`);
     assert.equal(pvc.spec.resources.requests.storage, "5Gi");
     assert.equal(pvc.spec.storageClassName, "test-local", "the DefaultStorageClass admission fills in the cluster's default class");
@@ -147,7 +162,9 @@ describe("real Kubernetes: the program's resources through the real provider and
     assert.equal((await get(`${POOLS}/homelab-pool`)).metadata.resourceVersion, before.metadata.resourceVersion, "the pool is untouched");
     // Cilium's CRD has no rule for the order: the API server alone would store such a pool
     const dry = await cp.admin.request("POST", `${POOLS}?dryRun=All`, {
-      apiVersion: "cilium.io/v2", kind: "CiliumLoadBalancerIPPool", metadata: { name: "reversed" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumLoadBalancerIPPool",
+      metadata: { name: "reversed" },
       spec: { blocks: [{ start: "192.168.0.230", stop: "192.168.0.220" }] },
     });
     assert.equal(dry.status, 201, `the API server accepts a reversed block (our check is the only guard): ${dry.text}`);
@@ -165,7 +182,9 @@ describe("real Kubernetes: the program's resources through the real provider and
   it("a pool block that is not an address range is refused by the API server itself (Cilium's CRD schema)", async () => {
     assert.ok(cp, "the control plane did not start");
     const dry = await cp.admin.request("POST", `${POOLS}?dryRun=All`, {
-      apiVersion: "cilium.io/v2", kind: "CiliumLoadBalancerIPPool", metadata: { name: "bad-cidr" },
+      apiVersion: "cilium.io/v2",
+      kind: "CiliumLoadBalancerIPPool",
+      metadata: { name: "bad-cidr" },
       spec: { blocks: [{ cidr: "192.168.0.300/24" }] },
     });
     assert.equal(dry.status, 422, dry.text);
@@ -177,7 +196,13 @@ describe("real Kubernetes: the program's resources through the real provider and
     project.writeStack(STACK, { ...base(), "homelab:lbPool": { start: "192.168.0.220", stop: "192.168.0.230" } });
     const r = project.pulumi(["destroy", "--stack", STACK, "--yes", "--skip-preview"]);
     assert.equal(r.status, 0, r.output);
-    for (const p of [`${POOLS}/homelab-pool`, `${L2}/homelab-l2`, `${CRONJOBS}/etcd-backup`, `${PVCS}/etcd-backup`, `${TALOS_SAS}/etcd-backup`]) {
+    for (const p of [
+      `${POOLS}/homelab-pool`,
+      `${L2}/homelab-l2`,
+      `${CRONJOBS}/etcd-backup`,
+      `${PVCS}/etcd-backup`,
+      `${TALOS_SAS}/etcd-backup`,
+    ]) {
       const g = await cp.admin.get(p);
       assert.equal(g.status, 404, `${p} is still there: ${g.text.slice(0, 400)}`);
     }

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { NODE_OBJECT_DELETE_SCRIPT } from "../../core/talos/node-removal";
-import { KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
+import { type KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
 import { PROJECT_DIR } from "../helpers/stacks";
 import { tempDir } from "../helpers/tmp";
 
@@ -17,12 +17,18 @@ const KUBECTL = path.join(PROJECT_DIR, ".toolchain", "bin", "kubectl");
 let cp: KubeControlPlane | undefined;
 
 function missing(): string[] {
-  return [...kubeControlPlaneMissing(), ...(fs.existsSync(KUBECTL) ? [] : ["kubectl is not built (.toolchain/bin/kubectl): run tools/setup-tests.sh (it calls tools/toolchain/build-kube-apiserver.sh)"])];
+  return [
+    ...kubeControlPlaneMissing(),
+    ...(fs.existsSync(KUBECTL)
+      ? []
+      : ["kubectl is not built (.toolchain/bin/kubectl): run tools/setup-tests.sh (it calls tools/toolchain/build-kube-apiserver.sh)"]),
+  ];
 }
 
 async function createNode(name: string, ip: string) {
   const r = await cp!.admin.request("POST", "/api/v1/nodes", {
-    apiVersion: "v1", kind: "Node",
+    apiVersion: "v1",
+    kind: "Node",
     metadata: { name, labels: { "kubernetes.io/hostname": name } },
     status: { addresses: [{ type: "InternalIP", address: ip }] },
   });
@@ -39,15 +45,26 @@ function runRemoval(node: string, answering: string[], opts: { controlPlanes?: s
   const log = path.join(dir, "talosctl.log");
   // talosctl stand-in: answers only for the endpoints in ANSWERING, writing the kubeconfig where asked
   const talosctl = path.join(dir, "talosctl-standin");
-  fs.writeFileSync(talosctl, `#!/bin/sh\necho "$*" >> "${log}"\ncase " $ANSWERING " in *" $4 "*) cp "${kubeconfig}" "$9"; exit 0;; esac\nexit 1\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    talosctl,
+    `#!/bin/sh\necho "$*" >> "${log}"\ncase " $ANSWERING " in *" $4 "*) cp "${kubeconfig}" "$9"; exit 0;; esac\nexit 1\n`,
+    { mode: 0o755 },
+  );
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
   fs.symlinkSync(KUBECTL, path.join(bin, "kubectl"));
   const r = spawnSync("/bin/sh", ["-c", NODE_OBJECT_DELETE_SCRIPT], {
-    cwd: dir, encoding: "utf8", timeout: 120_000,
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 120_000,
     env: {
-      PATH: `${bin}:/usr/bin:/bin`, HOME: dir, TALOSCTL: talosctl, ANSWERING: answering.join(" "),
-      NODE_NAME: node, CONTROL_PLANES: opts.controlPlanes ?? "192.168.0.12 192.168.0.13", TALOSCONFIG_DATA: "context: homelab\n",
+      PATH: `${bin}:/usr/bin:/bin`,
+      HOME: dir,
+      TALOSCTL: talosctl,
+      ANSWERING: answering.join(" "),
+      NODE_NAME: node,
+      CONTROL_PLANES: opts.controlPlanes ?? "192.168.0.12 192.168.0.13",
+      TALOSCONFIG_DATA: "context: homelab\n",
       ...(opts.nodeIp ? { NODE_IP: opts.nodeIp } : {}),
     },
   });
@@ -60,7 +77,9 @@ describe("real Kubernetes: the node-removal command deletes the real Node object
     if (missing().length > 0) return;
     cp = await startKubeControlPlane();
   });
-  after(async () => { await cp?.stop(); });
+  after(async () => {
+    await cp?.stop();
+  });
 
   it("has everything it needs built", () => {
     assert.deepEqual(missing(), []);

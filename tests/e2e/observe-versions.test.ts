@@ -11,7 +11,7 @@ import { talosctlArgs } from "../../core/day2/talosctl";
 import { lowestVersion, observeTalosVersions, talosDrift } from "../../core/day2/observe";
 import { deployedStateOf } from "../../core/deployed/state";
 import { stackPlan } from "../helpers/stacks";
-import { buildDay2Tools, Standin, startStandin, talosctlPath, toLoopback } from "../helpers/talos-standin";
+import { buildDay2Tools, type Standin, startStandin, talosctlPath, toLoopback } from "../helpers/talos-standin";
 
 describe("running Talos versions, read with the real talosctl (Talos API stand-in)", { timeout: 180_000 }, () => {
   const plan = stackPlan("lab");
@@ -27,8 +27,20 @@ describe("running Talos versions, read with the real talosctl (Talos API stand-i
     // the worker is rolled back out of band: the stand-in installs what the image's tag says
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "observe-"));
     fs.writeFileSync(path.join(dir, "talosconfig"), standin.talosconfig, { mode: 0o600 });
-    execFileSync(talosctlPath(), ["--talosconfig", path.join(dir, "talosconfig"), ...talosctlArgs.upgrade(toLoopback(wrk.ip), "factory.talos.dev/installer/x:v1.11.5")], { stdio: "pipe" });
-    const nodes = [{ name: cp.name, ip: toLoopback(cp.ip) }, { name: wrk.name, ip: toLoopback(wrk.ip) }, { name: "nobody", ip: "127.0.0.99" }];
+    execFileSync(
+      talosctlPath(),
+      [
+        "--talosconfig",
+        path.join(dir, "talosconfig"),
+        ...talosctlArgs.upgrade(toLoopback(wrk.ip), "factory.talos.dev/installer/x:v1.11.5"),
+      ],
+      { stdio: "pipe" },
+    );
+    const nodes = [
+      { name: cp.name, ip: toLoopback(cp.ip) },
+      { name: wrk.name, ip: toLoopback(wrk.ip) },
+      { name: "nobody", ip: "127.0.0.99" },
+    ];
     let seen: Record<string, string> = {};
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {

@@ -22,21 +22,43 @@ function runStackCheck(dir: string, stackFile: string, env: NodeJS.ProcessEnv = 
   const output = path.join(dir, "github-output");
   fs.writeFileSync(output, "");
   const r = spawnSync("bash", ["-e", "-c", stackStep.run], {
-    cwd: dir, encoding: "utf8",
+    cwd: dir,
+    encoding: "utf8",
     env: {
-      PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME, PULUMI_HOME: path.join(dir, ".pulumi-home"),
-      PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "wf",
-      GITHUB_OUTPUT: output, STACK_FILE: stackFile, PULUMI_ORG: "", ...env,
+      PATH: `${bin}:${process.env.PATH}`,
+      HOME: process.env.HOME,
+      PULUMI_HOME: path.join(dir, ".pulumi-home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "wf",
+      GITHUB_OUTPUT: output,
+      STACK_FILE: stackFile,
+      PULUMI_ORG: "",
+      ...env,
     },
   });
-  const outputs = Object.fromEntries(fs.readFileSync(output, "utf8").split("\n").filter(Boolean).map((l) => l.split("=", 2)));
+  const outputs = Object.fromEntries(
+    fs
+      .readFileSync(output, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("=", 2)),
+  );
   return { ...r, outputs };
 }
 
 /** `pulumi stack init` in the project's file backend. */
 function initStack(dir: string, stack: string) {
   const init = spawnSync(PULUMI, ["stack", "init", stack, "--secrets-provider", "passphrase", "--non-interactive"], {
-    cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`, PULUMI_CONFIG_PASSPHRASE: "wf" },
+    cwd: dir,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      PULUMI_HOME: path.join(dir, ".pulumi-home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "wf",
+    },
   });
   assert.equal(init.status, 0, init.stdout + init.stderr);
 }
@@ -48,12 +70,15 @@ function project(files: string[], configs: string[]): string {
   fs.mkdirSync(path.join(dir, "state"));
   fs.mkdirSync(path.join(dir, "policies", "config"), { recursive: true });
   for (const f of files) fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.homelab.yaml"), path.join(dir, `Pulumi.${f}.yaml`));
-  for (const c of configs) fs.copyFileSync(path.join(PROJECT_DIR, "policies", "config", "homelab.json"), path.join(dir, "policies", "config", `${c}.json`));
+  for (const c of configs)
+    fs.copyFileSync(path.join(PROJECT_DIR, "policies", "config", "homelab.json"), path.join(dir, "policies", "config", `${c}.json`));
   return dir;
 }
 
 describe("pull-request workflow", () => {
-  before(() => { if (toolchainMissing) assert.fail(toolchainMissing); });
+  before(() => {
+    if (toolchainMissing) assert.fail(toolchainMissing);
+  });
 
   it("installs Node 24 and previews with the pack and the stack's policy config", () => {
     const node = steps.find((s) => String(s.uses).startsWith("actions/setup-node@"));
@@ -61,7 +86,11 @@ describe("pull-request workflow", () => {
     const preview = steps.find((s) => s.with?.command === "preview");
     assert.equal(preview.if, "steps.stack.outputs.exists == 'true'", "previews only a stack the backend has");
     assert.equal(preview.with["stack-name"], "${{ steps.stack.outputs.ref }}");
-    assert.equal(preview.with.policyPacks, "policies/run-policy-pack", "the launcher the tests run (the folder form makes the SDK type-check the pack with ts-node on every pull request)");
+    assert.equal(
+      preview.with.policyPacks,
+      "policies/run-policy-pack",
+      "the launcher the tests run (the folder form makes the SDK type-check the pack with ts-node on every pull request)",
+    );
     assert.equal(preview.with.policyPackConfigs, "policies/config/${{ matrix.stack }}.json");
   });
 
@@ -88,7 +117,10 @@ describe("pull-request workflow", () => {
     const r = runStackCheck(dir, "homelab");
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.outputs.exists, "false");
-    assert.match(r.stdout, /::notice title=not previewed::stack homelab is not in the backend; Pulumi\.homelab\.yaml is previewed once `pulumi stack init homelab` has run/);
+    assert.match(
+      r.stdout,
+      /::notice title=not previewed::stack homelab is not in the backend; Pulumi\.homelab\.yaml is previewed once `pulumi stack init homelab` has run/,
+    );
   });
 
   it("selects the organisation's stack when PULUMI_ORG is set (a file backend's one organisation is `organization`)", () => {

@@ -12,7 +12,9 @@ import { BIN, engineTierProject, removeProject } from "./engine";
 
 const TOKEN = "e2e@pam!ci=6d1f0a3e-4c55-4b7e-9a57-2f7c1e0b9d42";
 const projects: ReturnType<typeof engineTierProject>[] = [];
-after(() => { for (const p of projects) removeProject(p); });
+after(() => {
+  for (const p of projects) removeProject(p);
+});
 
 /** A PATH with node and the language host only: no talosctl, no kubectl, whatever the machine has. */
 function pathWithoutTools(): string {
@@ -31,12 +33,14 @@ function stackWithRemovedNode(p: ReturnType<typeof engineTierProject>) {
   const doc = JSON.parse(exported.stdout);
   const deployed = deployedStateOf(stackPlan("homelab"));
   deployed.nodes!.push({ name: "talos-wrk-05", role: "worker", ip: "192.168.0.18", vmId: 1018, host: "pve1", cpu: 8, memoryGiB: 16 });
-  doc.deployment.resources = [{
-    urn: "urn:pulumi:homelab::homelab::pulumi:pulumi:Stack::homelab-homelab",
-    custom: false,
-    type: "pulumi:pulumi:Stack",
-    outputs: { deployed },
-  }];
+  doc.deployment.resources = [
+    {
+      urn: "urn:pulumi:homelab::homelab::pulumi:pulumi:Stack::homelab-homelab",
+      custom: false,
+      type: "pulumi:pulumi:Stack",
+      outputs: { deployed },
+    },
+  ];
   const file = path.join(p.dir, "state.json");
   fs.writeFileSync(file, JSON.stringify(doc));
   const imported = p.run(["stack", "import", "--stack", "homelab", "--file", file]);
@@ -53,7 +57,10 @@ describe("node removal on a machine without talosctl and kubectl", () => {
     const preview = p.run(["preview", "--stack", "homelab"], env);
     const previewOut = preview.stdout + preview.stderr;
     assert.equal(preview.status, 0, previewOut);
-    assert.match(previewOut, /`pulumi up` will refuse this change where these tools are missing: removing talos-wrk-05 needs talosctl and kubectl on this machine/);
+    assert.match(
+      previewOut,
+      /`pulumi up` will refuse this change where these tools are missing: removing talos-wrk-05 needs talosctl and kubectl on this machine/,
+    );
     assert.doesNotMatch(previewOut, /the stack config has \d+ problem/);
 
     const up = p.run(["up", "--yes", "--skip-preview", "--stack", "homelab"], env);
@@ -64,6 +71,10 @@ describe("node removal on a machine without talosctl and kubectl", () => {
     const state = JSON.parse(p.run(["stack", "export", "--stack", "homelab"]).stdout);
     const types = (state.deployment.resources ?? []).map((r: { type: string }) => r.type);
     // only the engine's own records (the stack, and the StackReference the program reads `deployed` with)
-    assert.deepEqual(types.filter((t: string) => !t.startsWith("pulumi:")), [], "no resource was created");
+    assert.deepEqual(
+      types.filter((t: string) => !t.startsWith("pulumi:")),
+      [],
+      "no resource was created",
+    );
   });
 });

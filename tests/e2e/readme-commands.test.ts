@@ -18,28 +18,37 @@ function commandsOf(markdown: string, tool: string): string[] {
   const found: string[] = [];
   const blocks = [...markdown.matchAll(/```[a-z]*\n([\s\S]*?)```/g)];
   const inline = markdown.replace(/```[a-z]*\n[\s\S]*?```/g, "");
-  const pieces = [
-    ...blocks.flatMap((b) => b[1].split("\n")),
-    ...[...inline.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, " ")),
-  ];
+  const pieces = [...blocks.flatMap((b) => b[1].split("\n")), ...[...inline.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, " "))];
   for (const piece of pieces) {
     // a pipeline, a list of commands or a command substitution: judge each; a redirection ends the command
     for (const part of piece.split(/\s*(?:&&|\|\||;|\s\|\s|"?\$\()\s*/)) {
-      const cmd = part.replace(/^\(+/, "").replace(/\)+"?$/, "").replace(/\s*"$/, "").split(/\s[<>]\s|\s\d?>\s?/)[0].trim();
+      const cmd = part
+        .replace(/^\(+/, "")
+        .replace(/\)+"?$/, "")
+        .replace(/\s*"$/, "")
+        .split(/\s[<>]\s|\s\d?>\s?/)[0]
+        .trim();
       if (cmd.startsWith(`${tool} `) || cmd === tool) found.push(cmd);
     }
   }
   return [...new Set(found)];
 }
 
-interface Help { text: string; ok: boolean; flags: Map<string, boolean> }
+interface Help {
+  text: string;
+  ok: boolean;
+  flags: Map<string, boolean>;
+}
 const helpCache = new Map<string, Help>();
 
 /** What `tool <path> --help` says, and the flags it offers with whether each takes a value. */
 function help(tool: string, cmdPath: string[]): Help {
   const key = [tool, ...cmdPath].join(" ");
   if (helpCache.has(key)) return helpCache.get(key)!;
-  const r = spawnSync(tool, [...cmdPath, "--help"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: path.join(PROJECT_DIR, ".toolchain", "pulumi-home") } });
+  const r = spawnSync(tool, [...cmdPath, "--help"], {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_HOME: path.join(PROJECT_DIR, ".toolchain", "pulumi-home") },
+  });
   const out = r.stdout;
   const flags = new Map<string, boolean>();
   for (const m of out.matchAll(/^\s+(?:-(\w), )?--([\w-]+)(?: (\w+))?(?:\s{2,}|$)/gm)) {
@@ -91,11 +100,23 @@ describe("README commands, judged by the real CLIs", () => {
 
   it("finds the commands it judges (the extraction itself works)", () => {
     const talos = commandsOf(README, "talosctl");
-    assert.ok(talos.some((c) => c.startsWith("talosctl -e <cp> -n <cp> service etcd")), talos.join("\n"));
-    assert.ok(talos.some((c) => /bootstrap --recover-from=/.test(c)), talos.join("\n"));
+    assert.ok(
+      talos.some((c) => c.startsWith("talosctl -e <cp> -n <cp> service etcd")),
+      talos.join("\n"),
+    );
+    assert.ok(
+      talos.some((c) => /bootstrap --recover-from=/.test(c)),
+      talos.join("\n"),
+    );
     const pulumi = commandsOf(README, "pulumi");
-    assert.ok(pulumi.some((c) => c.startsWith("pulumi stack --show-urns")), pulumi.join("\n"));
-    assert.ok(pulumi.some((c) => c.startsWith("pulumi state unprotect")), pulumi.join("\n"));
+    assert.ok(
+      pulumi.some((c) => c.startsWith("pulumi stack --show-urns")),
+      pulumi.join("\n"),
+    );
+    assert.ok(
+      pulumi.some((c) => c.startsWith("pulumi state unprotect")),
+      pulumi.join("\n"),
+    );
     // and the judge can fail
     assert.deepEqual(judge(TALOSCTL, "talosctl -n 10.0.0.1 bootstrap --recover-form=x.db").length, 1);
     assert.deepEqual(judge(PULUMI, "pulumi stack --show-urn").length, 1);
@@ -112,7 +133,10 @@ describe("README commands, judged by the real CLIs", () => {
   });
 
   it("`pulumi config set --secret` without a value prompts for it (the token stays out of the shell history)", () => {
-    const r = spawnSync(PULUMI, ["config", "set", "--help"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    const r = spawnSync(PULUMI, ["config", "set", "--help"], {
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    });
     assert.match(r.stdout, /If a value is not present on the command line, pulumi will prompt for the value/);
   });
 

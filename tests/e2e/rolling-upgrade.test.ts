@@ -12,19 +12,20 @@ import { after, before, describe, it } from "node:test";
 import { resolveContract } from "../../core/deployed/contract";
 import { deployedStateOf } from "../../core/deployed/state";
 import { serverTag, talosctlArgs } from "../../core/day2/talosctl";
-import { captureSteps, diff, StepState, up } from "../helpers/day2-harness";
+import { captureSteps, diff, type StepState, up } from "../helpers/day2-harness";
 import { stackPlan } from "../helpers/stacks";
-import { buildDay2Tools, toLoopback, translateAddresses, Standin, startStandin, talosctlPath } from "../helpers/talos-standin";
+import { buildDay2Tools, toLoopback, translateAddresses, type Standin, startStandin, talosctlPath } from "../helpers/talos-standin";
 
 // the plan keeps its addresses; the steps reach the stand-in's nodes on loopback (same last octet)
 const NAT = { translate: translateAddresses };
 
 const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), "etcd-snapshots-"));
-const homelabCopy = (talos: string) => stackPlan("homelab", (c) => {
-  c.clusterName = "rolltest";
-  c.versions = { ...c.versions, talos };
-  c.upgrade = { workerBatchSize: 2, snapshotDir };
-});
+const homelabCopy = (talos: string) =>
+  stackPlan("homelab", (c) => {
+    c.clusterName = "rolltest";
+    c.versions = { ...c.versions, talos };
+    c.upgrade = { workerBatchSize: 2, snapshotDir };
+  });
 const before_ = homelabCopy("v1.11.5");
 const deployed = deployedStateOf(before_);
 const after_ = resolveContract(homelabCopy("v1.12.1"), deployed);
@@ -40,9 +41,18 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     // registers), and a Node stays Ready for 5 s after its kubelet stopped (Kubernetes' node-monitor
     // grace period is 40 s): a Ready seen right after the reboot is the stale one
     standin = await startStandin(before_, { version: "v1.11.5", rebootMs: 1000, readyMs: 3000, graceMs: 5000 });
-    env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: talosctlPath(), POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60" };
+    env = {
+      TALOSCONFIG_DATA: standin.talosconfig,
+      KUBECONFIG_DATA: standin.kubeconfig,
+      TALOSCTL: talosctlPath(),
+      POLL_INTERVAL_MS: "200",
+      REBOOT_TIMEOUT_S: "60",
+    };
   });
-  after(() => { standin?.stop(); fs.rmSync(snapshotDir, { recursive: true, force: true }); });
+  after(() => {
+    standin?.stop();
+    fs.rmSync(snapshotDir, { recursive: true, force: true });
+  });
 
   it("first `up` of the cluster: every step is a create that only checks (no upgrade; a baseline snapshot)", async () => {
     const steps = await captureSteps(before_);
@@ -50,17 +60,22 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     assert.equal(r.failed, undefined, r.failed?.stderr);
     assert.equal(r.runs.length, 9);
     assert.ok(r.runs.every((x) => x.mode === "create"));
-    assert.deepEqual(standin.events().filter((e) => e.event === "upgrade"), []);
+    assert.deepEqual(
+      standin.events().filter((e) => e.event === "upgrade"),
+      [],
+    );
     assert.equal(standin.events().filter((e) => e.event === "etcd-snapshot").length, 1);
     assert.deepEqual(diff(steps, state), [], "a second run has nothing to do");
   });
 
   it("the preview of v1.11.5 -> v1.12.1 lists the snapshot and every node as updates, Kubernetes unchanged", async () => {
     const steps = await captureSteps(after_, deployed);
-    assert.deepEqual(diff(steps, state).map((d) => `${d.mode} ${d.step.name}`).sort(), [
-      "update rolltest-day2-etcd-snapshot",
-      ...before_.nodes.map((n) => `update rolltest-day2-${n.name}`),
-    ].sort());
+    assert.deepEqual(
+      diff(steps, state)
+        .map((d) => `${d.mode} ${d.step.name}`)
+        .sort(),
+      ["update rolltest-day2-etcd-snapshot", ...before_.nodes.map((n) => `update rolltest-day2-${n.name}`)].sort(),
+    );
   });
 
   it("a failing node stops the roll there; the next `up` resumes at that node", async () => {
@@ -68,31 +83,64 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
     fs.writeFileSync(path.join(standin.dir, "fail-upgrade-talos-wrk-03"), "");
     const first = await up(steps, state, env, NAT);
     assert.equal(first.failed?.name, "rolltest-day2-talos-wrk-03");
-    assert.match(first.failed!.stderr, /Talos refused the upgrade of talos-wrk-03: error validating installer image .*failed to pull image/);
-    assert.equal(first.runs.some((r) => r.name.endsWith("talos-wrk-04") && r.ok), true, "its batch mate finished");
-    assert.deepEqual(diff(steps, state).map((d) => d.step.name), ["rolltest-day2-talos-wrk-03"], "only the failed node is left");
+    assert.match(
+      first.failed!.stderr,
+      /Talos refused the upgrade of talos-wrk-03: error validating installer image .*failed to pull image/,
+    );
+    assert.equal(
+      first.runs.some((r) => r.name.endsWith("talos-wrk-04") && r.ok),
+      true,
+      "its batch mate finished",
+    );
+    assert.deepEqual(
+      diff(steps, state).map((d) => d.step.name),
+      ["rolltest-day2-talos-wrk-03"],
+      "only the failed node is left",
+    );
 
     fs.rmSync(path.join(standin.dir, "fail-upgrade-talos-wrk-03"));
     const second = await up(steps, state, env, NAT);
     assert.equal(second.failed, undefined, second.failed?.stderr);
-    assert.deepEqual(second.runs.map((r) => r.name), ["rolltest-day2-talos-wrk-03"]);
+    assert.deepEqual(
+      second.runs.map((r) => r.name),
+      ["rolltest-day2-talos-wrk-03"],
+    );
   });
 
   it("the stand-in saw: snapshot first, one control plane at a time with etcd healthy between, workers in batches of 2 after them", () => {
     const ev = standin.events();
     const idx = (node: string, event: string) => ev.findIndex((e) => e.node === node && e.event === event);
     const upgrades = ev.filter((e) => e.event === "upgrade");
-    const snaps = ev.map((e, i) => [e, i] as const).filter(([e]) => e.event === "etcd-snapshot").map(([, i]) => i);
+    const snaps = ev
+      .map((e, i) => [e, i] as const)
+      .filter(([e]) => e.event === "etcd-snapshot")
+      .map(([, i]) => i);
     assert.equal(snaps.length, 2, "the baseline and the one of this roll");
     assert.ok(snaps[1] < ev.indexOf(upgrades[0]), "snapshot before the first upgrade");
-    assert.deepEqual(upgrades.map((e) => e.node), ["talos-cp-01", "talos-cp-02", "talos-cp-03", ...upgrades.slice(3).map((e) => e.node)]);
+    assert.deepEqual(
+      upgrades.map((e) => e.node),
+      ["talos-cp-01", "talos-cp-02", "talos-cp-03", ...upgrades.slice(3).map((e) => e.node)],
+    );
     assert.equal(upgrades.length, 7, "every node upgraded exactly once, the resumed one included");
-    for (const [a, b] of [["talos-cp-01", "talos-cp-02"], ["talos-cp-02", "talos-cp-03"]]) assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} starts after ${a} is back`);
+    for (const [a, b] of [
+      ["talos-cp-01", "talos-cp-02"],
+      ["talos-cp-02", "talos-cp-03"],
+    ])
+      assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} starts after ${a} is back`);
     for (const w of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx("talos-cp-03", "ready") < idx(w, "upgrade"));
-    for (const w of ["talos-wrk-03", "talos-wrk-04"]) for (const p of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx(p, "ready") < idx(w, "upgrade"), `${w} after batch 1 is back (kubelet re-registered, uncordoned), not on a stale Ready`);
+    for (const w of ["talos-wrk-03", "talos-wrk-04"])
+      for (const p of ["talos-wrk-01", "talos-wrk-02"])
+        assert.ok(
+          idx(p, "ready") < idx(w, "upgrade"),
+          `${w} after batch 1 is back (kubelet re-registered, uncordoned), not on a stale Ready`,
+        );
     // never two control planes down at once
     let down = 0;
-    for (const e of ev.filter((x) => x.role === "controlplane")) { if (e.event === "down") down++; if (e.event === "ready") down--; assert.ok(down <= 1); }
+    for (const e of ev.filter((x) => x.role === "controlplane")) {
+      if (e.event === "down") down++;
+      if (e.event === "ready") down--;
+      assert.ok(down <= 1);
+    }
     const files = fs.readdirSync(snapshotDir);
     assert.equal(files.length, 2);
     for (const f of files) assert.match(f, /^rolltest-\d{8}T\d{9}Z\.db$/);
@@ -101,7 +149,15 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
   it("with credentials the nodes refuse, the roll stops at its first step and nothing is upgraded", async () => {
     const before = standin.events().filter((e) => e.event === "upgrade").length;
     // a talosconfig whose client key does not match its certificate
-    const bogus = standin.talosconfig.replace(/key: (\S+)/, (_, k: string) => `key: ${Buffer.from(Buffer.from(k, "base64").toString().replace(/[A-Za-z]/g, (c) => (c === "A" ? "B" : "A"))).toString("base64")}`);
+    const bogus = standin.talosconfig.replace(
+      /key: (\S+)/,
+      (_, k: string) =>
+        `key: ${Buffer.from(
+          Buffer.from(k, "base64")
+            .toString()
+            .replace(/[A-Za-z]/g, (c) => (c === "A" ? "B" : "A")),
+        ).toString("base64")}`,
+    );
     assert.notEqual(bogus, standin.talosconfig);
     const steps = await captureSteps(homelabCopy("v1.12.1"), deployed);
     const r = await up(steps, new Map(), { ...env, TALOSCONFIG_DATA: bogus, REBOOT_TIMEOUT_S: "2" }, NAT);
@@ -113,7 +169,11 @@ describe("rolling upgrade with the real talosctl against the Talos API stand-in"
 
   it("every node reports v1.12.1 to talosctl, and a further `up` only checks", async () => {
     for (const n of after_.nodes) {
-      const out = execFileSync(talosctlPath(), ["--talosconfig", path.join(standin.dir, "talosconfig"), ...talosctlArgs.version(toLoopback(n.ip))], { encoding: "utf8" });
+      const out = execFileSync(
+        talosctlPath(),
+        ["--talosconfig", path.join(standin.dir, "talosconfig"), ...talosctlArgs.version(toLoopback(n.ip))],
+        { encoding: "utf8" },
+      );
       assert.equal(serverTag(out), "v1.12.1", n.name);
     }
     const steps = await captureSteps(after_, deployed);
@@ -130,18 +190,21 @@ describe("Talos and Kubernetes in one run: Kubernetes once, after the Talos roll
   const state: StepState = new Map();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-wrap-"));
   const calls = path.join(tmp, "upgrade-k8s.log");
-  const plan = (talos: string, kubernetes: string) => stackPlan("homelab", (c) => {
+  const plan = (talos: string, kubernetes: string) =>
+    stackPlan("homelab", (c) => {
       c.clusterName = "k8stest";
-    c.versions = { ...c.versions, talos, kubernetes };
-    c.upgrade = { workerBatchSize: 4, snapshotDir: tmp };
-  });
+      c.versions = { ...c.versions, talos, kubernetes };
+      c.upgrade = { workerBatchSize: 4, snapshotDir: tmp };
+    });
   const v1 = plan("v1.12.1", "v1.34.1");
   const v2 = resolveContract(plan("v1.13.0", "v1.35.0"), deployedStateOf(v1));
 
   before(async () => {
     buildDay2Tools();
     const wrapper = path.join(tmp, "talosctl");
-    fs.writeFileSync(wrapper, `#!/bin/sh
+    fs.writeFileSync(
+      wrapper,
+      `#!/bin/sh
 for a in "$@"; do
   if [ "$a" = upgrade-k8s ]; then
     echo "$(date +%s%3N) $*" >> "${calls}"
@@ -150,13 +213,24 @@ for a in "$@"; do
   fi
 done
 exec "${talosctlPath()}" "$@"
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     standin = await startStandin(v1, { version: "v1.12.1", rebootMs: 500, readyMs: 200 });
-    env = { TALOSCONFIG_DATA: standin.talosconfig, KUBECONFIG_DATA: standin.kubeconfig, TALOSCTL: wrapper, POLL_INTERVAL_MS: "200", REBOOT_TIMEOUT_S: "60" };
+    env = {
+      TALOSCONFIG_DATA: standin.talosconfig,
+      KUBECONFIG_DATA: standin.kubeconfig,
+      TALOSCTL: wrapper,
+      POLL_INTERVAL_MS: "200",
+      REBOOT_TIMEOUT_S: "60",
+    };
     const created = await up(await captureSteps(v1), state, env, NAT);
     assert.equal(created.failed, undefined, created.failed?.stderr);
   });
-  after(() => { standin?.stop(); fs.rmSync(tmp, { recursive: true, force: true }); });
+  after(() => {
+    standin?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
 
   const k8sCalls = () => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").trim().split("\n").filter(Boolean) : []);
 
@@ -170,14 +244,22 @@ exec "${talosctlPath()}" "$@"
     assert.equal(k8sCalls().length, 1);
     const [at, ...args] = k8sCalls()[0].split(" ");
     assert.deepEqual(args.slice(-7), ["-e", "127.0.0.11", "-n", "127.0.0.11", "upgrade-k8s", "--to", "1.35.0"]);
-    const lastReady = Math.max(...standin.events().filter((e) => e.event === "ready").map((e) => e.t));
+    const lastReady = Math.max(
+      ...standin
+        .events()
+        .filter((e) => e.event === "ready")
+        .map((e) => e.t),
+    );
     assert.equal(standin.events().filter((e) => e.event === "ready").length, 7, "every node rolled to v1.13.0 first");
     assert.ok(Number(at) > lastReady, "upgrade-k8s started after the last node was back");
 
     fs.rmSync(path.join(tmp, "fail-k8s"));
     const second = await up(steps, state, env, NAT);
     assert.equal(second.failed, undefined, second.failed?.stderr);
-    assert.deepEqual(second.runs.map((r) => r.name), ["k8stest-day2-kubernetes"]);
+    assert.deepEqual(
+      second.runs.map((r) => r.name),
+      ["k8stest-day2-kubernetes"],
+    );
     assert.equal(k8sCalls().length, 2);
     assert.deepEqual(diff(steps, state), [], "nothing left: Kubernetes is upgraded once");
   });

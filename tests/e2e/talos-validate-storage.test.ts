@@ -16,7 +16,7 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
 import { patchStrings } from "../../components/TalosNode";
-import { Plan, TalosMinor } from "../../core/plan/types";
+import type { Plan, TalosMinor } from "../../core/plan/types";
 import { INSTALL_DISK } from "../../core/talos/patches";
 import { TALOS_MINORS, talosMachineryVersion, talosValidateBin } from "../helpers/judges";
 import { stackPlan } from "../helpers/stacks";
@@ -28,7 +28,14 @@ const RELEASES: Record<TalosMinor, { talos: string; kubernetes: string }> = {
   "1.13": { talos: "v1.13.0", kubernetes: "v1.36.0" },
 };
 /** Every Talos document kind that provisions, formats or mounts a volume (pkg/machinery/config/types/block, 1.11-1.13). */
-const VOLUME_KINDS = ["UserVolumeConfig", "RawVolumeConfig", "ExistingVolumeConfig", "ExternalVolumeConfig", "SwapVolumeConfig", "VolumeConfig"];
+const VOLUME_KINDS = [
+  "UserVolumeConfig",
+  "RawVolumeConfig",
+  "ExistingVolumeConfig",
+  "ExternalVolumeConfig",
+  "SwapVolumeConfig",
+  "VolumeConfig",
+];
 
 /** The reference plan at a minor, with talos-wrk-02 carrying two data disks. */
 function planFor(minor: TalosMinor): Plan {
@@ -39,12 +46,21 @@ function planFor(minor: TalosMinor): Plan {
   });
 }
 
-interface NodeResult { name: string; warnings: string[]; error?: string; config?: string }
+interface NodeResult {
+  name: string;
+  warnings: string[];
+  error?: string;
+  config?: string;
+}
 
 function renderAndValidate(minor: TalosMinor, plan: Plan, patchesOf: (n: Plan["nodes"][number]) => string[]) {
   const request = {
-    clusterName: plan.clusterName, clusterEndpoint: plan.endpoint.url, talosVersion: plan.talosVersion, kubernetesVersion: plan.kubernetesVersion,
-    render: true, nodes: plan.nodes.map((n) => ({ name: n.name, type: n.role, patches: patchesOf(n) })),
+    clusterName: plan.clusterName,
+    clusterEndpoint: plan.endpoint.url,
+    talosVersion: plan.talosVersion,
+    kubernetesVersion: plan.kubernetesVersion,
+    render: true,
+    nodes: plan.nodes.map((n) => ({ name: n.name, type: n.role, patches: patchesOf(n) })),
   };
   const r = spawnSync(talosValidateBin(minor), [], { input: JSON.stringify(request), encoding: "utf8", timeout: 120_000 });
   assert.ok(r.status === 0 || r.status === 1, `talos-validate-${minor} could not judge the request (exit ${r.status}): ${r.stderr}`);
@@ -53,11 +69,14 @@ function renderAndValidate(minor: TalosMinor, plan: Plan, patchesOf: (n: Plan["n
 
 /** What in a rendered config would touch a disk other than Talos's system disk, or choose the install disk by anything but INSTALL_DISK. */
 function diskClaims(config: string): string[] {
-  const docs = parseAllDocuments(config).map((d) => d.toJSON()).filter((d) => d && typeof d === "object");
+  const docs = parseAllDocuments(config)
+    .map((d) => d.toJSON())
+    .filter((d) => d && typeof d === "object");
   const out: string[] = [];
   for (const d of docs) {
     if (!("kind" in d)) {
-      for (const disk of d.machine?.disks ?? []) out.push(`machine.disks: ${disk.device} (${(disk.partitions ?? []).map((p: any) => p.mountpoint).join(", ")})`);
+      for (const disk of d.machine?.disks ?? [])
+        out.push(`machine.disks: ${disk.device} (${(disk.partitions ?? []).map((p: any) => p.mountpoint).join(", ")})`);
       const install = d.machine?.install ?? {};
       if (install.diskSelector) out.push(`machine.install.diskSelector ${JSON.stringify(install.diskSelector)}`);
       if (install.disk !== INSTALL_DISK) out.push(`machine.install.disk ${install.disk}`);
@@ -74,7 +93,11 @@ describe("the plan puts the OS disk where the install disk points", () => {
     const plan = planFor("1.11");
     for (const n of plan.nodes) {
       assert.deepEqual(n.disks[0], { slot: "scsi0", sizeGB: n.osDiskGB, purpose: "os" }, n.name);
-      assert.deepEqual(n.disks.slice(1).map((d) => [d.slot, d.purpose]), n.dataDisksGB.map((_, i) => [`scsi${i + 1}`, "data"]), n.name);
+      assert.deepEqual(
+        n.disks.slice(1).map((d) => [d.slot, d.purpose]),
+        n.dataDisksGB.map((_, i) => [`scsi${i + 1}`, "data"]),
+        n.name,
+      );
     }
     // virtio-scsi-single: one controller per disk, scsi0's first; its disk is the first SCSI disk
     assert.equal(INSTALL_DISK, "/dev/sda");
@@ -87,11 +110,16 @@ for (const minor of TALOS_MINORS) {
       const plan = planFor(minor);
       const out = renderAndValidate(minor, plan, (n) => patchStrings(plan, n, SCHEMATIC));
       assert.equal(out.status, 0, JSON.stringify(out.results.filter((r) => r.error)));
-      assert.deepEqual(out.results.map((r) => r.name), plan.nodes.map((n) => n.name));
+      assert.deepEqual(
+        out.results.map((r) => r.name),
+        plan.nodes.map((n) => n.name),
+      );
       for (const r of out.results) {
         assert.deepEqual([r.error, r.warnings], [undefined, []], r.name);
         assert.deepEqual(diskClaims(r.config!), [], r.name);
-        const v1 = parseAllDocuments(r.config!).map((d) => d.toJSON()).find((d) => !("kind" in d));
+        const v1 = parseAllDocuments(r.config!)
+          .map((d) => d.toJSON())
+          .find((d) => !("kind" in d));
         assert.deepEqual([v1.machine.install.disk, v1.machine.install.wipe], [INSTALL_DISK, false], r.name);
       }
       // the node with two data disks renders the same storage settings as one without
@@ -101,11 +129,19 @@ for (const minor of TALOS_MINORS) {
     it("negative control: Talos accepts configs that claim a data disk, and the check catches exactly those nodes", () => {
       const plan = planFor(minor);
       const claim: Record<string, object> = {
-        "talos-wrk-01": { apiVersion: "v1alpha1", kind: "UserVolumeConfig", name: "ceph-data", provisioning: { diskSelector: { match: "!system_disk" }, minSize: "10GB" } },
+        "talos-wrk-01": {
+          apiVersion: "v1alpha1",
+          kind: "UserVolumeConfig",
+          name: "ceph-data",
+          provisioning: { diskSelector: { match: "!system_disk" }, minSize: "10GB" },
+        },
         "talos-wrk-02": { machine: { disks: [{ device: "/dev/sdb", partitions: [{ mountpoint: "/var/mnt/data" }] }] } },
         "talos-wrk-03": { machine: { install: { diskSelector: { size: ">= 200GB" } } } },
       };
-      const out = renderAndValidate(minor, plan, (n) => [...patchStrings(plan, n, SCHEMATIC), ...(claim[n.name] ? [stringify(claim[n.name])] : [])]);
+      const out = renderAndValidate(minor, plan, (n) => [
+        ...patchStrings(plan, n, SCHEMATIC),
+        ...(claim[n.name] ? [stringify(claim[n.name])] : []),
+      ]);
       assert.equal(out.status, 0, JSON.stringify(out.results.filter((r) => r.error)));
       const flagged = Object.fromEntries(out.results.map((r) => [r.name, diskClaims(r.config!)]).filter(([, c]) => c.length));
       assert.deepEqual(Object.keys(flagged), ["talos-wrk-01", "talos-wrk-02", "talos-wrk-03"]);

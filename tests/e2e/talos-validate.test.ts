@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
 import { patchStrings } from "../../components/TalosNode";
-import { Plan, TalosMinor } from "../../core/plan/types";
+import type { Plan, TalosMinor } from "../../core/plan/types";
 import { nodePatchDocuments } from "../../core/talos/patches";
 import { TALOS_MINORS, talosMachineryVersion, talosValidateBin } from "../helpers/judges";
 import { stackPlan } from "../helpers/stacks";
@@ -22,25 +22,42 @@ const RELEASES: Record<TalosMinor, { talos: string; kubernetes: string }> = {
 };
 const MODES = {
   vip: () => {},
-  kubeprism: (c: Record<string, any>) => { c.endpoint = { mode: "kubeprism", dnsName: "k8s.home.arpa" }; },
-  haproxy: (c: Record<string, any>) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshUser: "admin" } }; },
+  kubeprism: (c: Record<string, any>) => {
+    c.endpoint = { mode: "kubeprism", dnsName: "k8s.home.arpa" };
+  },
+  haproxy: (c: Record<string, any>) => {
+    c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshUser: "admin" } };
+  },
 };
 type Mode = keyof typeof MODES;
 
 function planFor(minor: TalosMinor, mode: Mode): Plan {
-  return stackPlan("homelab", (c) => {
-    c.versions.talos = RELEASES[minor].talos;
-    c.versions.kubernetes = RELEASES[minor].kubernetes;
-    MODES[mode](c);
-  }, { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } });
+  return stackPlan(
+    "homelab",
+    (c) => {
+      c.versions.talos = RELEASES[minor].talos;
+      c.versions.kubernetes = RELEASES[minor].kubernetes;
+      MODES[mode](c);
+    },
+    { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } },
+  );
 }
 
-interface NodeResult { name: string; warnings: string[]; error?: string; config?: string }
+interface NodeResult {
+  name: string;
+  warnings: string[];
+  error?: string;
+  config?: string;
+}
 
 function validate(minor: TalosMinor, plan: Plan, patchesOf = (n: Plan["nodes"][number]) => patchStrings(plan, n, SCHEMATIC)) {
   const request = {
-    clusterName: plan.clusterName, clusterEndpoint: plan.endpoint.url, talosVersion: plan.talosVersion, kubernetesVersion: plan.kubernetesVersion,
-    render: true, nodes: plan.nodes.map((n) => ({ name: n.name, type: n.role, patches: patchesOf(n) })),
+    clusterName: plan.clusterName,
+    clusterEndpoint: plan.endpoint.url,
+    talosVersion: plan.talosVersion,
+    kubernetesVersion: plan.kubernetesVersion,
+    render: true,
+    nodes: plan.nodes.map((n) => ({ name: n.name, type: n.role, patches: patchesOf(n) })),
   };
   const r = spawnSync(talosValidateBin(minor), [], { input: JSON.stringify(request), encoding: "utf8", timeout: 120_000 });
   assert.ok(r.status === 0 || r.status === 1, `talos-validate-${minor} could not judge the request (exit ${r.status}): ${r.stderr}`);
@@ -49,7 +66,11 @@ function validate(minor: TalosMinor, plan: Plan, patchesOf = (n: Plan["nodes"][n
 
 /** The rendered config's documents, keyed by kind ("v1alpha1" for the machine config itself). */
 function documents(config: string): Map<string, any> {
-  return new Map(parseAllDocuments(config).map((d) => d.toJSON()).map((d) => [d.kind ?? "v1alpha1", d] as [string, any]));
+  return new Map(
+    parseAllDocuments(config)
+      .map((d) => d.toJSON())
+      .map((d) => [d.kind ?? "v1alpha1", d] as [string, any]),
+  );
 }
 
 for (const minor of TALOS_MINORS) {
@@ -59,7 +80,10 @@ for (const minor of TALOS_MINORS) {
         const plan = planFor(minor, mode);
         assert.equal(plan.talosMinor, minor);
         const out = validate(minor, plan);
-        assert.deepEqual(out.results.map((r) => r.name), plan.nodes.map((n) => n.name));
+        assert.deepEqual(
+          out.results.map((r) => r.name),
+          plan.nodes.map((n) => n.name),
+        );
         for (const r of out.results) assert.deepEqual([r.error, r.warnings], [undefined, []], `${r.name}: ${r.error}`);
         assert.equal(out.status, 0);
         // the judged config is the full one: generated base plus our patches, not the patches alone
@@ -78,25 +102,36 @@ for (const minor of TALOS_MINORS) {
 
     it("rejects an impossible address for exactly the node that has it", () => {
       const plan = planFor(minor, "vip");
-      const broken = (n: Plan["nodes"][number]) => patchStrings(plan, n, SCHEMATIC)
-        .map((p) => (n.name === "talos-wrk-01" ? p.replace("192.168.0.14/24", "192.168.0.314/24") : p));
+      const broken = (n: Plan["nodes"][number]) =>
+        patchStrings(plan, n, SCHEMATIC).map((p) => (n.name === "talos-wrk-01" ? p.replace("192.168.0.14/24", "192.168.0.314/24") : p));
       const out = validate(minor, plan, broken);
       assert.equal(out.status, 1);
-      assert.deepEqual(out.results.filter((r) => r.error).map((r) => r.name), ["talos-wrk-01"]);
+      assert.deepEqual(
+        out.results.filter((r) => r.error).map((r) => r.name),
+        ["talos-wrk-01"],
+      );
       assert.match(out.results.find((r) => r.name === "talos-wrk-01")!.error!, /192\.168\.0\.314/);
     });
 
     if (minor !== "1.11") {
       it("rejects a default route written as destination 0.0.0.0/0 (Talos's validation, not its YAML decoding)", () => {
         const plan = planFor(minor, "vip");
-        const withDestination = (n: Plan["nodes"][number]) => nodePatchDocuments(plan, n, SCHEMATIC).map((d: Record<string, any>) => {
-          if (n.name === "talos-cp-02" && d.kind === "LinkConfig") d.routes = d.routes.map((r: object) => ({ destination: "0.0.0.0/0", ...r }));
-          return stringify(d);
-        });
+        const withDestination = (n: Plan["nodes"][number]) =>
+          nodePatchDocuments(plan, n, SCHEMATIC).map((d: Record<string, any>) => {
+            if (n.name === "talos-cp-02" && d.kind === "LinkConfig")
+              d.routes = d.routes.map((r: object) => ({ destination: "0.0.0.0/0", ...r }));
+            return stringify(d);
+          });
         const out = validate(minor, plan, withDestination);
         assert.equal(out.status, 1);
-        assert.deepEqual(out.results.filter((r) => r.error).map((r) => r.name), ["talos-cp-02"]);
-        assert.match(out.results.find((r) => r.name === "talos-cp-02")!.error!, /^(?!loading patches).*LinkConfig\/eth0: route 0 destination/s);
+        assert.deepEqual(
+          out.results.filter((r) => r.error).map((r) => r.name),
+          ["talos-cp-02"],
+        );
+        assert.match(
+          out.results.find((r) => r.name === "talos-cp-02")!.error!,
+          /^(?!loading patches).*LinkConfig\/eth0: route 0 destination/s,
+        );
       });
     }
   });

@@ -7,17 +7,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApiEndpoint } from "../../components/ApiEndpoint";
 import { CiliumLbPool } from "../../components/CiliumLbPool";
 import { TalosCluster } from "../../components/TalosCluster";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { installMocks, installPreviewMocks, RawRegistration, rawRegistrations, recorded, resolve } from "./mocks";
+import { installMocks, installPreviewMocks, type RawRegistration, rawRegistrations, recorded, resolve } from "./mocks";
 
-export interface CapturedResource { type: string; name: string; props: Record<string, any> }
+export interface CapturedResource {
+  type: string;
+  name: string;
+  props: Record<string, any>;
+}
 
 function declareProgram(plan: Plan) {
   const provider = new proxmox.Provider(`proxmox-${plan.stack}`, { endpoint: plan.proxmox.endpoint });
   const cluster = new TalosCluster(plan.clusterName, {
-    plan, proxmoxProvider: provider,
-    endpoint: (secrets) => new ApiEndpoint(`api-${plan.stack}`, { plan, sshPrivateKey: "test-key", kubernetesCa: secrets.machineSecrets.certs.k8s }).ready,
+    plan,
+    proxmoxProvider: provider,
+    endpoint: (secrets) =>
+      new ApiEndpoint(`api-${plan.stack}`, { plan, sshPrivateKey: "test-key", kubernetesCa: secrets.machineSecrets.certs.k8s }).ready,
   });
   const kubernetesProvider = new k8s.Provider(`cluster-${plan.stack}`, { kubeconfig: cluster.kubeconfig });
   const pool = new CiliumLbPool(`cilium-lb-${plan.stack}`, { plan, kubernetesProvider });
@@ -28,7 +34,9 @@ export async function captureProgram(plan: Plan): Promise<CapturedResource[]> {
   installMocks();
   const start = recorded.length;
   const { cluster, pool } = declareProgram(plan);
-  await resolve(pulumi.all([cluster.kubeconfig, cluster.talosconfig, cluster.healthy, cluster.upgrade.done, pool.pool.id, pool.l2Policy.id]));
+  await resolve(
+    pulumi.all([cluster.kubeconfig, cluster.talosconfig, cluster.healthy, cluster.upgrade.done, pool.pool.id, pool.l2Policy.id]),
+  );
   return structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, props: r.inputs })));
 }
 

@@ -11,14 +11,29 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, resolve } from "./mocks";
 import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
-import { DeployedState } from "../../core/deployed/state";
-import { Plan } from "../../core/plan/types";
+import type { DeployedState } from "../../core/deployed/state";
+import type { Plan } from "../../core/plan/types";
 import { PROJECT_DIR } from "./stacks";
 
-export interface Step { name: string; create: string; update: string; dir: string; environment: Record<string, string>; triggers: unknown; deps: string[] }
+export interface Step {
+  name: string;
+  create: string;
+  update: string;
+  dir: string;
+  environment: Record<string, string>;
+  triggers: unknown;
+  deps: string[];
+}
 /** what the state holds per step after a run: its inputs and last stdout */
 export type StepState = Map<string, { inputs: string; stdout: string }>;
-export interface StepRun { name: string; mode: "create" | "update"; ok: boolean; stdout: string; stderr: string; ms: number }
+export interface StepRun {
+  name: string;
+  mode: "create" | "update";
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 let seq = 0;
 /** The command steps the components emit for this plan (credentials are the mocks' until replaced). */
@@ -30,7 +45,12 @@ export async function captureSteps(plan: Plan, deployed?: DeployedState): Promis
     names.set(a.resource, a.name);
     // the rolling upgrade's steps only (TalosUpgrade's children; other commands run the same script,
     // e.g. the snapshot before a control-plane change and the config gates, and are judged elsewhere)
-    if (a.type === "command:local:Command" && (a.props as any).environment?.HOMELAB_DAY2_STEP && a.name.startsWith(`${plan.clusterName}-day2-`)) raw.push({ name: a.name, props: a.props, deps: (a.opts.dependsOn as unknown[]) ?? [] });
+    if (
+      a.type === "command:local:Command" &&
+      (a.props as any).environment?.HOMELAB_DAY2_STEP &&
+      a.name.startsWith(`${plan.clusterName}-day2-`)
+    )
+      raw.push({ name: a.name, props: a.props, deps: (a.opts.dependsOn as unknown[]) ?? [] });
     return undefined;
   };
   const provider = new proxmox.Provider(`proxmox-h${seq++}`, { endpoint: plan.proxmox.endpoint });
@@ -38,8 +58,16 @@ export async function captureSteps(plan: Plan, deployed?: DeployedState): Promis
   await resolve(pulumi.all([cluster.healthy, cluster.upgrade.done]));
   const steps: Step[] = [];
   for (const r of raw) {
-    const p = await resolve(pulumi.output(r.props)) as Record<string, any>;
-    steps.push({ name: r.name, create: p.create, update: p.update, dir: p.dir, environment: p.environment, triggers: p.triggers, deps: r.deps.map((d) => names.get(d)!).filter((d) => raw.some((x) => x.name === d)) });
+    const p = (await resolve(pulumi.output(r.props))) as Record<string, any>;
+    steps.push({
+      name: r.name,
+      create: p.create,
+      update: p.update,
+      dir: p.dir,
+      environment: p.environment,
+      triggers: p.triggers,
+      deps: r.deps.map((d) => names.get(d)!).filter((d) => raw.some((x) => x.name === d)),
+    });
   }
   return steps;
 }
@@ -57,11 +85,25 @@ export function waves(steps: Step[]): Step[][] {
   return out;
 }
 
-const inputsOf = (s: Step, secretKeys: string[]) => JSON.stringify({ create: s.create, update: s.update, dir: s.dir, triggers: s.triggers,
-  environment: Object.fromEntries(Object.entries(s.environment).filter(([k]) => !secretKeys.includes(k)).sort()) });
+const inputsOf = (s: Step, secretKeys: string[]) =>
+  JSON.stringify({
+    create: s.create,
+    update: s.update,
+    dir: s.dir,
+    triggers: s.triggers,
+    environment: Object.fromEntries(
+      Object.entries(s.environment)
+        .filter(([k]) => !secretKeys.includes(k))
+        .sort(),
+    ),
+  });
 
 /** Which steps an `up` would run: new ones (create) and changed ones (update), as the preview shows them. */
-export function diff(steps: Step[], state: StepState, secretKeys = ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"]): { step: Step; mode: "create" | "update" }[] {
+export function diff(
+  steps: Step[],
+  state: StepState,
+  secretKeys = ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"],
+): { step: Step; mode: "create" | "update" }[] {
   return steps.flatMap((s): { step: Step; mode: "create" | "update" }[] => {
     const before = state.get(s.name);
     if (!before) return [{ step: s, mode: "create" as const }];
@@ -74,16 +116,24 @@ export interface UpOptions {
   translate?: (value: string) => string;
 }
 
-function runOne(step: Step, mode: "create" | "update", env: Record<string, string>, prevStdout: string | undefined, opts: UpOptions): Promise<StepRun> {
+function runOne(
+  step: Step,
+  mode: "create" | "update",
+  env: Record<string, string>,
+  prevStdout: string | undefined,
+  opts: UpOptions,
+): Promise<StepRun> {
   const t0 = Date.now();
   const own = Object.fromEntries(Object.entries(step.environment).map(([k, v]) => [k, opts.translate ? opts.translate(v) : v]));
   return new Promise((res) => {
     // the command provider runs the command with /bin/sh -c in `dir`, else in its own working
     // directory, which the engine sets to the project folder; its environment added to its own
     const child = spawn("/bin/sh", ["-c", mode === "create" ? step.create : step.update], {
-      cwd: step.dir ?? PROJECT_DIR, env: { ...process.env, ...own, ...env, ...(prevStdout !== undefined ? { PULUMI_COMMAND_STDOUT: prevStdout } : {}) },
+      cwd: step.dir ?? PROJECT_DIR,
+      env: { ...process.env, ...own, ...env, ...(prevStdout !== undefined ? { PULUMI_COMMAND_STDOUT: prevStdout } : {}) },
     });
-    let stdout = "", stderr = "";
+    let stdout = "",
+      stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => res({ name: step.name, mode, ok: code === 0, stdout, stderr, ms: Date.now() - t0 }));
@@ -91,13 +141,25 @@ function runOne(step: Step, mode: "create" | "update", env: Record<string, strin
 }
 
 /** One `pulumi up` of the day-2 steps: returns the runs in order; updates `state` for the steps that succeeded. */
-export async function up(steps: Step[], state: StepState, env: Record<string, string>, opts: UpOptions = {}): Promise<{ runs: StepRun[]; failed?: StepRun }> {
+export async function up(
+  steps: Step[],
+  state: StepState,
+  env: Record<string, string>,
+  opts: UpOptions = {},
+): Promise<{ runs: StepRun[]; failed?: StepRun }> {
   const todo = new Map(diff(steps, state).map((d) => [d.step.name, d.mode]));
   const runs: StepRun[] = [];
   for (const wave of waves(steps)) {
-    const results = await Promise.all(wave.filter((s) => todo.has(s.name)).map((s) => runOne(s, todo.get(s.name)!, env, state.get(s.name)?.stdout, opts)));
+    const results = await Promise.all(
+      wave.filter((s) => todo.has(s.name)).map((s) => runOne(s, todo.get(s.name)!, env, state.get(s.name)?.stdout, opts)),
+    );
     runs.push(...results);
-    for (const r of results) if (r.ok) state.set(r.name, { inputs: inputsOf(steps.find((s) => s.name === r.name)!, ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"]), stdout: r.stdout });
+    for (const r of results)
+      if (r.ok)
+        state.set(r.name, {
+          inputs: inputsOf(steps.find((s) => s.name === r.name)!, ["TALOSCONFIG_DATA", "KUBECONFIG_DATA"]),
+          stdout: r.stdout,
+        });
     const failed = results.find((r) => !r.ok);
     if (failed) return { runs, failed };
   }

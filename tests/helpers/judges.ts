@@ -4,7 +4,7 @@
 // the test that needs it, saying how to get it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { TalosMinor } from "../../core/plan/types";
+import type { TalosMinor } from "../../core/plan/types";
 import { PROJECT_DIR } from "./stacks";
 
 export const TALOS_MINORS: TalosMinor[] = ["1.11", "1.12", "1.13"];
@@ -46,5 +46,9 @@ export function ciliumCrdFile(name: string): string {
 
 /** tools/talos-validate built against the pinned machinery of this minor. */
 export function talosValidateBin(minor: TalosMinor): string {
-  return required(path.join(BIN, `talos-validate-${minor}`), `the Talos ${minor} machinery validator`, "run tools/setup-tests.sh (builds talos-validate for Talos 1.11, 1.12 and 1.13; npm test runs it first)");
+  return required(
+    path.join(BIN, `talos-validate-${minor}`),
+    `the Talos ${minor} machinery validator`,
+    "run tools/setup-tests.sh (builds talos-validate for Talos 1.11, 1.12 and 1.13; npm test runs it first)",
+  );
 }

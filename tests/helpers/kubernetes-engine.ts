@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as stringifyYaml } from "yaml";
-import { Project, sdkPlugin, tempProject, toolchainMissing } from "../e2e/engine";
+import { type Project, sdkPlugin, tempProject, toolchainMissing } from "../e2e/engine";
 import { PROJECT_DIR } from "./stacks";
 
 const K8S = sdkPlugin("@pulumi/kubernetes");
@@ -16,7 +16,9 @@ export function kubernetesEngineMissing(): string[] {
   const missing: string[] = [];
   if (toolchainMissing) missing.push(`${toolchainMissing} (tools/toolchain/build-pulumi-cli.sh, build-language-nodejs.sh)`);
   if (!fs.existsSync(path.join(KUBERNETES_PLUGIN_DIR, `pulumi-resource-${K8S.name}`))) {
-    missing.push(`the real Kubernetes provider plugin ${K8S.version} is not built (${path.relative(PROJECT_DIR, KUBERNETES_PLUGIN_DIR)}): run tools/setup-tests.sh (npm test runs it first; it calls tools/toolchain/build-kubernetes-provider.sh)`);
+    missing.push(
+      `the real Kubernetes provider plugin ${K8S.version} is not built (${path.relative(PROJECT_DIR, KUBERNETES_PLUGIN_DIR)}): run tools/setup-tests.sh (npm test runs it first; it calls tools/toolchain/build-kubernetes-provider.sh)`,
+    );
   }
   return missing;
 }
@@ -24,7 +26,12 @@ export function kubernetesEngineMissing(): string[] {
 /** The commit the installed plugin was really built from (its .homelab-build marker). */
 export function kubernetesPluginBuild(): Record<string, string> {
   const text = fs.readFileSync(path.join(KUBERNETES_PLUGIN_DIR, ".homelab-build"), "utf8");
-  return Object.fromEntries(text.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 }
 
 export interface KubernetesProject extends Project {
@@ -41,7 +48,10 @@ export function kubernetesProject(kubeconfig: string): KubernetesProject {
   const p = tempProject();
   // the program: tests/helpers/kubernetes-program.ts at the same relative path, so its imports resolve
   fs.mkdirSync(path.join(p.dir, "tests", "helpers"), { recursive: true });
-  fs.copyFileSync(path.join(PROJECT_DIR, "tests", "helpers", "kubernetes-program.ts"), path.join(p.dir, "tests", "helpers", "kubernetes-program.ts"));
+  fs.copyFileSync(
+    path.join(PROJECT_DIR, "tests", "helpers", "kubernetes-program.ts"),
+    path.join(p.dir, "tests", "helpers", "kubernetes-program.ts"),
+  );
   fs.writeFileSync(path.join(p.dir, "index.ts"), `import "./tests/helpers/kubernetes-program";\n`);
   // a plugin home with the real Kubernetes plugin only (the program uses no other provider)
   const home = path.join(p.dir, ".pulumi-home");

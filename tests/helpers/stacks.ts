@@ -1,10 +1,10 @@
 // Test helpers: plan inputs read from the real stack files, so tests judge what users ship.
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { parse } from "yaml";
-import { buildPlan, PlanInputs } from "../../core/plan/build-plan";
+import { buildPlan, type PlanInputs } from "../../core/plan/build-plan";
 import { readPolicyConfig, readStackConfig } from "../../core/plan/stack-file";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 

@@ -1,8 +1,8 @@
 // Validates Talos config documents against the machine-config JSON schema of a Talos release (from the
 // pinned Talos machinery module, see helpers/judges): the judge is Talos's own schema, not our idea of it.
 import Ajv2020 from "ajv/dist/2020";
-import * as fs from "fs";
-import { TalosMinor } from "../../core/plan/types";
+import * as fs from "node:fs";
+import type { TalosMinor } from "../../core/plan/types";
 import { talosSchemaFile } from "./judges";
 
 const cache = new Map<TalosMinor, (doc: unknown) => string[]>();

@@ -1,9 +1,9 @@
 // Starts the Talos machine-API stand-in (tests/standins/talos-api) for a plan's nodes.
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 import { PROJECT_DIR } from "./stacks";
 
 const BUILT_TALOSCTL = path.join(PROJECT_DIR, ".toolchain", "bin", "talosctl");
@@ -25,7 +25,14 @@ export function buildDay2Tools(): void {
   }
 }
 
-export interface Standin { dir: string; talosconfig: string; kubeconfig: string; events: () => { t: number; node: string; role: string; event: string; detail: string }[]; stop: () => void; proc: ChildProcess }
+export interface Standin {
+  dir: string;
+  talosconfig: string;
+  kubeconfig: string;
+  events: () => { t: number; node: string; role: string; event: string; detail: string }[];
+  stop: () => void;
+  proc: ChildProcess;
+}
 
 /**
  * The stand-in's address of a node: its plan address moved to loopback, keeping the last octet
@@ -36,19 +43,53 @@ export const toLoopback = (ip: string) => ip.replace(/^\d+\.\d+\.\d+\.(\d+)$/, "
 export const translateAddresses = (text: string) => text.replace(/\b\d+\.\d+\.\d+\.(\d+)\b/g, "127.0.0.$1");
 
 /** graceMs: how long a Node stays Ready after its kubelet stopped (Kubernetes' node-monitor grace period) */
-export async function startStandin(plan: Plan, opts: { version: string; rebootMs: number; readyMs: number; graceMs?: number }): Promise<Standin> {
+export async function startStandin(
+  plan: Plan,
+  opts: { version: string; rebootMs: number; readyMs: number; graceMs?: number },
+): Promise<Standin> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "talos-standin-"));
   const nodes = plan.nodes.map((n) => `${n.name}=${toLoopback(n.ip)}:${n.role}`).join(",");
-  const proc = spawn(STANDIN, ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-grace", `${opts.graceMs ?? 0}ms`, "-kubernetes", plan.kubernetesVersion], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(
+    STANDIN,
+    [
+      "-dir",
+      dir,
+      "-nodes",
+      nodes,
+      "-version",
+      opts.version,
+      "-reboot",
+      `${opts.rebootMs}ms`,
+      "-ready",
+      `${opts.readyMs}ms`,
+      "-grace",
+      `${opts.graceMs ?? 0}ms`,
+      "-kubernetes",
+      plan.kubernetesVersion,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   await new Promise<void>((res, rej) => {
-    proc.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
+    proc.stdout!.on("data", (d) => {
+      if (String(d).includes("READY")) res();
+    });
     proc.on("exit", (code) => rej(new Error(`stand-in exited with ${code}`)));
   });
   return {
-    dir, proc,
+    dir,
+    proc,
     talosconfig: fs.readFileSync(path.join(dir, "talosconfig"), "utf8"),
     kubeconfig: fs.readFileSync(path.join(dir, "kubeconfig"), "utf8"),
-    events: () => fs.readFileSync(path.join(dir, "events.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)),
-    stop: () => { proc.kill("SIGTERM"); fs.rmSync(dir, { recursive: true, force: true }); },
+    events: () =>
+      fs
+        .readFileSync(path.join(dir, "events.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    stop: () => {
+      proc.kill("SIGTERM");
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -6,7 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 const made: string[] = [];
-process.on("exit", () => { for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+process.on("exit", () => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 export function tempDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { tempDir } from "../helpers/tmp";
-import { buildLifecycleTools, JournalEntry, LifecycleProject, Netns, readJournal } from "./harness";
+import { buildLifecycleTools, type JournalEntry, LifecycleProject, Netns, readJournal } from "./harness";
 
 const PROGRAM = `// lifecycle tier: a probe of the command provider (tests/lifecycle/command-standin.test.ts)
 import * as fs from "node:fs";
@@ -33,7 +33,12 @@ describe("the command provider stand-in under the real engine and the real @pulu
   const journalFile = path.join(work, "journal.jsonl");
   const deleteLog = path.join(work, "deleted.log");
   let mark = 0;
-  const since = (): JournalEntry[] => { const all = readJournal(journalFile); const out = all.slice(mark); mark = all.length; return out; };
+  const since = (): JournalEntry[] => {
+    const all = readJournal(journalFile);
+    const out = all.slice(mark);
+    mark = all.length;
+    return out;
+  };
   const set = (value: string, trigger: number) => p.setInputs({ value, trigger, deleteLog } as never);
   const output = () => JSON.parse(p.must(["stack", "output", "--json", "--show-secrets", "--stack", p.stack])).stdout;
 
@@ -48,7 +53,10 @@ describe("the command provider stand-in under the real engine and the real @pulu
     set("a", 1);
     p.must(["up", "--yes", "--skip-preview"]);
     const j = since();
-    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`), ["create probe true"]);
+    assert.deepEqual(
+      j.map((e) => `${e.op} ${e.name} ${e.ok}`),
+      ["create probe true"],
+    );
     assert.deepEqual(j[0].env, ["DELETE_LOG", "VALUE"]);
     assert.equal(j[0].dir, fs.realpathSync(p.dir));
     assert.equal(output(), "created a from the stdin");
@@ -58,7 +66,10 @@ describe("the command provider stand-in under the real engine and the real @pulu
     set("b", 1);
     p.must(["up", "--yes", "--skip-preview"]);
     const j = since();
-    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`), ["update probe true"]);
+    assert.deepEqual(
+      j.map((e) => `${e.op} ${e.name} ${e.ok}`),
+      ["update probe true"],
+    );
     assert.deepEqual(j[0].previous, ["PULUMI_COMMAND_STDOUT"]);
     assert.equal(output(), "updated b after [created a from the stdin]");
   });
@@ -68,7 +79,10 @@ describe("the command provider stand-in under the real engine and the real @pulu
     const r = p.up();
     assert.notEqual(r.status, 0);
     assert.match(`${r.stdout}${r.stderr}`, /refused fail/);
-    assert.deepEqual(since().map((e) => `${e.op} ${e.name} ${e.ok}`), ["update probe false"]);
+    assert.deepEqual(
+      since().map((e) => `${e.op} ${e.name} ${e.ok}`),
+      ["update probe false"],
+    );
     assert.equal(output(), "updated b after [created a from the stdin]");
     assert.notEqual(p.run(["preview", "--expect-no-changes"]).status, 0, "the next preview still shows the change");
   });
@@ -76,10 +90,16 @@ describe("the command provider stand-in under the real engine and the real @pulu
   it("a trigger change replaces (the SDK's replaceOnChanges): the new one created without a previous output, then the old one deleted with its own", () => {
     set("c", 2);
     const steps: { op: string; urn: string }[] = JSON.parse(p.must(["preview", "--json"])).steps;
-    assert.ok(steps.some((s) => s.op === "replace" && s.urn.endsWith("::probe")), JSON.stringify(steps.map((s) => s.op)));
+    assert.ok(
+      steps.some((s) => s.op === "replace" && s.urn.endsWith("::probe")),
+      JSON.stringify(steps.map((s) => s.op)),
+    );
     p.must(["up", "--yes", "--skip-preview"]);
     const j = since();
-    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`), ["create probe true", "delete probe true"]);
+    assert.deepEqual(
+      j.map((e) => `${e.op} ${e.name} ${e.ok}`),
+      ["create probe true", "delete probe true"],
+    );
     assert.equal(j[0].previous, undefined);
     assert.equal(output(), "created c from the stdin");
     assert.equal(fs.readFileSync(deleteLog, "utf8"), "deleted after [updated b after [created a from the stdin]]\n");
@@ -87,7 +107,10 @@ describe("the command provider stand-in under the real engine and the real @pulu
 
   it("destroy runs `delete` with the last stdout", () => {
     p.must(["destroy", "--yes", "--skip-preview"]);
-    assert.deepEqual(since().map((e) => `${e.op} ${e.name} ${e.ok}`), ["delete probe true"]);
+    assert.deepEqual(
+      since().map((e) => `${e.op} ${e.name} ${e.ok}`),
+      ["delete probe true"],
+    );
     assert.equal(fs.readFileSync(deleteLog, "utf8").trim().split("\n").pop(), "deleted after [created c from the stdin]");
   });
 });

@@ -10,21 +10,30 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { installerImage } from "../../core/talos/patches";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 import { stackPlan } from "../helpers/stacks";
 import { tempDir } from "../helpers/tmp";
 import {
-  buildLifecycleTools, clientConfigurationOf, Inputs, JournalEntry, LifecycleProject, Netns, readJournal,
-  startTalos, TalosStandin, talosctlWrapper,
+  buildLifecycleTools,
+  clientConfigurationOf,
+  type Inputs,
+  type JournalEntry,
+  LifecycleProject,
+  Netns,
+  readJournal,
+  startTalos,
+  type TalosStandin,
+  talosctlWrapper,
 } from "./harness";
 
 const STACK = "lifecycle";
 const CLUSTER = "life";
-const planOf = (talos: string, kubernetes: string): Plan => stackPlan("homelab", (c) => {
-  c.clusterName = CLUSTER;
-  c.versions = { ...c.versions, talos, kubernetes };
-  c.upgrade = { workerBatchSize: 2, snapshotDir: ".etcd-snapshots" };
-});
+const planOf = (talos: string, kubernetes: string): Plan =>
+  stackPlan("homelab", (c) => {
+    c.clusterName = CLUSTER;
+    c.versions = { ...c.versions, talos, kubernetes };
+    c.upgrade = { workerBatchSize: 2, snapshotDir: ".etcd-snapshots" };
+  });
 const SCHEMATIC_A = "a".repeat(64);
 const SCHEMATIC_B = "b".repeat(64);
 const step = (node: string) => `${CLUSTER}-day2-${node}`;
@@ -41,13 +50,30 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
   const journalFile = path.join(work, "command-journal.jsonl");
   let mark = 0;
   /** the command provider's calls since the last `since()` */
-  const since = (): JournalEntry[] => { const all = readJournal(journalFile); const out = all.slice(mark); mark = all.length; return out; };
+  const since = (): JournalEntry[] => {
+    const all = readJournal(journalFile);
+    const out = all.slice(mark);
+    mark = all.length;
+    return out;
+  };
   let talosMark = 0;
-  const talosSince = () => { const all = talos.events(); const out = all.slice(talosMark); talosMark = all.length; return out; };
+  const talosSince = () => {
+    const all = talos.events();
+    const out = all.slice(talosMark);
+    talosMark = all.length;
+    return out;
+  };
   const inputs = (plan: Plan, schematicId: string): Inputs => ({
-    plan, schematicId, clientConfiguration: clientConfigurationOf(talos.talosconfig), kubeconfig: talos.kubeconfig,
+    plan,
+    schematicId,
+    clientConfiguration: clientConfigurationOf(talos.talosconfig),
+    kubeconfig: talos.kubeconfig,
   });
-  const upOk = () => { const r = project.up(); assert.equal(r.status, 0, `pulumi up failed:\n${r.stdout}\n${r.stderr}`); return r; };
+  const upOk = () => {
+    const r = project.up();
+    assert.equal(r.status, 0, `pulumi up failed:\n${r.stdout}\n${r.stderr}`);
+    return r;
+  };
   const upgrades = (ev: ReturnType<typeof talosSince>) => ev.filter((e) => e.event === "upgrade");
 
   before(async () => {
@@ -56,17 +82,25 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     talos = await startTalos(ns, v1, { version: "v1.11.5", rebootMs: 400, readyMs: 150 });
     k8s = talosctlWrapper(work, talos.dir);
     project = LifecycleProject.create(ns, STACK, {
-      COMMAND_STANDIN_JOURNAL: journalFile, TALOSCTL: k8s.path, POLL_INTERVAL_MS: "150", REBOOT_TIMEOUT_S: "120",
+      COMMAND_STANDIN_JOURNAL: journalFile,
+      TALOSCTL: k8s.path,
+      POLL_INTERVAL_MS: "150",
+      REBOOT_TIMEOUT_S: "120",
     });
   });
-  after(() => { talos?.stop(); ns?.stop(); });
+  after(() => {
+    talos?.stop();
+    ns?.stop();
+  });
 
   it("(a) a fresh `up` creates every step: checks only, one baseline snapshot, no upgrade", () => {
     project.setInputs(inputs(v1, SCHEMATIC_A));
     upOk();
     const j = since();
-    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`).sort(),
-      [step("etcd-snapshot"), ...nodes.map(step), step("kubernetes")].map((n) => `create ${n} true`).sort());
+    assert.deepEqual(
+      j.map((e) => `${e.op} ${e.name} ${e.ok}`).sort(),
+      [step("etcd-snapshot"), ...nodes.map(step), step("kubernetes")].map((n) => `create ${n} true`).sort(),
+    );
     for (const e of j) {
       assert.equal(e.dir, fs.realpathSync(project.dir), "the command provider runs in the project folder (the engine starts it there)");
       assert.ok(e.env!.includes("TALOSCONFIG_DATA") && e.env!.includes("HOMELAB_DAY2_STEP"), `${e.name}: ${e.env}`);
@@ -79,7 +113,10 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     assert.deepEqual(k8s.calls(), [], "a new cluster does not call upgrade-k8s");
     // the credentials the steps get stay secret in the state the command provider returned
     const state = project.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
-    const files = fs.readdirSync(state, { recursive: true, encoding: "utf8" }).map((f) => path.join(state, f)).filter((f) => fs.statSync(f).isFile());
+    const files = fs
+      .readdirSync(state, { recursive: true, encoding: "utf8" })
+      .map((f) => path.join(state, f))
+      .filter((f) => fs.statSync(f).isFile());
     const key = clientConfigurationOf(talos.talosconfig).clientKey;
     assert.ok(files.length > 0);
     for (const f of files) assert.ok(!fs.readFileSync(f, "utf8").includes(key), `the Talos client key in plain text in ${f}`);
@@ -105,19 +142,43 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     upOk();
     const j = since();
     const ev = talosSince();
-    assert.deepEqual([...ops].map(([n, op]) => `${op} ${n}`).filter((x) => x.includes("-day2-")).sort(),
-      [step("etcd-snapshot"), ...nodes.map(step)].map((n) => `update ${n}`).sort(), "every node step an update, nothing replaced, Kubernetes untouched");
-    assert.deepEqual(j.map((e) => `${e.op} ${e.name} ${e.ok}`).sort(),
-      [step("etcd-snapshot"), ...nodes.map(step)].map((n) => `update ${n} true`).sort(), "each step ran its update command");
+    assert.deepEqual(
+      [...ops]
+        .map(([n, op]) => `${op} ${n}`)
+        .filter((x) => x.includes("-day2-"))
+        .sort(),
+      [step("etcd-snapshot"), ...nodes.map(step)].map((n) => `update ${n}`).sort(),
+      "every node step an update, nothing replaced, Kubernetes untouched",
+    );
+    assert.deepEqual(
+      j.map((e) => `${e.op} ${e.name} ${e.ok}`).sort(),
+      [step("etcd-snapshot"), ...nodes.map(step)].map((n) => `update ${n} true`).sort(),
+      "each step ran its update command",
+    );
     for (const e of j) assert.ok(e.previous?.includes("PULUMI_COMMAND_STDOUT"), `${e.name} got its last output`);
     const up = upgrades(ev);
     assert.equal(up.length, 7, "every node upgraded once");
-    assert.ok(up.every((e) => e.detail === installerImage(SCHEMATIC_A, "v1.12.1")), JSON.stringify(up));
-    assert.deepEqual(up.slice(0, 3).map((e) => e.node), cps, "control planes first, in order");
+    assert.ok(
+      up.every((e) => e.detail === installerImage(SCHEMATIC_A, "v1.12.1")),
+      JSON.stringify(up),
+    );
+    assert.deepEqual(
+      up.slice(0, 3).map((e) => e.node),
+      cps,
+      "control planes first, in order",
+    );
     let down = 0;
-    for (const e of ev.filter((x) => x.role === "controlplane")) { if (e.event === "down") down++; if (e.event === "ready") down--; assert.ok(down <= 1, "two control planes down together"); }
+    for (const e of ev.filter((x) => x.role === "controlplane")) {
+      if (e.event === "down") down++;
+      if (e.event === "ready") down--;
+      assert.ok(down <= 1, "two control planes down together");
+    }
     const idx = (node: string, event: string) => ev.findIndex((e) => e.node === node && e.event === event);
-    for (const [a, b] of [["talos-wrk-01", "talos-wrk-03"], ["talos-wrk-02", "talos-wrk-04"]]) assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} waits for batch 1`);
+    for (const [a, b] of [
+      ["talos-wrk-01", "talos-wrk-03"],
+      ["talos-wrk-02", "talos-wrk-04"],
+    ])
+      assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} waits for batch 1`);
     assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0, "a further preview is clean");
   });
 
@@ -127,7 +188,10 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     const j = since();
     const up = upgrades(talosSince());
     assert.deepEqual(up.map((e) => e.node).sort(), [...nodes].sort());
-    assert.ok(up.every((e) => e.detail === installerImage(SCHEMATIC_B, "v1.12.1")), JSON.stringify(up));
+    assert.ok(
+      up.every((e) => e.detail === installerImage(SCHEMATIC_B, "v1.12.1")),
+      JSON.stringify(up),
+    );
     assert.ok(j.every((e) => e.ok));
   });
 
@@ -149,7 +213,8 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
   it("(g) an upgrade failure on talos-cp-02 stops the roll there; the next `up` resumes at talos-cp-02 and does not redo talos-cp-01", () => {
     project.setInputs(inputs(planOf("v1.13.0", "v1.35.0"), SCHEMATIC_B));
     // Talos's own refusal, answered as apid answers it (inside the reply's metadata)
-    const refusal = "error validating etcd for upgrade: etcd member 5a30ae21572cdb39 is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded";
+    const refusal =
+      "error validating etcd for upgrade: etcd member 5a30ae21572cdb39 is not healthy; all members must be healthy to perform an upgrade: context deadline exceeded";
     fs.writeFileSync(path.join(talos.dir, "fail-upgrade-talos-cp-02"), refusal);
     const r = project.up();
     const first = since();
@@ -160,15 +225,26 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     const ran = first.map((e) => `${e.name} ${e.ok}`);
     assert.ok(ran.includes(`${step("talos-cp-01")} true`), ran.join(", "));
     assert.ok(ran.includes(`${step("talos-cp-02")} false`), ran.join(", "));
-    assert.ok(!first.some((e) => [step("talos-cp-03"), ...v1.workers.map((w) => step(w.name))].includes(e.name)), "nothing after the failed node ran");
-    assert.deepEqual(upgrades(firstEv).map((e) => e.node), ["talos-cp-01"]);
+    assert.ok(
+      !first.some((e) => [step("talos-cp-03"), ...v1.workers.map((w) => step(w.name))].includes(e.name)),
+      "nothing after the failed node ran",
+    );
+    assert.deepEqual(
+      upgrades(firstEv).map((e) => e.node),
+      ["talos-cp-01"],
+    );
 
     upOk();
     const second = since();
     const secondEv = talosSince();
     assert.ok(!second.some((e) => e.name === step("talos-cp-01") && e.op !== "delete"), "talos-cp-01 is not run again");
     assert.equal(second.filter((e) => e.name.includes("talos-"))[0].name, step("talos-cp-02"), "the roll resumes at talos-cp-02");
-    assert.deepEqual(upgrades(secondEv).map((e) => e.node).slice(0, 2), ["talos-cp-02", "talos-cp-03"]);
+    assert.deepEqual(
+      upgrades(secondEv)
+        .map((e) => e.node)
+        .slice(0, 2),
+      ["talos-cp-02", "talos-cp-03"],
+    );
     assert.equal(upgrades(secondEv).length, 6, "every node but talos-cp-01, once");
     assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0);
   });

@@ -8,11 +8,11 @@
 //   - the Talos API stand-in (tests/standins/talos-api) answers the real talosctl;
 //   - the Talos provider stand-in (tests/standins/talos-provider, pulumi-resource-talos) creates the
 //     program's Talos resources against the Talos API stand-in (tests/lifecycle/talos-*.test.ts).
-import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 import { BIN, PULUMI, sdkPlugin, toolchainMissing } from "../e2e/engine";
 import { PROJECT_DIR } from "../helpers/stacks";
 import { talosctlPath } from "../helpers/talos-standin";
@@ -28,7 +28,8 @@ export function buildLifecycleTools(): void {
     execFileSync("bash", [path.join(PROJECT_DIR, "tools", "toolchain", script)], { stdio: "inherit" });
   }
   if (toolchainMissing) throw new Error(toolchainMissing);
-  for (const f of [COMMAND_STANDIN, TALOS_STANDIN]) if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
+  for (const f of [COMMAND_STANDIN, TALOS_STANDIN])
+    if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
 }
 
 /** What the Talos tests run (no talosctl): the stand-ins, each build cached by a hash of its sources. */
@@ -37,7 +38,8 @@ export function buildTalosLifecycleTools(): void {
     execFileSync("bash", [path.join(PROJECT_DIR, "tools", "toolchain", script)], { stdio: "inherit" });
   }
   if (toolchainMissing) throw new Error(toolchainMissing);
-  for (const f of [TALOS_PROVIDER_STANDIN, TALOS_STANDIN]) if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
+  for (const f of [TALOS_PROVIDER_STANDIN, TALOS_STANDIN])
+    if (!fs.existsSync(f)) throw new Error(`${f} is not built (tools/toolchain/build-standins.sh, build-talos-api-standin.sh)`);
 }
 
 /** A network namespace of our own: loopback up, the given addresses on it. Everything of the tier runs in it. */
@@ -45,40 +47,81 @@ export class Netns {
   private constructor(private readonly holder: ChildProcess) {}
   static async start(addresses: string[]): Promise<Netns> {
     for (const a of addresses) if (!/^\d+\.\d+\.\d+\.\d+$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
-    const script = ["ip link set lo up", ...addresses.map((a) => `ip addr add ${a}/32 dev lo`), "echo READY", "exec sleep infinity"].join(" && ");
+    const script = ["ip link set lo up", ...addresses.map((a) => `ip addr add ${a}/32 dev lo`), "echo READY", "exec sleep infinity"].join(
+      " && ",
+    );
     const holder = spawn("unshare", ["--net", "sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((res, rej) => {
-      holder.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
+      holder.stdout!.on("data", (d) => {
+        if (String(d).includes("READY")) res();
+      });
       holder.on("exit", (code) => rej(new Error(`could not create the test's network namespace (unshare --net needs root): exit ${code}`)));
     });
     return new Netns(holder);
   }
   /** argv prefix that runs a program inside the namespace */
-  get enter(): string[] { return ["nsenter", `--net=/proc/${this.holder.pid}/ns/net`, "--"]; }
-  stop(): void { this.holder.kill("SIGTERM"); }
+  get enter(): string[] {
+    return ["nsenter", `--net=/proc/${this.holder.pid}/ns/net`, "--"];
+  }
+  stop(): void {
+    this.holder.kill("SIGTERM");
+  }
 }
 
-export interface TalosStandin { dir: string; talosconfig: string; kubeconfig: string; events(): { t: number; node: string; role: string; event: string; detail: string }[]; stop(): void }
+export interface TalosStandin {
+  dir: string;
+  talosconfig: string;
+  kubeconfig: string;
+  events(): { t: number; node: string; role: string; event: string; detail: string }[];
+  stop(): void;
+}
 
 /** The Talos API stand-in inside the namespace, on the plan's own addresses. */
-export async function startTalos(ns: Netns, plan: Plan, opts: { version: string; rebootMs: number; readyMs: number; maintenance?: boolean }): Promise<TalosStandin> {
+export async function startTalos(
+  ns: Netns,
+  plan: Plan,
+  opts: { version: string; rebootMs: number; readyMs: number; maintenance?: boolean },
+): Promise<TalosStandin> {
   const dir = tempDir("lifecycle-talos");
   const nodes = plan.nodes.map((n) => `${n.name}=${n.ip}:${n.role}`).join(",");
-  const args = ["-dir", dir, "-nodes", nodes, "-version", opts.version, "-reboot", `${opts.rebootMs}ms`, "-ready", `${opts.readyMs}ms`, "-kubernetes", plan.kubernetesVersion];
+  const args = [
+    "-dir",
+    dir,
+    "-nodes",
+    nodes,
+    "-version",
+    opts.version,
+    "-reboot",
+    `${opts.rebootMs}ms`,
+    "-ready",
+    `${opts.readyMs}ms`,
+    "-kubernetes",
+    plan.kubernetesVersion,
+  ];
   // a new cluster: every node waits in maintenance mode for its first config
   if (opts.maintenance) args.push("-maintenance");
   const [cmd, ...pre] = ns.enter;
   const proc = spawn(cmd, [...pre, TALOS_STANDIN, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {
-    proc.stdout!.on("data", (d) => { if (String(d).includes("READY")) res(); });
+    proc.stdout!.on("data", (d) => {
+      if (String(d).includes("READY")) res();
+    });
     proc.on("exit", (code) => rej(new Error(`Talos API stand-in exited with ${code}`)));
   });
   return {
     dir,
     talosconfig: fs.readFileSync(path.join(dir, "talosconfig"), "utf8"),
     kubeconfig: fs.readFileSync(path.join(dir, "kubeconfig"), "utf8"),
-    events: () => fs.readFileSync(path.join(dir, "events.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)),
-    stop: () => { proc.kill("SIGTERM"); },
+    events: () =>
+      fs
+        .readFileSync(path.join(dir, "events.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    stop: () => {
+      proc.kill("SIGTERM");
+    },
   };
 }
 
@@ -91,7 +134,9 @@ export function talosctlWrapper(dir: string, talosDir: string): { path: string; 
   const wrapper = path.join(dir, "talosctl");
   const log = path.join(dir, "upgrade-k8s.log");
   const fail = path.join(dir, "fail-upgrade-k8s");
-  fs.writeFileSync(wrapper, `#!/bin/sh
+  fs.writeFileSync(
+    wrapper,
+    `#!/bin/sh
 for a in "$@"; do
   if [ "$a" = upgrade-k8s ]; then
     echo "$*" >> "${log}"
@@ -103,7 +148,9 @@ for a in "$@"; do
   fi
 done
 exec "${talosctlPath()}" "$@"
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   return {
     path: wrapper,
     calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : []),
@@ -111,13 +158,26 @@ exec "${talosctlPath()}" "$@"
   };
 }
 
-export interface JournalEntry { t: number; op: "create" | "update" | "delete"; name: string; command?: string; dir?: string; env?: string[]; previous?: string[]; ok: boolean; error?: string; ms: number }
+export interface JournalEntry {
+  t: number;
+  op: "create" | "update" | "delete";
+  name: string;
+  command?: string;
+  dir?: string;
+  env?: string[];
+  previous?: string[];
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
 
 /** The real Proxmox VE provider plugin setup installed (tools/toolchain/build-proxmox-provider.sh or install-plugins.sh). */
 export function proxmoxPlugin(): string {
   const { name, version } = sdkPlugin("@muhlba91/pulumi-proxmoxve");
   const homes = [path.join(PROJECT_DIR, ".toolchain", "pulumi-home"), process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi")];
-  const found = homes.map((h) => path.join(h, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`)).find((f) => fs.existsSync(f));
+  const found = homes
+    .map((h) => path.join(h, "plugins", `resource-${name}-v${version}`, `pulumi-resource-${name}`))
+    .find((f) => fs.existsSync(f));
   if (!found) throw new Error(`the Proxmox VE provider plugin ${version} is not installed: run tools/setup.sh`);
   return found;
 }
@@ -134,17 +194,35 @@ const day2 = new TalosUpgrade(\`\${i.plan.clusterName}-day2\`, {
 export const done = day2.done;
 `;
 
-export interface Inputs { plan: Plan; deployed?: unknown; clientConfiguration: { caCertificate: string; clientCertificate: string; clientKey: string }; kubeconfig: string; schematicId: string }
+export interface Inputs {
+  plan: Plan;
+  deployed?: unknown;
+  clientConfiguration: { caCertificate: string; clientCertificate: string; clientKey: string };
+  kubeconfig: string;
+  schematicId: string;
+}
 
 export class LifecycleProject {
   readonly env: NodeJS.ProcessEnv;
-  constructor(readonly dir: string, readonly ns: Netns, readonly stack: string, env: NodeJS.ProcessEnv) { this.env = env; }
+  constructor(
+    readonly dir: string,
+    readonly ns: Netns,
+    readonly stack: string,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.env = env;
+  }
 
   /**
    * A new project (its own folder, backend, PULUMI_HOME with the command stand-in, and the real Proxmox
    * provider plugin when asked for) and stack; `program` replaces the day-2 program.
    */
-  static create(ns: Netns, stack: string, extraEnv: NodeJS.ProcessEnv, opts: { program?: string; proxmox?: boolean; talos?: boolean } = {}): LifecycleProject {
+  static create(
+    ns: Netns,
+    stack: string,
+    extraEnv: NodeJS.ProcessEnv,
+    opts: { program?: string; proxmox?: boolean; talos?: boolean } = {},
+  ): LifecycleProject {
     const dir = tempDir("lifecycle-project");
     LifecycleProject.populate(dir, opts.program);
     const state = tempDir("lifecycle-state");
@@ -158,7 +236,8 @@ export class LifecycleProject {
     link("@pulumi/command", COMMAND_STANDIN);
     if (opts.proxmox) link("@muhlba91/pulumi-proxmoxve", proxmoxPlugin());
     if (opts.talos) {
-      if (!fs.existsSync(TALOS_PROVIDER_STANDIN)) throw new Error(`${TALOS_PROVIDER_STANDIN} is not built (tools/toolchain/build-standins.sh)`);
+      if (!fs.existsSync(TALOS_PROVIDER_STANDIN))
+        throw new Error(`${TALOS_PROVIDER_STANDIN} is not built (tools/toolchain/build-standins.sh)`);
       link("@pulumiverse/talos", TALOS_PROVIDER_STANDIN);
     }
     const env: NodeJS.ProcessEnv = {
@@ -189,12 +268,15 @@ export class LifecycleProject {
   clone(): LifecycleProject {
     const dir = tempDir("lifecycle-clone");
     LifecycleProject.populate(dir, fs.readFileSync(path.join(this.dir, "index.ts"), "utf8"));
-    for (const f of fs.readdirSync(this.dir).filter((x) => /^Pulumi\..+\.yaml$/.test(x) || x === "inputs.json")) fs.copyFileSync(path.join(this.dir, f), path.join(dir, f));
+    for (const f of fs.readdirSync(this.dir).filter((x) => /^Pulumi\..+\.yaml$/.test(x) || x === "inputs.json"))
+      fs.copyFileSync(path.join(this.dir, f), path.join(dir, f));
     return new LifecycleProject(dir, this.ns, this.stack, this.env);
   }
 
   /** the whole state (`pulumi stack export`) and putting one back (`pulumi stack import`) */
-  exportState(): any { return JSON.parse(this.must(["stack", "export", "--show-secrets", "--stack", this.stack])); }
+  exportState(): any {
+    return JSON.parse(this.must(["stack", "export", "--show-secrets", "--stack", this.stack]));
+  }
   importState(state: unknown): void {
     const f = path.join(tempDir("lifecycle-import"), "state.json");
     fs.writeFileSync(f, JSON.stringify(state));
@@ -202,22 +284,33 @@ export class LifecycleProject {
   }
 
   /** replaces the program (index.ts), as a new version of the project would */
-  setProgram(program: string): void { fs.writeFileSync(path.join(this.dir, "index.ts"), program); }
+  setProgram(program: string): void {
+    fs.writeFileSync(path.join(this.dir, "index.ts"), program);
+  }
 
-  setInputs(i: Inputs): void { fs.writeFileSync(path.join(this.dir, "inputs.json"), JSON.stringify(i, null, 1)); }
+  setInputs(i: Inputs): void {
+    fs.writeFileSync(path.join(this.dir, "inputs.json"), JSON.stringify(i, null, 1));
+  }
 
   /** a pulumi command in the namespace, on this project's stack (named: a clone has no stack selected) */
   run(args: string[]): SpawnSyncReturns<string> {
     const [cmd, ...pre] = this.ns.enter;
     const stack = args[0] === "stack" ? [] : ["--stack", this.stack];
-    return spawnSync(cmd, [...pre, PULUMI, ...args, ...stack, "--non-interactive"], { cwd: this.dir, env: this.env, encoding: "utf8", timeout: 600_000 });
+    return spawnSync(cmd, [...pre, PULUMI, ...args, ...stack, "--non-interactive"], {
+      cwd: this.dir,
+      env: this.env,
+      encoding: "utf8",
+      timeout: 600_000,
+    });
   }
   must(args: string[]): string {
     const r = this.run(args);
     if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   }
-  up(): SpawnSyncReturns<string> { return this.run(["up", "--yes", "--skip-preview"]); }
+  up(): SpawnSyncReturns<string> {
+    return this.run(["up", "--yes", "--skip-preview"]);
+  }
   /** the engine's plan: resource name -> operation, for the steps that would run */
   previewOps(): Map<string, string> {
     const out = this.must(["preview", "--json"]);
@@ -232,7 +325,14 @@ export class LifecycleProject {
 }
 
 export function readJournal(file: string): JournalEntry[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 /** The client configuration the Talos provider would give, from the stand-in's talosconfig. */
@@ -242,10 +342,34 @@ export function clientConfigurationOf(talosconfig: string): Inputs["clientConfig
 }
 
 /** One call the Talos provider stand-in received (its journal, $TALOS_PROVIDER_STANDIN_JOURNAL): names, never secret values. */
-export interface TalosProviderCall { t: number; call: string; type: string; name: string; changed?: string[]; replaces?: string[]; node?: string; mode?: string; maintenance?: boolean; nodeMode?: string; needsReboot?: boolean; preview?: boolean; reset?: boolean; graceful?: boolean; reboot?: boolean; error?: string | null }
+export interface TalosProviderCall {
+  t: number;
+  call: string;
+  type: string;
+  name: string;
+  changed?: string[];
+  replaces?: string[];
+  node?: string;
+  mode?: string;
+  maintenance?: boolean;
+  nodeMode?: string;
+  needsReboot?: boolean;
+  preview?: boolean;
+  reset?: boolean;
+  graceful?: boolean;
+  reboot?: boolean;
+  error?: string | null;
+}
 
 export function readTalosProviderJournal(file: string): TalosProviderCall[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 }
 
 /**

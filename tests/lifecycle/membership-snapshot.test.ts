@@ -8,10 +8,19 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 import { stackPlan } from "../helpers/stacks";
 import { tempDir } from "../helpers/tmp";
-import { buildLifecycleTools, clientConfigurationOf, JournalEntry, LifecycleProject, Netns, readJournal, startTalos, TalosStandin } from "./harness";
+import {
+  buildLifecycleTools,
+  clientConfigurationOf,
+  type JournalEntry,
+  LifecycleProject,
+  Netns,
+  readJournal,
+  startTalos,
+  type TalosStandin,
+} from "./harness";
 
 const CLUSTER = "member";
 const STEP = `${CLUSTER}-etcd-snapshot-membership`;
@@ -31,31 +40,58 @@ new local.Command("join", {
 `;
 
 /** homelab's nodes; `extra` adds two control planes (an odd count: talos-cp-04 and -05, 192.168.0.19-20, VMs 1019-1020) */
-const planOf = (opts: { extra?: boolean; cp2VmId?: number; keep?: number } = {}): Plan => stackPlan("homelab", (c) => {
-  c.clusterName = CLUSTER;
-  c.upgrade = { workerBatchSize: 1, snapshotDir: ".etcd-snapshots", ...(opts.keep ? { keepSnapshots: opts.keep } : {}) };
-  if (opts.cp2VmId) c.nodes.find((n: { name: string }) => n.name === "talos-cp-02").vmId = opts.cp2VmId;
-  if (opts.extra) {
-    const cp = c.nodes.find((n: { name: string }) => n.name === "talos-cp-03");
-    c.nodes.push({ ...structuredClone(cp), name: "talos-cp-04", ip: "192.168.0.19", vmId: 1019 }, { ...structuredClone(cp), name: "talos-cp-05", ip: "192.168.0.20", vmId: 1020 });
-  }
-});
+const planOf = (opts: { extra?: boolean; cp2VmId?: number; keep?: number } = {}): Plan =>
+  stackPlan("homelab", (c) => {
+    c.clusterName = CLUSTER;
+    c.upgrade = { workerBatchSize: 1, snapshotDir: ".etcd-snapshots", ...(opts.keep ? { keepSnapshots: opts.keep } : {}) };
+    if (opts.cp2VmId) c.nodes.find((n: { name: string }) => n.name === "talos-cp-02").vmId = opts.cp2VmId;
+    if (opts.extra) {
+      const cp = c.nodes.find((n: { name: string }) => n.name === "talos-cp-03");
+      c.nodes.push(
+        { ...structuredClone(cp), name: "talos-cp-04", ip: "192.168.0.19", vmId: 1019 },
+        { ...structuredClone(cp), name: "talos-cp-05", ip: "192.168.0.20", vmId: 1020 },
+      );
+    }
+  });
 
 describe("the etcd snapshot before a control-plane change (real engine, command and Talos API stand-ins)", { timeout: 600_000 }, () => {
   const base = planOf();
-  const lab = stackPlan("lab", (c) => { c.clusterName = CLUSTER; });
+  const lab = stackPlan("lab", (c) => {
+    c.clusterName = CLUSTER;
+  });
   let ns: Netns;
   let talos: TalosStandin;
   let project: LifecycleProject;
   const work = tempDir("lifecycle-membership");
   const journalFile = path.join(work, "command-journal.jsonl");
   let mark = 0;
-  const since = (): JournalEntry[] => { const all = readJournal(journalFile); const out = all.slice(mark); mark = all.length; return out; };
+  const since = (): JournalEntry[] => {
+    const all = readJournal(journalFile);
+    const out = all.slice(mark);
+    mark = all.length;
+    return out;
+  };
   let talosMark = 0;
-  const snapshotsServed = () => { const all = talos.events(); const out = all.slice(talosMark); talosMark = all.length; return out.filter((e) => e.event === "etcd-snapshot").map((e) => e.node); };
-  const joinsOf = (p: LifecycleProject) => fs.readFileSync(path.join(p.dir, "joins.log"), "utf8").trim().split("\n").map((l) => { const [cps, n] = l.split(" "); return { cps, snapshots: Number(n) }; });
+  const snapshotsServed = () => {
+    const all = talos.events();
+    const out = all.slice(talosMark);
+    talosMark = all.length;
+    return out.filter((e) => e.event === "etcd-snapshot").map((e) => e.node);
+  };
+  const joinsOf = (p: LifecycleProject) =>
+    fs
+      .readFileSync(path.join(p.dir, "joins.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const [cps, n] = l.split(" ");
+        return { cps, snapshots: Number(n) };
+      });
   const joins = () => joinsOf(project);
-  const filesOf = (p: LifecycleProject) => { const d = path.join(p.dir, ".etcd-snapshots"); return fs.existsSync(d) ? fs.readdirSync(d).sort() : []; };
+  const filesOf = (p: LifecycleProject) => {
+    const d = path.join(p.dir, ".etcd-snapshots");
+    return fs.existsSync(d) ? fs.readdirSync(d).sort() : [];
+  };
   const files = () => filesOf(project);
   const upWith = (p: LifecycleProject, plan: Plan) => {
     p.setInputs({ plan, clientConfiguration: clientConfigurationOf(talos.talosconfig) } as never);
@@ -73,14 +109,20 @@ describe("the etcd snapshot before a control-plane change (real engine, command 
     talos = await startTalos(ns, base, { version: "v1.11.5", rebootMs: 200, readyMs: 100 });
     project = LifecycleProject.create(ns, "membership", env, { program: PROGRAM });
   });
-  after(() => { talos?.stop(); ns?.stop(); });
+  after(() => {
+    talos?.stop();
+    ns?.stop();
+  });
 
   it("a new cluster: the step is created, no control plane answers yet, nothing is saved; the join follows", () => {
     const fresh = LifecycleProject.create(ns, "membership-new", env, { program: PROGRAM });
     upWith(fresh, lab);
     assert.deepEqual(ops(since()).sort(), [`create ${STEP} true`, "create join true"].sort());
     assert.deepEqual(filesOf(fresh), []);
-    assert.deepEqual(joinsOf(fresh).map((j) => j.snapshots), [0]);
+    assert.deepEqual(
+      joinsOf(fresh).map((j) => j.snapshots),
+      [0],
+    );
     assert.deepEqual(snapshotsServed(), []);
   });
 
@@ -88,7 +130,10 @@ describe("the etcd snapshot before a control-plane change (real engine, command 
     upWith(project, base);
     assert.deepEqual(ops(since()), [`create ${STEP} true`, "create join true"], "the step, then what waits for it");
     assert.equal(files().length, 1);
-    assert.deepEqual(joins().map((j) => j.snapshots), [1]);
+    assert.deepEqual(
+      joins().map((j) => j.snapshots),
+      [1],
+    );
     assert.equal(snapshotsServed().length, 1);
     const r = project.run(["preview", "--expect-no-changes"]);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -98,7 +143,11 @@ describe("the etcd snapshot before a control-plane change (real engine, command 
     upWith(project, planOf({ extra: true }));
     assert.deepEqual(ops(since()), [`update ${STEP} true`, "update join true"]);
     assert.equal(files().length, 2);
-    assert.deepEqual(joins().at(-1), { cps: "talos-cp-01:1011,talos-cp-02:1012,talos-cp-03:1013,talos-cp-04:1019,talos-cp-05:1020", snapshots: 2 }, "the snapshot existed when the control planes changed");
+    assert.deepEqual(
+      joins().at(-1),
+      { cps: "talos-cp-01:1011,talos-cp-02:1012,talos-cp-03:1013,talos-cp-04:1019,talos-cp-05:1020", snapshots: 2 },
+      "the snapshot existed when the control planes changed",
+    );
     const served = snapshotsServed();
     assert.equal(served.length, 1);
     assert.ok(["talos-cp-01", "talos-cp-02", "talos-cp-03"].includes(served[0]), `served by a running member, not a new node: ${served}`);
@@ -121,7 +170,11 @@ describe("the etcd snapshot before a control-plane change (real engine, command 
     assert.equal(now.length, 2);
     assert.deepEqual(now, [...before_, now.at(-1)!].slice(-2), "the two newest are kept");
     for (const f of now) assert.match(f, new RegExp(`^${CLUSTER}-\\d{8}T\\d{9}Z\\.db$`));
-    assert.equal(fs.statSync(path.join(project.dir, ".etcd-snapshots", now[1])).mode & 0o777, 0o600, "a snapshot holds every secret of the cluster: owner only");
+    assert.equal(
+      fs.statSync(path.join(project.dir, ".etcd-snapshots", now[1])).mode & 0o777,
+      0o600,
+      "a snapshot holds every secret of the cluster: owner only",
+    );
     const r = project.run(["preview", "--expect-no-changes"]);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   });

@@ -13,13 +13,20 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { deployedStateOf } from "../../core/deployed/state";
-import { Plan } from "../../core/plan/types";
+import type { Plan } from "../../core/plan/types";
 import { schematic } from "../../core/talos/patches";
 import { schematicId } from "../../core/talos/schematic-id";
 import { stackPlan } from "../helpers/stacks";
 import { tempDir } from "../helpers/tmp";
 import {
-  buildTalosLifecycleTools, LifecycleProject, Netns, readTalosProviderJournal, startTalos, TALOS_PROGRAM, TalosProviderCall, TalosStandin,
+  buildTalosLifecycleTools,
+  LifecycleProject,
+  Netns,
+  readTalosProviderJournal,
+  startTalos,
+  TALOS_PROGRAM,
+  type TalosProviderCall,
+  type TalosStandin,
 } from "./harness";
 
 const STACK = "talos-life";
@@ -31,17 +38,22 @@ const EXTRA_CPS = [
   { name: "talos-cp-04", role: "controlplane", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 4, memoryGiB: 8, osDiskGB: 50 },
   { name: "talos-cp-05", role: "controlplane", ip: "192.168.0.19", vmId: 1019, host: "pve3", cpu: 4, memoryGiB: 8, osDiskGB: 50 },
 ];
-const planOf = (dns: string[], opts: { without?: string[]; extraCps?: boolean; contract?: string } = {}): Plan => stackPlan("homelab", (c) => {
-  c.clusterName = CLUSTER;
-  c.network = { ...c.network, dns };
-  if (opts.contract) c.versions = { ...c.versions, talos: opts.contract, talosConfig: opts.contract };
-  c.nodes = [...c.nodes, ...(opts.extraCps ? EXTRA_CPS : [])].filter((n: { name: string }) => !(opts.without ?? []).includes(n.name));
-});
+const planOf = (dns: string[], opts: { without?: string[]; extraCps?: boolean; contract?: string } = {}): Plan =>
+  stackPlan("homelab", (c) => {
+    c.clusterName = CLUSTER;
+    c.network = { ...c.network, dns };
+    if (opts.contract) c.versions = { ...c.versions, talos: opts.contract, talosConfig: opts.contract };
+    c.nodes = [...c.nodes, ...(opts.extraCps ? EXTRA_CPS : [])].filter((n: { name: string }) => !(opts.without ?? []).includes(n.name));
+  });
 /** the nameservers a rendered machine config gives (v1alpha1 machine.network and ResolverConfig documents) */
-const nameserversOf = (config: string): string[] => parseAllDocuments(config).flatMap((d) => {
-  const doc = d.toJS() ?? {};
-  return [...(doc.machine?.network?.nameservers ?? []), ...(doc.kind === "ResolverConfig" ? doc.nameservers.map((n: { address: string }) => n.address) : [])];
-});
+const nameserversOf = (config: string): string[] =>
+  parseAllDocuments(config).flatMap((d) => {
+    const doc = d.toJS() ?? {};
+    return [
+      ...(doc.machine?.network?.nameservers ?? []),
+      ...(doc.kind === "ResolverConfig" ? doc.nameservers.map((n: { address: string }) => n.address) : []),
+    ];
+  });
 
 describe("a Talos cluster's life under the real engine: Talos provider stand-in, Talos API stand-in", { timeout: 1_200_000 }, () => {
   const v1 = planOf(DNS_A);
@@ -54,26 +66,64 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
   const journalFile = path.join(work, "talos-provider.jsonl");
   let mark = 0;
   /** the provider's calls since the last look */
-  const calls = (): TalosProviderCall[] => { const all = readTalosProviderJournal(journalFile); const out = all.slice(mark); mark = all.length; return out; };
+  const calls = (): TalosProviderCall[] => {
+    const all = readTalosProviderJournal(journalFile);
+    const out = all.slice(mark);
+    mark = all.length;
+    return out;
+  };
   let evMark = 0;
-  const events = () => { const all = talos.events(); const out = all.slice(evMark); evMark = all.length; return out; };
+  const events = () => {
+    const all = talos.events();
+    const out = all.slice(evMark);
+    evMark = all.length;
+    return out;
+  };
   /** the `deployed` output index.ts gives after an `up` of this plan: deployedStateOf plus the config hashes */
   const deployedAfter = (plan: Plan) => ({ ...deployedStateOf(plan), machineConfigHashes: outputs().configHashes });
-  const setInputs = (plan: Plan, deployed?: unknown) => fs.writeFileSync(path.join(project.dir, "inputs.json"), JSON.stringify({ plan, deployed }, null, 1));
-  const upOk = () => { const r = project.up(); assert.equal(r.status, 0, `pulumi up failed:\n${r.stdout}\n${r.stderr}`); return r; };
+  const setInputs = (plan: Plan, deployed?: unknown) =>
+    fs.writeFileSync(path.join(project.dir, "inputs.json"), JSON.stringify({ plan, deployed }, null, 1));
+  const upOk = () => {
+    const r = project.up();
+    assert.equal(r.status, 0, `pulumi up failed:\n${r.stdout}\n${r.stderr}`);
+    return r;
+  };
   const outputs = () => JSON.parse(project.must(["stack", "output", "--json", "--show-secrets"]));
   const nodeConfig = (node: string) => fs.readFileSync(path.join(talos.dir, `config-${node}.yaml`), "utf8");
-  const previewClean = () => { const r = project.run(["preview", "--expect-no-changes", "--diff"]); assert.equal(r.status, 0, `the preview sees changes:\n${r.stdout}\n${r.stderr}`); };
+  const previewClean = () => {
+    const r = project.run(["preview", "--expect-no-changes", "--diff"]);
+    assert.equal(r.status, 0, `the preview sees changes:\n${r.stdout}\n${r.stderr}`);
+  };
   /** `kubectl delete node` against the stand-in's Kubernetes API, inside the namespace */
   const deleteNodeObject = (name: string) => {
     const dir = tempDir("lifecycle-kube");
     const field = (k: string) => new RegExp(`${k}: (\\S+)`).exec(talos.kubeconfig)![1];
-    for (const [f, k] of [["ca.pem", "certificate-authority-data"], ["crt.pem", "client-certificate-data"], ["key.pem", "client-key-data"]]) {
+    for (const [f, k] of [
+      ["ca.pem", "certificate-authority-data"],
+      ["crt.pem", "client-certificate-data"],
+      ["key.pem", "client-key-data"],
+    ]) {
       fs.writeFileSync(path.join(dir, f), Buffer.from(field(k), "base64"), { mode: 0o600 });
     }
     const [cmd, ...pre] = ns.enter;
-    const r = spawnSync(cmd, [...pre, "curl", "-sSf", "--cacert", path.join(dir, "ca.pem"), "--cert", path.join(dir, "crt.pem"), "--key", path.join(dir, "key.pem"),
-      "-X", "DELETE", `${field("server")}/api/v1/nodes/${name}`], { encoding: "utf8" });
+    const r = spawnSync(
+      cmd,
+      [
+        ...pre,
+        "curl",
+        "-sSf",
+        "--cacert",
+        path.join(dir, "ca.pem"),
+        "--cert",
+        path.join(dir, "crt.pem"),
+        "--key",
+        path.join(dir, "key.pem"),
+        "-X",
+        "DELETE",
+        `${field("server")}/api/v1/nodes/${name}`,
+      ],
+      { encoding: "utf8" },
+    );
     assert.equal(r.status, 0, `deleting the Node object ${name}: ${r.stderr}`);
   };
   /** etcd membership replayed from the nodes' events; the smallest size it had after the bootstrap */
@@ -82,7 +132,10 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     let min = Infinity;
     for (const e of ev) {
       if (e.event === "etcd-join") m.add(e.node);
-      if (e.event === "etcd-leave") { m.delete(e.node); min = Math.min(min, m.size); }
+      if (e.event === "etcd-leave") {
+        m.delete(e.node);
+        min = Math.min(min, m.size);
+      }
     }
     return { members: m, minAfterLeave: min };
   };
@@ -93,12 +146,22 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     const all = planOf(DNS_A, { extraCps: true });
     ns = await Netns.start([...new Set(all.nodes.map((n) => n.ip))]);
     talos = await startTalos(ns, all, { version: "v1.11.5", rebootMs: 300, readyMs: 100, maintenance: true });
-    project = LifecycleProject.create(ns, STACK, {
-      // the provider's 10- and 15-minute waits capped: a failing check fails in seconds
-      TALOS_PROVIDER_STANDIN_JOURNAL: journalFile, TALOS_PROVIDER_STANDIN_MAX_WAIT: "20s", TALOS_PROVIDER_STANDIN_RETRY: "200ms",
-    }, { program: TALOS_PROGRAM, talos: true });
+    project = LifecycleProject.create(
+      ns,
+      STACK,
+      {
+        // the provider's 10- and 15-minute waits capped: a failing check fails in seconds
+        TALOS_PROVIDER_STANDIN_JOURNAL: journalFile,
+        TALOS_PROVIDER_STANDIN_MAX_WAIT: "20s",
+        TALOS_PROVIDER_STANDIN_RETRY: "200ms",
+      },
+      { program: TALOS_PROGRAM, talos: true },
+    );
   });
-  after(() => { talos?.stop(); ns?.stop(); });
+  after(() => {
+    talos?.stop();
+    ns?.stop();
+  });
 
   it("(a) a fresh `up`: every node takes its config in maintenance mode, one bootstrap on the bootstrap node, health passes; then `preview --expect-no-changes` passes", () => {
     setInputs(v1);
@@ -108,26 +171,60 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
       const applies = ev.filter((e) => e.node === n && e.event === "apply");
       assert.equal(applies.length, 1, `${n}: ${JSON.stringify(applies)}`);
       assert.match(applies[0].detail, /mode=AUTO resolved=REBOOT dry-run=false maintenance=true/, n);
-      assert.ok(ev.some((e) => e.node === n && e.event === "install"), `${n} installed from maintenance mode`);
-      assert.ok(ev.some((e) => e.node === n && e.event === "ready"), `${n} became Ready`);
+      assert.ok(
+        ev.some((e) => e.node === n && e.event === "install"),
+        `${n} installed from maintenance mode`,
+      );
+      assert.ok(
+        ev.some((e) => e.node === n && e.event === "ready"),
+        `${n} became Ready`,
+      );
       const cfg = nodeConfig(n);
       assert.match(cfg, new RegExp(`type: ${v1.nodes.find((x) => x.name === n)!.role}`));
       assert.deepEqual([...new Set(nameserversOf(cfg))].sort(), [...DNS_A].sort(), `${n}'s nameservers`);
     }
     const boots = ev.filter((e) => e.event === "bootstrap");
-    assert.deepEqual(boots.map((e) => e.node), [v1.bootstrapNode.name], "bootstrap exactly once, on the bootstrap node");
+    assert.deepEqual(
+      boots.map((e) => e.node),
+      [v1.bootstrapNode.name],
+      "bootstrap exactly once, on the bootstrap node",
+    );
     const idx = (f: (e: (typeof ev)[number]) => boolean) => ev.findIndex(f);
-    assert.ok(idx((e) => e.node === v1.bootstrapNode.name && e.event === "up") < idx((e) => e.event === "bootstrap"), "bootstrap after the node booted with its config");
-    assert.deepEqual(ev.filter((e) => e.event === "bootstrap-refused"), []);
+    assert.ok(
+      idx((e) => e.node === v1.bootstrapNode.name && e.event === "up") < idx((e) => e.event === "bootstrap"),
+      "bootstrap after the node booted with its config",
+    );
+    assert.deepEqual(
+      ev.filter((e) => e.event === "bootstrap-refused"),
+      [],
+    );
     assert.deepEqual([...membership(ev, new Set()).members].sort(), [...cps].sort(), "every control plane an etcd member");
-    assert.deepEqual(ev.filter((e) => ["reboot", "reset", "apply-refused"].includes(e.event)), [], "nothing rebooted or reset");
+    assert.deepEqual(
+      ev.filter((e) => ["reboot", "reset", "apply-refused"].includes(e.event)),
+      [],
+      "nothing rebooted or reset",
+    );
 
     const c = calls();
-    const created = c.filter((x) => x.call === "create").map((x) => `${x.type} ${x.name}`).sort();
-    assert.deepEqual(created, [
-      "Bootstrap life-bootstrap", "Kubeconfig life-kubeconfig", "Schematic life-image-schematic", "Secrets life-secrets",
-      ...nodes.map((n) => `ConfigurationApply ${n}-config`)].sort());
-    assert.deepEqual(c.filter((x) => x.call === "bootstrap").map((x) => x.error), [null], "the provider bootstrapped once, without error");
+    const created = c
+      .filter((x) => x.call === "create")
+      .map((x) => `${x.type} ${x.name}`)
+      .sort();
+    assert.deepEqual(
+      created,
+      [
+        "Bootstrap life-bootstrap",
+        "Kubeconfig life-kubeconfig",
+        "Schematic life-image-schematic",
+        "Secrets life-secrets",
+        ...nodes.map((n) => `ConfigurationApply ${n}-config`),
+      ].sort(),
+    );
+    assert.deepEqual(
+      c.filter((x) => x.call === "bootstrap").map((x) => x.error),
+      [null],
+      "the provider bootstrapped once, without error",
+    );
     for (const a of c.filter((x) => x.call === "apply")) assert.equal(a.maintenance, true, `${a.name} went through maintenance mode`);
     const health = c.filter((x) => x.call === "invoke" && x.type === "getHealth");
     assert.equal(health.length, 1);
@@ -140,24 +237,45 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     // the machine secrets and the client key stay secret in the state
     const state = project.exportState();
     const secrets = state.deployment.resources.find((r: { type: string }) => r.type === "talos:machine/secrets:Secrets");
-    const key: string = secrets.outputs.clientConfiguration.plaintext ? JSON.parse(secrets.outputs.clientConfiguration.plaintext).clientKey : secrets.outputs.clientConfiguration.clientKey;
+    const key: string = secrets.outputs.clientConfiguration.plaintext
+      ? JSON.parse(secrets.outputs.clientConfiguration.plaintext).clientKey
+      : secrets.outputs.clientConfiguration.clientKey;
     assert.ok(key && key.length > 40, "the client key is in the exported state");
     const backend = project.env.PULUMI_BACKEND_URL!.replace(/^file:\/\//, "");
-    const files = fs.readdirSync(backend, { recursive: true, encoding: "utf8" }).map((f) => path.join(backend, f)).filter((f) => fs.statSync(f).isFile());
+    const files = fs
+      .readdirSync(backend, { recursive: true, encoding: "utf8" })
+      .map((f) => path.join(backend, f))
+      .filter((f) => fs.statSync(f).isFile());
     for (const f of files) assert.ok(!fs.readFileSync(f, "utf8").includes(key), `the Talos client key in plain text in ${f}`);
 
     previewClean();
-    assert.deepEqual(c.filter((x) => x.call.endsWith("failed")), []);
-    assert.deepEqual(calls().filter((x) => ["create", "update", "delete", "apply", "bootstrap"].includes(x.call)), [], "a preview changes nothing");
+    assert.deepEqual(
+      c.filter((x) => x.call.endsWith("failed")),
+      [],
+    );
+    assert.deepEqual(
+      calls().filter((x) => ["create", "update", "delete", "apply", "bootstrap"].includes(x.call)),
+      [],
+      "a preview changes nothing",
+    );
   });
 
   it("(b) the next run as index.ts makes it (deployed: what (a) deployed, with the config hashes) disturbs no node; after it a preview (also from a clone) and a refresh find nothing", () => {
     setInputs(v1, deployedAfter(v1));
     upOk();
     const ev = events();
-    assert.deepEqual(ev.filter((e) => ["reboot", "down", "install", "reset", "halt", "bootstrap", "apply-refused"].includes(e.event)), [], "no node rebooted, reset or bootstrapped");
-    for (const e of ev.filter((x) => x.event === "apply")) assert.match(e.detail, /resolved=NO_REBOOT/, `${e.node} took a config that needs no reboot`);
-    assert.deepEqual(calls().filter((x) => ["create", "delete", "bootstrap"].includes(x.call)), [], "nothing created, deleted or bootstrapped");
+    assert.deepEqual(
+      ev.filter((e) => ["reboot", "down", "install", "reset", "halt", "bootstrap", "apply-refused"].includes(e.event)),
+      [],
+      "no node rebooted, reset or bootstrapped",
+    );
+    for (const e of ev.filter((x) => x.event === "apply"))
+      assert.match(e.detail, /resolved=NO_REBOOT/, `${e.node} took a config that needs no reboot`);
+    assert.deepEqual(
+      calls().filter((x) => ["create", "delete", "bootstrap"].includes(x.call)),
+      [],
+      "nothing created, deleted or bootstrapped",
+    );
     assert.deepEqual(outputs().stagedNodes, []);
     previewClean();
     // from a checkout at another path (same backend) too, and a refresh finds nothing (the provider's Reads keep the state)
@@ -165,7 +283,11 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     assert.equal(there.status, 0, `the clone sees changes:\n${there.stdout}\n${there.stderr}`);
     const refresh = project.run(["refresh", "--yes", "--expect-no-changes"]);
     assert.equal(refresh.status, 0, `${refresh.stdout}\n${refresh.stderr}`);
-    assert.deepEqual(events().filter((e) => !e.event.startsWith("apply-dry-run") && e.event !== "kubeconfig"), [], "previews and the refresh changed no node");
+    assert.deepEqual(
+      events().filter((e) => !e.event.startsWith("apply-dry-run") && e.event !== "kubeconfig"),
+      [],
+      "previews and the refresh changed no node",
+    );
   });
 
   it("(c) a DNS change: every config is applied again without a reboot (the dry run says no reboot is needed); nothing rebooted", () => {
@@ -178,16 +300,30 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
       const applies = ev.filter((e) => e.node === n && e.event === "apply");
       assert.equal(applies.length, 1, `${n}: ${JSON.stringify(applies)}`);
       assert.match(applies[0].detail, /mode=AUTO resolved=NO_REBOOT dry-run=false maintenance=false/, n);
-      assert.ok(ev.some((e) => e.node === n && e.event === "apply-dry-run" && /resolved=NO_REBOOT/.test(e.detail)), `${n}: the provider's dry run`);
+      assert.ok(
+        ev.some((e) => e.node === n && e.event === "apply-dry-run" && /resolved=NO_REBOOT/.test(e.detail)),
+        `${n}: the provider's dry run`,
+      );
       assert.deepEqual([...new Set(nameserversOf(nodeConfig(n)))].sort(), [...DNS_B].sort(), `${n}'s nameservers`);
     }
-    assert.deepEqual(ev.filter((e) => ["reboot", "down", "install", "reset", "bootstrap", "halt"].includes(e.event)), [], "no node rebooted, reset or bootstrapped");
-    const changed = c.filter((x) => ["create", "update", "delete"].includes(x.call)).map((x) => `${x.call} ${x.type} ${x.name}`).sort();
+    assert.deepEqual(
+      ev.filter((e) => ["reboot", "down", "install", "reset", "bootstrap", "halt"].includes(e.event)),
+      [],
+      "no node rebooted, reset or bootstrapped",
+    );
+    const changed = c
+      .filter((x) => ["create", "update", "delete"].includes(x.call))
+      .map((x) => `${x.call} ${x.type} ${x.name}`)
+      .sort();
     assert.deepEqual(changed, nodes.map((n) => `update ConfigurationApply ${n}-config`).sort(), "only the config applies changed");
-    for (const a of c.filter((x) => x.call === "apply")) assert.equal(a.mode, "auto", `${a.name}: staged_if_needing_reboot resolved to auto`);
+    for (const a of c.filter((x) => x.call === "apply"))
+      assert.equal(a.mode, "auto", `${a.name}: staged_if_needing_reboot resolved to auto`);
     // the generated base configs did not change (generation is deterministic): only the patches did
     const diffs = c.filter((x) => x.call === "diff" && x.type === "ConfigurationApply" && (x.changed ?? []).length > 0);
-    assert.deepEqual(diffs.map((x) => `${x.name} ${x.changed}`).sort(), [...new Set(diffs.map((x) => x.name))].sort().map((n) => `${n} configPatches`));
+    assert.deepEqual(
+      diffs.map((x) => `${x.name} ${x.changed}`).sort(),
+      [...new Set(diffs.map((x) => x.name))].sort().map((n) => `${n} configPatches`),
+    );
     assert.deepEqual([...new Set(diffs.map((x) => x.name))].sort(), nodes.map((n) => `${n}-config`).sort());
     assert.deepEqual(outputs().stagedNodes, []);
     assert.equal(outputs().healthy, "healthy", "configs changed: the health check ran and passed");
@@ -201,12 +337,29 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     const ev = events();
     const c = calls();
     const resets = ev.filter((e) => e.event === "reset");
-    assert.deepEqual(resets.map((e) => `${e.node} ${e.detail}`), ["talos-wrk-04 graceful=true reboot=false wipe=STATE,EPHEMERAL"]);
-    assert.ok(ev.some((e) => e.node === "talos-wrk-04" && e.event === "halt"), "the worker halts (reboot: false)");
-    assert.deepEqual(ev.filter((e) => e.event === "etcd-leave"), [], "a worker is no etcd member");
-    assert.deepEqual(ev.filter((e) => e.node !== "talos-wrk-04" && ["reboot", "down", "reset", "apply"].includes(e.event)), [], "no other node touched");
+    assert.deepEqual(
+      resets.map((e) => `${e.node} ${e.detail}`),
+      ["talos-wrk-04 graceful=true reboot=false wipe=STATE,EPHEMERAL"],
+    );
+    assert.ok(
+      ev.some((e) => e.node === "talos-wrk-04" && e.event === "halt"),
+      "the worker halts (reboot: false)",
+    );
+    assert.deepEqual(
+      ev.filter((e) => e.event === "etcd-leave"),
+      [],
+      "a worker is no etcd member",
+    );
+    assert.deepEqual(
+      ev.filter((e) => e.node !== "talos-wrk-04" && ["reboot", "down", "reset", "apply"].includes(e.event)),
+      [],
+      "no other node touched",
+    );
     const deletes = c.filter((x) => x.call === "delete");
-    assert.deepEqual(deletes.map((x) => `${x.type} ${x.name} reset=${x.reset} graceful=${x.graceful}`), ["ConfigurationApply talos-wrk-04-config reset=true graceful=true"]);
+    assert.deepEqual(
+      deletes.map((x) => `${x.type} ${x.name} reset=${x.reset} graceful=${x.graceful}`),
+      ["ConfigurationApply talos-wrk-04-config reset=true graceful=true"],
+    );
     assert.ok(c.some((x) => x.call === "reset-done" && x.name === "talos-wrk-04-config"));
     // The health check runs while the program runs, before the engine deletes (resets) the removed
     // node, so Talos's node-set check sees a node the plan no longer has (see /tmp/handoff/talos.md)
@@ -225,11 +378,26 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     upOk();
     const ev = events();
     for (const n of ["talos-cp-04", "talos-cp-05"]) {
-      assert.deepEqual(ev.filter((e) => e.node === n && e.event === "apply").map((e) => e.detail), ["mode=AUTO resolved=REBOOT dry-run=false maintenance=true"], n);
-      assert.ok(ev.some((e) => e.node === n && e.event === "etcd-join"), `${n} joined etcd`);
+      assert.deepEqual(
+        ev.filter((e) => e.node === n && e.event === "apply").map((e) => e.detail),
+        ["mode=AUTO resolved=REBOOT dry-run=false maintenance=true"],
+        n,
+      );
+      assert.ok(
+        ev.some((e) => e.node === n && e.event === "etcd-join"),
+        `${n} joined etcd`,
+      );
     }
-    assert.deepEqual(ev.filter((e) => e.event.startsWith("bootstrap")), [], "no bootstrap call at all");
-    assert.deepEqual(ev.filter((e) => ["reboot", "reset"].includes(e.event)), [], "no running node rebooted or reset");
+    assert.deepEqual(
+      ev.filter((e) => e.event.startsWith("bootstrap")),
+      [],
+      "no bootstrap call at all",
+    );
+    assert.deepEqual(
+      ev.filter((e) => ["reboot", "reset"].includes(e.event)),
+      [],
+      "no running node rebooted or reset",
+    );
     assert.equal(calls().filter((x) => x.call === "bootstrap").length, 0, "the provider did not bootstrap again");
     assert.equal(outputs().healthy, "healthy");
   });
@@ -240,14 +408,29 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     upOk();
     const ev = events();
     const resets = ev.filter((e) => e.event === "reset");
-    assert.deepEqual(resets.map((e) => `${e.node} ${e.detail}`).sort(),
-      ["talos-cp-04 graceful=true reboot=false wipe=STATE,EPHEMERAL", "talos-cp-05 graceful=true reboot=false wipe=STATE,EPHEMERAL"]);
-    assert.deepEqual(ev.filter((e) => e.event === "etcd-leave").map((e) => e.node).sort(), ["talos-cp-04", "talos-cp-05"]);
+    assert.deepEqual(resets.map((e) => `${e.node} ${e.detail}`).sort(), [
+      "talos-cp-04 graceful=true reboot=false wipe=STATE,EPHEMERAL",
+      "talos-cp-05 graceful=true reboot=false wipe=STATE,EPHEMERAL",
+    ]);
+    assert.deepEqual(
+      ev
+        .filter((e) => e.event === "etcd-leave")
+        .map((e) => e.node)
+        .sort(),
+      ["talos-cp-04", "talos-cp-05"],
+    );
     const m = membership(ev, new Set([...cps, "talos-cp-04", "talos-cp-05"]));
     assert.deepEqual([...m.members].sort(), cps);
     assert.ok(m.minAfterLeave >= 3, `etcd kept a majority of its members after each leave (smallest: ${m.minAfterLeave})`);
-    assert.deepEqual(ev.filter((e) => e.event === "reset-refused"), []);
-    assert.deepEqual(ev.filter((e) => cps.includes(e.node) && ["reboot", "down", "reset"].includes(e.event)), [], "the remaining control planes not rebooted or reset");
+    assert.deepEqual(
+      ev.filter((e) => e.event === "reset-refused"),
+      [],
+    );
+    assert.deepEqual(
+      ev.filter((e) => cps.includes(e.node) && ["reboot", "down", "reset"].includes(e.event)),
+      [],
+      "the remaining control planes not rebooted or reset",
+    );
     // their configs lost the two addresses (certSANs): applied without a reboot
     for (const a of calls().filter((x) => x.call === "apply")) assert.equal(a.nodeMode, "NO_REBOOT", `${a.name}: ${a.nodeMode}`);
   });
@@ -262,13 +445,24 @@ describe("a Talos cluster's life under the real engine: Talos provider stand-in,
     const names = bumped.nodes.map((n) => n.name).sort();
     for (const n of names) {
       const dry = ev.filter((e) => e.node === n && e.event === "apply-dry-run");
-      assert.ok(dry.length >= 1 && dry.every((e) => /resolved=REBOOT .*reboot-needed-for=\S/.test(e.detail)), `${n}: ${JSON.stringify(dry)}`);
-      assert.deepEqual(ev.filter((e) => e.node === n && e.event === "apply").map((e) => e.detail.split(" reboot-needed-for")[0]), ["mode=STAGED resolved=STAGED dry-run=false maintenance=false"], n);
+      assert.ok(
+        dry.length >= 1 && dry.every((e) => /resolved=REBOOT .*reboot-needed-for=\S/.test(e.detail)),
+        `${n}: ${JSON.stringify(dry)}`,
+      );
+      assert.deepEqual(
+        ev.filter((e) => e.node === n && e.event === "apply").map((e) => e.detail.split(" reboot-needed-for")[0]),
+        ["mode=STAGED resolved=STAGED dry-run=false maintenance=false"],
+        n,
+      );
       assert.ok(fs.existsSync(path.join(talos.dir, `staged-${n}.yaml`)), `${n} keeps the new config for its next boot`);
       assert.match(nodeConfig(n), /nameservers:/, `${n} still runs its v1.11 config (machine.network.nameservers)`);
     }
     console.log(`reboot needed for: ${ev.find((e) => e.event === "apply-dry-run")?.detail.split("reboot-needed-for=")[1]}`);
-    assert.deepEqual(ev.filter((e) => ["reboot", "down", "install", "reset", "halt"].includes(e.event)), [], "nothing rebooted");
+    assert.deepEqual(
+      ev.filter((e) => ["reboot", "down", "install", "reset", "halt"].includes(e.event)),
+      [],
+      "nothing rebooted",
+    );
     for (const a of c.filter((x) => x.call === "apply")) assert.equal(a.mode, "staged", a.name);
     assert.deepEqual([...outputs().stagedNodes].sort(), names);
   });

@@ -26,16 +26,22 @@ new ProxmoxVm(i.node.name, { plan: i.plan, node: i.node, imageFileId: i.imageFil
 
 const before_ = stackPlan("homelab");
 // after the upgrade the DNS servers changed (cloud-init); `moved` also gives the worker a new vmId
-const upgraded = (vmId?: number) => stackPlan("homelab", (c) => {
-  c.versions = { ...c.versions, talos: "v1.12.1" };
-  if (vmId) c.nodes.find((n: { name: string }) => n.name === "talos-wrk-02").vmId = vmId;
-  c.network = { ...c.network, dns: ["192.168.0.53", "192.168.0.54"] };
-});
+const upgraded = (vmId?: number) =>
+  stackPlan("homelab", (c) => {
+    c.versions = { ...c.versions, talos: "v1.12.1" };
+    if (vmId) c.nodes.find((n: { name: string }) => n.name === "talos-wrk-02").vmId = vmId;
+    c.network = { ...c.network, dns: ["192.168.0.53", "192.168.0.54"] };
+  });
 const NODE = "talos-wrk-02";
 const OLD_IMAGE = "local:import/talos-v1.11.5-nocloud-amd64.qcow2";
 const NEW_IMAGE = "local:import/talos-v1.12.1-nocloud-amd64.qcow2";
 
-interface Step { op: string; urn: string; provider?: string; newState?: { inputs?: any; type: string; custom: boolean; parent?: string } }
+interface Step {
+  op: string;
+  urn: string;
+  provider?: string;
+  newState?: { inputs?: any; type: string; custom: boolean; parent?: string };
+}
 
 describe("a VM replaced by a vmId change after an upgrade (real engine, real Proxmox provider, preview)", { timeout: 300_000 }, () => {
   let ns: Netns;
@@ -53,7 +59,12 @@ describe("a VM replaced by a vmId change after an upgrade (real engine, real Pro
   before(async () => {
     buildLifecycleTools();
     ns = await Netns.start([]);
-    p = LifecycleProject.create(ns, "vm", { PROXMOX_VE_API_TOKEN: "root@pam!lifecycle=00000000-0000-0000-0000-000000000000" }, { program: PROGRAM, proxmox: true });
+    p = LifecycleProject.create(
+      ns,
+      "vm",
+      { PROXMOX_VE_API_TOKEN: "root@pam!lifecycle=00000000-0000-0000-0000-000000000000" },
+      { program: PROGRAM, proxmox: true },
+    );
     // the state an earlier `up` left: the provider's checked inputs of the VM as first created
     p.setInputs({ plan: before_, node: before_.nodes.find((n) => n.name === NODE)!, imageFileId: OLD_IMAGE } as never);
     const first: Step[] = JSON.parse(p.must(["preview", "--json"])).steps;
@@ -61,11 +72,21 @@ describe("a VM replaced by a vmId change after an upgrade (real engine, real Pro
     const providerId = "5b5a3c1e-0000-4000-8000-000000000001";
     const provider = first.find((s) => s.newState?.type === "pulumi:providers:proxmoxve")!;
     state.deployment.resources = first.map((s) => {
-      const r: Record<string, unknown> = { urn: s.urn, custom: s.newState!.custom, type: s.newState!.type, ...(s.newState!.parent ? { parent: s.newState!.parent } : {}) };
+      const r: Record<string, unknown> = {
+        urn: s.urn,
+        custom: s.newState!.custom,
+        type: s.newState!.type,
+        ...(s.newState!.parent ? { parent: s.newState!.parent } : {}),
+      };
       if (s === provider) Object.assign(r, { id: providerId, inputs: s.newState!.inputs, outputs: s.newState!.inputs });
       if (s.newState!.type === "proxmoxve:index/vmLegacy:VmLegacy") {
         const inputs = s.newState!.inputs;
-        Object.assign(r, { id: String(inputs.vmId), inputs, outputs: { ...inputs, id: String(inputs.vmId) }, provider: `${provider.urn}::${providerId}` });
+        Object.assign(r, {
+          id: String(inputs.vmId),
+          inputs,
+          outputs: { ...inputs, id: String(inputs.vmId) },
+          provider: `${provider.urn}::${providerId}`,
+        });
       }
       return r;
     });
@@ -73,8 +94,15 @@ describe("a VM replaced by a vmId change after an upgrade (real engine, real Pro
     // the old program against that state: nothing replaced and no input differs (the provider only
     // fills in what a real create would have read back, which this crafted state lacks)
     const again: (Step & { detailedDiff?: Record<string, { inputDiff: boolean }> })[] = JSON.parse(p.must(["preview", "--json"])).steps;
-    assert.deepEqual(again.filter((s) => /replace/.test(s.op)).map((s) => s.urn), []);
-    const inputDiffs = again.flatMap((s) => Object.entries(s.detailedDiff ?? {}).filter(([, d]) => d.inputDiff).map(([k]) => `${s.urn}: ${k}`));
+    assert.deepEqual(
+      again.filter((s) => /replace/.test(s.op)).map((s) => s.urn),
+      [],
+    );
+    const inputDiffs = again.flatMap((s) =>
+      Object.entries(s.detailedDiff ?? {})
+        .filter(([, d]) => d.inputDiff)
+        .map(([k]) => `${s.urn}: ${k}`),
+    );
     assert.deepEqual(inputDiffs, [], "the imported state holds the old program's inputs");
   });
   after(() => ns?.stop());
@@ -84,8 +112,13 @@ describe("a VM replaced by a vmId change after an upgrade (real engine, real Pro
     const vm = all.find((x) => x.newState?.type === "proxmoxve:index/vmLegacy:VmLegacy")!;
     assert.ok(!/replace/.test(vm.op), vm.op);
     // input differences only (the crafted state lacks what a real create reads back, see above)
-    const keys = Object.entries((vm.detailedDiff ?? {}) as Record<string, { inputDiff: boolean }>).filter(([, d]) => d.inputDiff).map(([k]) => k);
-    assert.deepEqual(keys.filter((k) => k.startsWith("disks[0].importFrom") || k.startsWith("initialization")), []);
+    const keys = Object.entries((vm.detailedDiff ?? {}) as Record<string, { inputDiff: boolean }>)
+      .filter(([, d]) => d.inputDiff)
+      .map(([k]) => k);
+    assert.deepEqual(
+      keys.filter((k) => k.startsWith("disks[0].importFrom") || k.startsWith("initialization")),
+      [],
+    );
     assert.equal(vm.newState!.inputs.disks[0].importFrom, OLD_IMAGE, "ignoreChanges keeps the creation's image source in the inputs");
   });
 

@@ -6,19 +6,30 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { CONFIG_MARKER, deployInput, HEALTH_CHECK_CERT_PATH, haproxyConfigForPlan, haproxyDeployScript, renderHaproxyConfig } from "../../core/haproxy/render";
+import {
+  CONFIG_MARKER,
+  deployInput,
+  HEALTH_CHECK_CERT_PATH,
+  haproxyConfigForPlan,
+  haproxyDeployScript,
+  renderHaproxyConfig,
+} from "../../core/haproxy/render";
 import { HEALTH_CHECK_USER, healthCheckPem, issueHealthCheckCert, pem } from "../../core/haproxy/health-check-cert";
 import { TEST_KUBERNETES_CA } from "../helpers/test-kubernetes-ca";
 import { X509Certificate } from "node:crypto";
-import { captureProgram, CapturedResource } from "../helpers/capture";
+import { captureProgram, type CapturedResource } from "../helpers/capture";
 import { tempDir } from "../helpers/tmp";
 import { LOOPBACK_TLS } from "../helpers/loopback-tls";
 import { invokes } from "../helpers/mocks";
 import { problemsOf, stackInputs } from "../helpers/stacks";
 import { buildPlan } from "../../core/plan/build-plan";
 
-const haproxyMode = (c: Record<string, any>) => { c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshUser: "admin" } }; };
-const kubeprismMode = (c: Record<string, any>) => { c.endpoint = { mode: "kubeprism", dnsName: "k8s.home.arpa" }; };
+const haproxyMode = (c: Record<string, any>) => {
+  c.endpoint = { mode: "haproxy", haproxy: { host: "192.168.0.250", sshUser: "admin" } };
+};
+const kubeprismMode = (c: Record<string, any>) => {
+  c.endpoint = { mode: "kubeprism", dnsName: "k8s.home.arpa" };
+};
 const withSsh = { secretsPresent: { proxmoxApiToken: true, haproxySshPrivateKey: true } };
 
 function planWith(mutate: (c: Record<string, any>) => void, name: string) {
@@ -41,8 +52,10 @@ before(async () => {
   for (const [mode, plan] of Object.entries(modes)) captured[mode] = await captureProgram(plan);
 });
 
-const configInvokes = (cluster: string) => invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration" && i.inputs.clusterName === cluster);
-const talosconfigInvoke = (cluster: string) => invokes.find((i) => i.token === "talos:client/getConfiguration:getConfiguration" && i.inputs.clusterName === cluster)!;
+const configInvokes = (cluster: string) =>
+  invokes.filter((i) => i.token === "talos:machine/getConfiguration:getConfiguration" && i.inputs.clusterName === cluster);
+const talosconfigInvoke = (cluster: string) =>
+  invokes.find((i) => i.token === "talos:client/getConfiguration:getConfiguration" && i.inputs.clusterName === cluster)!;
 
 describe("API endpoint per mode (mocks)", () => {
   const expected = { vip: "https://192.168.0.200:6443", kubeprism: "https://k8s.home.arpa:6443", haproxy: "https://192.168.0.250:6443" };
@@ -103,7 +116,10 @@ describe("API endpoint per mode (mocks)", () => {
 
 /** a test prerequisite the README lists: a missing one fails, naming it (nothing is skipped) */
 function requireHaproxy(bin: string | undefined): void {
-  if (!bin) throw new Error("haproxy is not installed: the tests judge the config with the real haproxy (`apt-get install haproxy`, README Quickstart)");
+  if (!bin)
+    throw new Error(
+      "haproxy is not installed: the tests judge the config with the real haproxy (`apt-get install haproxy`, README Quickstart)",
+    );
 }
 
 describe("HAProxy config checked by the real haproxy", () => {
@@ -123,7 +139,10 @@ describe("HAProxy config checked by the real haproxy", () => {
     requireHaproxy(haproxy);
     const dir = tempDir("haproxy");
     const file = path.join(dir, "haproxy.cfg");
-    fs.writeFileSync(file, renderHaproxyConfig("0.0.0.0", [{ name: "a", ip: "10.0.0.1" }]).replace("balance roundrobin", "balance no-such-algo"));
+    fs.writeFileSync(
+      file,
+      renderHaproxyConfig("0.0.0.0", [{ name: "a", ip: "10.0.0.1" }]).replace("balance roundrobin", "balance no-such-algo"),
+    );
     const r = spawnSync(haproxy, ["-c", "-f", file], { encoding: "utf8" });
     assert.notEqual(r.status, 0);
   });
@@ -134,7 +153,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
   const cfg = haproxyConfigForPlan(modes.haproxy);
-  const globalLines = cfg.split("\ndefaults")[0].split("\n").map((l) => l.trim());
+  const globalLines = cfg
+    .split("\ndefaults")[0]
+    .split("\n")
+    .map((l) => l.trim());
   it("keeps Debian's user, group and chroot", () => {
     for (const line of ["user haproxy", "group haproxy", "chroot /var/lib/haproxy"]) assert.ok(globalLines.includes(line), line);
   });
@@ -162,16 +184,31 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
     const talosPort = k8sPort + 1;
     const seen: Record<string, string[]> = { "127.0.0.2": [], "127.0.0.3": [] };
     const ca = pem(TEST_KUBERNETES_CA.cert);
-    const apiServer = (ip: string, status: number) => https.createServer({ ...LOOPBACK_TLS, ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-      const socket = req.socket as import("node:tls").TLSSocket;
-      const peer = socket.getPeerCertificate();
-      const user = socket.authorized ? peer.subject?.CN : undefined;
-      seen[ip].push(`${req.method} ${req.url} ${user ?? "anonymous"}`);
-      res.writeHead(user ? status : 401).end();
-    }).listen(k8sPort, ip);
-    const closers: Array<{ close(): unknown }> = [apiServer("127.0.0.2", 200), apiServer("127.0.0.3", 500), net.createServer((s) => s.end()).listen(talosPort, "127.0.0.2")];
+    const apiServer = (ip: string, status: number) =>
+      https
+        .createServer({ ...LOOPBACK_TLS, ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+          const socket = req.socket as import("node:tls").TLSSocket;
+          const peer = socket.getPeerCertificate();
+          const user = socket.authorized ? peer.subject?.CN : undefined;
+          seen[ip].push(`${req.method} ${req.url} ${user ?? "anonymous"}`);
+          res.writeHead(user ? status : 401).end();
+        })
+        .listen(k8sPort, ip);
+    const closers: Array<{ close(): unknown }> = [
+      apiServer("127.0.0.2", 200),
+      apiServer("127.0.0.3", 500),
+      net.createServer((s) => s.end()).listen(talosPort, "127.0.0.2"),
+    ];
     const certFile = path.join(dir, "health-check.pem");
-    let config = renderHaproxyConfig("127.0.0.1", [{ name: "ready", ip: "127.0.0.2" }, { name: "starting", ip: "127.0.0.3" }], { kubernetes: k8sPort, talos: talosPort }, certFile)
+    let config = renderHaproxyConfig(
+      "127.0.0.1",
+      [
+        { name: "ready", ip: "127.0.0.2" },
+        { name: "starting", ip: "127.0.0.3" },
+      ],
+      { kubernetes: k8sPort, talos: talosPort },
+      certFile,
+    )
       .replace(/^\s*(chroot|user|group) .*\n/gm, "")
       .replace("/run/haproxy/admin.sock", path.join(dir, "admin.sock"))
       .replace(/inter 3s/g, "inter 200ms");
@@ -179,18 +216,30 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
     else config = config.replaceAll(` crt ${certFile}`, "");
     fs.writeFileSync(path.join(dir, "haproxy.cfg"), config);
     const proc = spawn(haproxyBin, ["-db", "-f", path.join(dir, "haproxy.cfg")], { stdio: "ignore" });
-    t.after(() => { proc.kill(); for (const c of closers) c.close(); });
+    t.after(() => {
+      proc.kill();
+      for (const c of closers) c.close();
+    });
     return { dir, seen };
   }
   async function haproxyStatus(dir: string) {
     const csv = await new Promise<string>((resolve, reject) => {
       const sock = net.connect(path.join(dir, "admin.sock"));
       let out = "";
-      sock.on("data", (d) => { out += d; }).on("end", () => resolve(out)).on("error", reject);
+      sock
+        .on("data", (d) => {
+          out += d;
+        })
+        .on("end", () => resolve(out))
+        .on("error", reject);
       sock.write("show stat\n");
     });
     const rows = csv.split("\n").map((l) => l.split(","));
-    return Object.fromEntries(rows.filter((r) => r.length > 17 && !r[0].startsWith("#") && r[1] !== "FRONTEND" && r[1] !== "BACKEND").map((r) => [`${r[0]}/${r[1]}`, r[17]]));
+    return Object.fromEntries(
+      rows
+        .filter((r) => r.length > 17 && !r[0].startsWith("#") && r[1] !== "FRONTEND" && r[1] !== "BACKEND")
+        .map((r) => [`${r[0]}/${r[1]}`, r[17]]),
+    );
   }
 
   it("without the client certificate the checks fail: every API server goes DOWN (anonymous access is off)", async (t) => {
@@ -218,8 +267,16 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
       last = await status().catch(() => ({}));
       if (last["kubernetes-api/starting"] === "DOWN" && last["talos-api/starting"] === "DOWN") break;
     }
-    assert.deepEqual(last, { "kubernetes-api/ready": "UP", "kubernetes-api/starting": "DOWN", "talos-api/ready": "UP", "talos-api/starting": "DOWN" });
-    assert.ok(seen["127.0.0.2"].length > 0 && seen["127.0.0.2"].every((r) => r === `GET /readyz ${HEALTH_CHECK_USER}`), seen["127.0.0.2"].join());
+    assert.deepEqual(last, {
+      "kubernetes-api/ready": "UP",
+      "kubernetes-api/starting": "DOWN",
+      "talos-api/ready": "UP",
+      "talos-api/starting": "DOWN",
+    });
+    assert.ok(
+      seen["127.0.0.2"].length > 0 && seen["127.0.0.2"].every((r) => r === `GET /readyz ${HEALTH_CHECK_USER}`),
+      seen["127.0.0.2"].join(),
+    );
   });
 
   it("the deploy script installs the certificate (0600, HAProxy's user), validates, installs, enables at boot and reloads; a broken config changes nothing", async () => {
@@ -233,11 +290,17 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
     const certPath = path.join(dir, "health-check.pem");
     // HAProxy's user where the package created it (CI installs haproxy as root), else ours
     const haproxyUser = spawnSync("id", ["-u", "haproxy"], { encoding: "utf8" });
-    const owner = haproxyUser.status === 0 && process.getuid?.() === 0
-      ? { spec: "haproxy:haproxy", uid: Number(haproxyUser.stdout.trim()) }
-      : { spec: `${process.getuid?.()}:${process.getgid?.()}`, uid: process.getuid?.() };
+    const owner =
+      haproxyUser.status === 0 && process.getuid?.() === 0
+        ? { spec: "haproxy:haproxy", uid: Number(haproxyUser.stdout.trim()) }
+        : { spec: `${process.getuid?.()}:${process.getgid?.()}`, uid: process.getuid?.() };
     const bundle = healthCheckPem(await issueHealthCheckCert(TEST_KUBERNETES_CA));
-    const deploy = (config: string) => spawnSync("sh", ["-c", haproxyDeployScript(target, certPath, owner.spec)], { input: deployInput(bundle, config), env, encoding: "utf8" });
+    const deploy = (config: string) =>
+      spawnSync("sh", ["-c", haproxyDeployScript(target, certPath, owner.spec)], {
+        input: deployInput(bundle, config),
+        env,
+        encoding: "utf8",
+      });
     const good = renderHaproxyConfig("127.0.0.1", [{ name: "a", ip: "10.0.0.1" }], undefined, certPath);
     fs.writeFileSync(certPath, ""); // `haproxy -c` loads the crt file: the deploy must put the real one there first
     const ok = deploy(good);
@@ -247,24 +310,42 @@ describe("HAProxy runs unprivileged, checks readiness, starts at boot", () => {
     assert.equal(fs.readFileSync(certPath, "utf8"), bundle, "the certificate and key, exactly as sent");
     assert.equal(fs.statSync(certPath).mode & 0o777, 0o600, "the key is readable by its owner only");
     assert.equal(fs.statSync(certPath).uid, owner.uid);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith("health-check.pem.")), [], "no leftover input or temp files");
-    assert.deepEqual(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n"), ["enable haproxy", "reload-or-restart haproxy"]);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.startsWith("health-check.pem.")),
+      [],
+      "no leftover input or temp files",
+    );
+    assert.deepEqual(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n"), [
+      "enable haproxy",
+      "reload-or-restart haproxy",
+    ]);
     const broken = deploy(good.replace("balance roundrobin", "balance no-such-algo"));
     assert.notEqual(broken.status, 0);
     assert.equal(fs.readFileSync(target, "utf8"), good, "the running config is untouched");
     assert.equal(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8").trim().split("\n").length, 2, "no reload after a failed check");
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith("haproxy.cfg.")).length, 1, "the rejected file stays beside it for inspection");
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.startsWith("haproxy.cfg.")).length,
+      1,
+      "the rejected file stays beside it for inspection",
+    );
   });
 });
 
 describe("endpoint bad input", () => {
   it("rejects an unknown mode, haproxy without host or key, VIP problems, and pool problems at once", () => {
-    const ps = problemsOf((c) => { c.endpoint = { mode: "carrier-pigeon" }; });
+    const ps = problemsOf((c) => {
+      c.endpoint = { mode: "carrier-pigeon" };
+    });
     assert.ok(ps.some((p) => p.key === "homelab:endpoint.mode" && p.fix.includes("vip, kubeprism, haproxy")));
-    const hp = problemsOf((c) => { c.endpoint = { mode: "haproxy" }; });
+    const hp = problemsOf((c) => {
+      c.endpoint = { mode: "haproxy" };
+    });
     assert.ok(hp.some((p) => p.key === "homelab:endpoint.haproxy"));
     assert.ok(hp.some((p) => p.key === "homelab:haproxySshPrivateKey"));
-    const vip = problemsOf((c) => { c.endpoint.vip = "192.168.0.1"; c.lbPool = { start: "192.168.0.210", stop: "192.168.0.201" }; });
+    const vip = problemsOf((c) => {
+      c.endpoint.vip = "192.168.0.1";
+      c.lbPool = { start: "192.168.0.210", stop: "192.168.0.201" };
+    });
     assert.ok(vip.some((p) => p.key === "homelab:endpoint.vip" && /gateway/.test(p.message)));
     assert.ok(vip.some((p) => p.key === "homelab:lbPool" && /after stop/.test(p.message)));
   });
@@ -277,12 +358,25 @@ describe("endpoint bad input", () => {
       [{ start: "192.168.1.1", stop: "192.168.1.9" }, /not inside the node subnet/],
     ];
     for (const [pool, re] of cases) {
-      const ps = problemsOf((c) => { c.lbPool = pool; });
-      assert.ok(ps.some((p) => re.test(p.message)), `${JSON.stringify(pool)}: ${JSON.stringify(ps)}`);
+      const ps = problemsOf((c) => {
+        c.lbPool = pool;
+      });
+      assert.ok(
+        ps.some((p) => re.test(p.message)),
+        `${JSON.stringify(pool)}: ${JSON.stringify(ps)}`,
+      );
     }
   });
   it("rejects a VIP equal to a node IP or outside the subnet", () => {
-    assert.ok(problemsOf((c) => { c.endpoint.vip = "192.168.0.13"; }).some((p) => /API VIP/.test(p.message)));
-    assert.ok(problemsOf((c) => { c.endpoint.vip = "10.1.1.1"; }).some((p) => p.key === "homelab:endpoint.vip" && /outside the node subnet/.test(p.message)));
+    assert.ok(
+      problemsOf((c) => {
+        c.endpoint.vip = "192.168.0.13";
+      }).some((p) => /API VIP/.test(p.message)),
+    );
+    assert.ok(
+      problemsOf((c) => {
+        c.endpoint.vip = "10.1.1.1";
+      }).some((p) => p.key === "homelab:endpoint.vip" && /outside the node subnet/.test(p.message)),
+    );
   });
 });

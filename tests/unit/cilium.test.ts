@@ -81,7 +81,10 @@ describe("Cilium install settings Talos needs", () => {
 
 describe("Cilium install Job under Talos's manifest rules (create if missing, never update, never delete)", () => {
   const plan = stackPlan("homelab");
-  const jobOf = (p: typeof plan) => parseAllDocuments(ciliumInlineManifest(p).contents).map((d) => d.toJSON()).find((d) => d.kind === "Job");
+  const jobOf = (p: typeof plan) =>
+    parseAllDocuments(ciliumInlineManifest(p).contents)
+      .map((d) => d.toJSON())
+      .find((d) => d.kind === "Job");
   it("any change of version or values is a new Job name, the same plan the same name", () => {
     assert.equal(ciliumJobName(stackPlan("homelab")), ciliumJobName(plan));
     const names = new Set([
@@ -122,14 +125,19 @@ describe("Cilium install script: install or upgrade by the Helm release records"
     try {
       const bin = path.join(dir, "bin");
       fs.mkdirSync(bin);
-      const kubectlBody = kubectl === "unreachable"
-        ? "echo 'The connection to the server localhost:7445 was refused' >&2; exit 1"
-        : `echo "$*" > ${dir}/kubectl.args\nprintf '${kubectl.states.map((s) => `${s}\\n`).join("")}'`;
+      const kubectlBody =
+        kubectl === "unreachable"
+          ? "echo 'The connection to the server localhost:7445 was refused' >&2; exit 1"
+          : `echo "$*" > ${dir}/kubectl.args\nprintf '${kubectl.states.map((s) => `${s}\\n`).join("")}'`;
       fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\n${kubectlBody}\n`, { mode: 0o755 });
       fs.writeFileSync(path.join(bin, "cilium"), `#!/bin/sh\necho "$*" >> ${dir}/cilium.calls\n`, { mode: 0o755 });
       const r = spawnSync("/bin/sh", ["-c", ciliumInstallScript(plan)], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
-      const calls = fs.existsSync(path.join(dir, "cilium.calls")) ? fs.readFileSync(path.join(dir, "cilium.calls"), "utf8").trim().split("\n") : [];
-      const kubectlArgs = fs.existsSync(path.join(dir, "kubectl.args")) ? fs.readFileSync(path.join(dir, "kubectl.args"), "utf8").trim() : "";
+      const calls = fs.existsSync(path.join(dir, "cilium.calls"))
+        ? fs.readFileSync(path.join(dir, "cilium.calls"), "utf8").trim().split("\n")
+        : [];
+      const kubectlArgs = fs.existsSync(path.join(dir, "kubectl.args"))
+        ? fs.readFileSync(path.join(dir, "kubectl.args"), "utf8").trim()
+        : "";
       return { status: r.status, stderr: r.stderr, calls, kubectlArgs };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

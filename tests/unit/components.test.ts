@@ -47,7 +47,10 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
       assert.equal(vm.memory.dedicated, n.memoryGiB * 1024);
       assert.equal(vm.nodeName, n.host);
       assert.equal(vm.vmId, n.vmId);
-      assert.deepEqual(vm.disks.map((d: any) => [d.interface, d.size]), n.disks.map((d) => [d.slot, d.sizeGB]));
+      assert.deepEqual(
+        vm.disks.map((d: any) => [d.interface, d.size]),
+        n.disks.map((d) => [d.slot, d.sizeGB]),
+      );
       assert.ok(["x86-64-v2-AES", "host"].includes(vm.cpu.type));
       assert.equal(vm.scsiHardware, "virtio-scsi-single");
       assert.equal(vm.agent.enabled, true);
@@ -58,7 +61,10 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
       assert.ok(os.importFrom, "OS disk boots the Talos image");
       assert.equal(vm.initialization.ipConfigs[0].ipv4.address, `${n.ip}/24`);
     }
-    assert.deepEqual(plan.workers.map((w) => byName[w.name].disks[1].size), [500, 500, 250, 250]);
+    assert.deepEqual(
+      plan.workers.map((w) => byName[w.name].disks[1].size),
+      [500, 500, 250, 250],
+    );
   });
 
   it("spreads control planes over the three hosts and starts them first", () => {
@@ -73,7 +79,8 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
   it("downloads the image once per Proxmox host and datastore", () => {
     const files = ofType("proxmoxve:download/file:File");
     assert.deepEqual(files.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}`).sort(), ["pve1/local", "pve2/local", "pve3/local"]);
-    for (const f of files) assert.match(f.inputs.url, /^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.11\.5\/nocloud-amd64\.qcow2$/);
+    for (const f of files)
+      assert.match(f.inputs.url, /^https:\/\/factory\.talos\.dev\/image\/[0-9a-f]{64}\/v1\.11\.5\/nocloud-amd64\.qcow2$/);
     const schematic = ofType("talos:imageFactory/schematic:Schematic");
     assert.equal(schematic.length, 1);
     assert.match(schematic[0].inputs.schematic, /siderolabs\/qemu-guest-agent/);

@@ -8,8 +8,9 @@ import { problemsOf, stackPlan } from "../helpers/stacks";
 
 describe("etcd-backup schedule: what Kubernetes accepts as a CronJob schedule", () => {
   it("agrees with the API server's verdict on every listed schedule", () => {
-    const wrong = SCHEDULES.filter(([s, ok]) => (cronScheduleProblem(s) === undefined) !== ok)
-      .map(([s, ok]) => `${JSON.stringify(s)}: expected ${ok ? "accepted" : "refused"}, got ${cronScheduleProblem(s) ?? "accepted"}`);
+    const wrong = SCHEDULES.filter(([s, ok]) => (cronScheduleProblem(s) === undefined) !== ok).map(
+      ([s, ok]) => `${JSON.stringify(s)}: expected ${ok ? "accepted" : "refused"}, got ${cronScheduleProblem(s) ?? "accepted"}`,
+    );
     assert.deepEqual(wrong, []);
   });
   it("says which field is wrong and why", () => {
@@ -19,8 +20,18 @@ describe("etcd-backup schedule: what Kubernetes accepts as a CronJob schedule", 
     assert.match(cronScheduleProblem("CRON_TZ=UTC 17 3 * * *")!, /time zone/);
   });
   it("the plan refuses a schedule Kubernetes would refuse, and takes a descriptor", () => {
-    const problems = problemsOf((c) => { c.etcdBackup = { schedule: "0 0 * * 7" }; });
-    assert.deepEqual(problems.map((p) => p.key), ["homelab:etcdBackup.schedule"]);
-    assert.equal(stackPlan("homelab", (c) => { c.etcdBackup = { schedule: "@daily" }; }).etcdBackup?.schedule, "@daily");
+    const problems = problemsOf((c) => {
+      c.etcdBackup = { schedule: "0 0 * * 7" };
+    });
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ["homelab:etcdBackup.schedule"],
+    );
+    assert.equal(
+      stackPlan("homelab", (c) => {
+        c.etcdBackup = { schedule: "@daily" };
+      }).etcdBackup?.schedule,
+      "@daily",
+    );
   });
 });

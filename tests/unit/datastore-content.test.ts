@@ -13,7 +13,9 @@ import { formatProblems } from "../../core/plan/problems";
 import { PROJECT_DIR, problemsOf, referenceStackConfig, stackPlan } from "../helpers/stacks";
 
 const temps: string[] = [];
-after(() => { for (const d of temps) fs.rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A throwaway project holding the homelab stack file edited by `edit`, and its policy config. */
 function projectWith(edit: (c: Record<string, any>) => void): string {
@@ -28,9 +30,14 @@ function projectWith(edit: (c: Record<string, any>) => void): string {
 }
 
 describe("datastore content types", () => {
-  for (const [name, kind] of [["local-lvm", "LVM-thin"], ["local-zfs", "ZFS pool"]]) {
+  for (const [name, kind] of [
+    ["local-lvm", "LVM-thin"],
+    ["local-zfs", "ZFS pool"],
+  ]) {
     it(`refuses the installer's ${kind} storage ${name} as imageDatastore, naming the key and a file-based storage`, () => {
-      const problems = problemsOf((c) => { c.proxmox.hosts[1].imageDatastore = name; });
+      const problems = problemsOf((c) => {
+        c.proxmox.hosts[1].imageDatastore = name;
+      });
       const p = problems.find((x) => x.key === "homelab:proxmox.hosts[1].imageDatastore");
       assert.ok(p, formatProblems(problems));
       assert.match(p.message, new RegExp(`"${name}" is the installer's ${kind} storage \\(host pve2\\)`));
@@ -48,21 +55,37 @@ describe("datastore content types", () => {
       c.proxmox.hosts[1].imageDatastore = "local-btrfs";
       c.proxmox.sharedDatastores = ["nfs-images"];
     });
-    assert.deepEqual(plan.proxmox.hosts.map((h) => h.imageDatastore), ["nfs-images", "local-btrfs", "local"]);
+    assert.deepEqual(
+      plan.proxmox.hosts.map((h) => h.imageDatastore),
+      ["nfs-images", "local-btrfs", "local"],
+    );
   });
 
   it("the preflight says which content type each host's datastores need, and how to check them", () => {
-    const dir = projectWith((c) => { c["homelab:proxmox"].hosts[2].datastore = "fast-zfs"; });
+    const dir = projectWith((c) => {
+      c["homelab:proxmox"].hosts[2].datastore = "fast-zfs";
+    });
     const r = main(["homelab", "--out", path.join(dir, "out")], dir);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const [host, ds] of [["pve1", "local-lvm"], ["pve2", "local-lvm"], ["pve3", "fast-zfs"]]) {
-      assert.match(r.stdout, new RegExp(`Proxmox host ${host}: datastore \`${ds}\` needs the \`images\` content type \\(VM disks, cloud-init drive\\); imageDatastore \`local\` needs \`import\`, which only a file-based storage \\(Dir, NFS, CIFS, CephFS, BTRFS\\) offers`));
+    for (const [host, ds] of [
+      ["pve1", "local-lvm"],
+      ["pve2", "local-lvm"],
+      ["pve3", "fast-zfs"],
+    ]) {
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `Proxmox host ${host}: datastore \`${ds}\` needs the \`images\` content type \\(VM disks, cloud-init drive\\); imageDatastore \`local\` needs \`import\`, which only a file-based storage \\(Dir, NFS, CIFS, CephFS, BTRFS\\) offers`,
+        ),
+      );
     }
     assert.match(r.stdout, /`pvesm status --content images` and `pvesm status --content import` list the storages that have it/);
   });
 
   it("the preflight refuses local-lvm as imageDatastore with exit 1, before any engine or Proxmox", () => {
-    const dir = projectWith((c) => { c["homelab:proxmox"].hosts[0].imageDatastore = "local-lvm"; });
+    const dir = projectWith((c) => {
+      c["homelab:proxmox"].hosts[0].imageDatastore = "local-lvm";
+    });
     const r = main(["homelab", "--out", path.join(dir, "out")], dir);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /homelab:proxmox\.hosts\[0\]\.imageDatastore: "local-lvm" is the installer's LVM-thin storage \(host pve1\)/);

@@ -7,10 +7,17 @@ import { parseDeployedState } from "../../core/deployed/state";
 
 describe("apply modes in the deployed output", () => {
   it("read back as written; anything else is dropped", () => {
-    const s = parseDeployedState(JSON.parse(JSON.stringify({
-      talosVersion: "v1.12.1", nodes: [{ name: "a", role: "worker", ip: "10.0.0.1" }],
-      applyModes: { a: "auto", b: 7 }, configInputHashes: { a: "h1" }, healthCheckPending: true,
-    })))!;
+    const s = parseDeployedState(
+      JSON.parse(
+        JSON.stringify({
+          talosVersion: "v1.12.1",
+          nodes: [{ name: "a", role: "worker", ip: "10.0.0.1" }],
+          applyModes: { a: "auto", b: 7 },
+          configInputHashes: { a: "h1" },
+          healthCheckPending: true,
+        }),
+      ),
+    )!;
     assert.deepEqual(s.applyModes, { a: "auto" });
     assert.deepEqual(s.configInputHashes, { a: "h1" });
     assert.equal(s.healthCheckPending, true);
@@ -22,18 +29,32 @@ describe("apply modes in the deployed output", () => {
     assert.equal(applyModeFor(true, "h1", d, "a"), "auto");
     assert.equal(applyModeFor(true, "h2", d, "b"), "staged_if_needing_reboot");
     assert.equal(applyModeFor(true, "changed", d, "a"), "staged_if_needing_reboot");
-    assert.equal(applyModeFor(true, "h1", { }, "a"), "staged_if_needing_reboot", "an older output without modes");
-    assert.equal(applyModeFor(true, "h1", { applyModes: { a: "reboot" }, configInputHashes: { a: "h1" } }, "a"), "staged_if_needing_reboot", "only the two modes the program gives");
+    assert.equal(applyModeFor(true, "h1", {}, "a"), "staged_if_needing_reboot", "an older output without modes");
+    assert.equal(
+      applyModeFor(true, "h1", { applyModes: { a: "reboot" }, configInputHashes: { a: "h1" } }, "a"),
+      "staged_if_needing_reboot",
+      "only the two modes the program gives",
+    );
   });
 });
 
 describe("the health check around nodes that leave", () => {
-  const deployed = { nodes: [{ name: "a", role: "worker" as const, ip: "10.0.0.1" }, { name: "b", role: "worker" as const, ip: "10.0.0.2" }], machineConfigHashes: { a: "h1", b: "h2" } };
+  const deployed = {
+    nodes: [
+      { name: "a", role: "worker" as const, ip: "10.0.0.1" },
+      { name: "b", role: "worker" as const, ip: "10.0.0.2" },
+    ],
+    machineConfigHashes: { a: "h1", b: "h2" },
+  };
   it("a run that removes a node, or changes configs while a node is marked unreachable, leaves it to the next run", () => {
     assert.equal(healthCheckFor(deployed, { a: "h1" }), "after-removal");
     assert.equal(healthCheckFor(deployed, { a: "h1x", b: "h2" }, ["b"]), "after-removal");
     assert.equal(healthCheckFor(deployed, { a: "h1", b: "h2" }, ["b"]), "unchanged", "nothing changed: nothing to check");
-    assert.equal(healthCheckFor({ ...deployed, healthCheckPending: true }, { a: "h1", b: "h2" }), "configs-changed", "the run after checks once");
+    assert.equal(
+      healthCheckFor({ ...deployed, healthCheckPending: true }, { a: "h1", b: "h2" }),
+      "configs-changed",
+      "the run after checks once",
+    );
     assert.equal(healthCheckFor(deployed, { a: "h1x", b: "h2" }), "configs-changed");
   });
 });

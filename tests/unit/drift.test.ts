@@ -8,7 +8,9 @@ const deployed = { talosVersion: "v1.12.1", nodes: [{ name: "talos-cp-01" }, { n
 
 describe("drift between what runs and what the stack recorded", () => {
   it("names the nodes on another version; a node that did not answer is no drift", () => {
-    assert.deepEqual(talosDrift(deployed, { "talos-cp-01": "v1.12.1", "talos-wrk-01": "v1.11.5" }), [{ name: "talos-wrk-01", runs: "v1.11.5", recorded: "v1.12.1" }]);
+    assert.deepEqual(talosDrift(deployed, { "talos-cp-01": "v1.12.1", "talos-wrk-01": "v1.11.5" }), [
+      { name: "talos-wrk-01", runs: "v1.11.5", recorded: "v1.12.1" },
+    ]);
     assert.deepEqual(talosDrift(deployed, {}), []);
     assert.deepEqual(talosDrift(undefined, { "talos-cp-01": "v1.11.5" }), [], "a new stack has nothing recorded");
     assert.deepEqual(talosDrift(deployed, { "talos-cp-09": "v1.10.0" }), [], "only nodes the stack deployed");

@@ -12,7 +12,8 @@ installMocks();
 import * as k8s from "@pulumi/kubernetes";
 import { EtcdBackupSchedule } from "../../components/EtcdBackupSchedule";
 
-const features = (plan: ReturnType<typeof stackPlan>, i: number) => (nodePatchDocuments(plan, plan.nodes[i], "s")[0].machine as any).features;
+const features = (plan: ReturnType<typeof stackPlan>, i: number) =>
+  (nodePatchDocuments(plan, plan.nodes[i], "s")[0].machine as any).features;
 
 describe("scheduled etcd snapshots", () => {
   it("are off by default: no Talos API access from Kubernetes, no manifests", () => {
@@ -22,14 +23,28 @@ describe("scheduled etcd snapshots", () => {
   });
 
   it("when set: control planes allow os:etcd:backup from kube-system, workers do not; the CronJob uses a control-plane IP", async () => {
-    const plan = stackPlan("homelab", (c) => { c.etcdBackup = { schedule: "17 3 * * *", keep: 5 }; });
-    assert.deepEqual(features(plan, 0).kubernetesTalosAPIAccess, { enabled: true, allowedRoles: ["os:etcd:backup"], allowedKubernetesNamespaces: ["kube-system"] });
+    const plan = stackPlan("homelab", (c) => {
+      c.etcdBackup = { schedule: "17 3 * * *", keep: 5 };
+    });
+    assert.deepEqual(features(plan, 0).kubernetesTalosAPIAccess, {
+      enabled: true,
+      allowedRoles: ["os:etcd:backup"],
+      allowedKubernetesNamespaces: ["kube-system"],
+    });
     assert.equal(features(plan, 3).kubernetesTalosAPIAccess, undefined);
     const start = recorded.length;
     const c = new EtcdBackupSchedule("eb", { plan, kubernetesProvider: new k8s.Provider("k", { kubeconfig: "{}" }) });
     await resolve(pulumi.output(c.cronJob!.id));
-    const types = recorded.slice(start).map((r) => r.type).filter((t) => t.startsWith("kubernetes:")).sort();
-    assert.deepEqual(types, ["kubernetes:batch/v1:CronJob", "kubernetes:core/v1:PersistentVolumeClaim", "kubernetes:talos.dev/v1alpha1:ServiceAccount"]);
+    const types = recorded
+      .slice(start)
+      .map((r) => r.type)
+      .filter((t) => t.startsWith("kubernetes:"))
+      .sort();
+    assert.deepEqual(types, [
+      "kubernetes:batch/v1:CronJob",
+      "kubernetes:core/v1:PersistentVolumeClaim",
+      "kubernetes:talos.dev/v1alpha1:ServiceAccount",
+    ]);
     const cron = recorded.slice(start).find((r) => r.type === "kubernetes:batch/v1:CronJob")!.inputs;
     assert.equal(cron.spec.schedule, "17 3 * * *");
     const pod = cron.spec.jobTemplate.spec.template.spec;
@@ -38,6 +53,11 @@ describe("scheduled etcd snapshots", () => {
   });
 
   it("a schedule that is not cron names the key", () => {
-    assert.deepEqual(problemsOf((c) => { c.etcdBackup = { schedule: "daily" }; }).map((p) => p.key), ["homelab:etcdBackup.schedule"]);
+    assert.deepEqual(
+      problemsOf((c) => {
+        c.etcdBackup = { schedule: "daily" };
+      }).map((p) => p.key),
+      ["homelab:etcdBackup.schedule"],
+    );
   });
 });

@@ -7,7 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { HEALTH_CHECK_USER, healthCheckCert, issueHealthCheckCert, pem, RENEW_BEFORE_DAYS, renewalReason, VALIDITY_DAYS } from "../../core/haproxy/health-check-cert";
+import {
+  HEALTH_CHECK_USER,
+  healthCheckCert,
+  issueHealthCheckCert,
+  pem,
+  RENEW_BEFORE_DAYS,
+  renewalReason,
+  VALIDITY_DAYS,
+} from "../../core/haproxy/health-check-cert";
 import { talosctlPath } from "../helpers/talos-standin";
 import { TEST_KUBERNETES_CA } from "../helpers/test-kubernetes-ca";
 import { tempDir } from "../helpers/tmp";
@@ -30,7 +38,11 @@ describe("health-check certificate", () => {
   it("is kept while it is good, renewed inside its last days, for another CA, or when it does not match its key", async () => {
     const c = await issueHealthCheckCert(TEST_KUBERNETES_CA, now);
     assert.equal(renewalReason(c, TEST_KUBERNETES_CA.cert, new Date(now.getTime() + 100 * DAY)), undefined);
-    assert.equal(await healthCheckCert(TEST_KUBERNETES_CA, c, new Date(now.getTime() + 100 * DAY)), c, "the same certificate: no change, no reload");
+    assert.equal(
+      await healthCheckCert(TEST_KUBERNETES_CA, c, new Date(now.getTime() + 100 * DAY)),
+      c,
+      "the same certificate: no change, no reload",
+    );
     const late = new Date(now.getTime() + (VALIDITY_DAYS - RENEW_BEFORE_DAYS + 1) * DAY);
     assert.match(renewalReason(c, TEST_KUBERNETES_CA.cert, late) ?? "", /expires .* within 30 days/);
     const renewed = await healthCheckCert(TEST_KUBERNETES_CA, c, late);

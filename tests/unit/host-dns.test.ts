@@ -15,14 +15,19 @@ describe("host DNS forwarding and Cilium masquerading", () => {
     it(`${stack}: every node keeps host DNS on and forwarding of kube-dns to it off`, () => {
       const plan = stackPlan(stack);
       for (const node of plan.nodes) {
-        const features = nodePatchDocuments(plan, node, "0".repeat(64)).map((d: any) => d.machine?.features).find(Boolean);
+        const features = nodePatchDocuments(plan, node, "0".repeat(64))
+          .map((d: any) => d.machine?.features)
+          .find(Boolean);
         assert.deepEqual(features?.hostDNS, { enabled: true, forwardKubeDNSToHost: false }, node.name);
       }
     });
 
     it(`${stack}: the Cilium values set no eBPF masquerading and no BPF host-routing switch`, () => {
       const keys = Object.keys(ciliumHelmValues(stackPlan(stack)));
-      assert.deepEqual(keys.filter((k) => /masquerade|hostLegacyRouting/i.test(k)), []);
+      assert.deepEqual(
+        keys.filter((k) => /masquerade|hostLegacyRouting/i.test(k)),
+        [],
+      );
     });
   }
 

@@ -16,7 +16,9 @@ describe("image.factoryUrl", () => {
   });
 
   it("a self-hosted factory (port, path prefix, trailing slash) is where Proxmox downloads the image from", () => {
-    const plan = stackPlan("homelab", (c) => { c.image = { ...c.image, factoryUrl: "http://factory.lan:8080/talos/" }; });
+    const plan = stackPlan("homelab", (c) => {
+      c.image = { ...c.image, factoryUrl: "http://factory.lan:8080/talos/" };
+    });
     assert.equal(plan.image.factoryUrl, "http://factory.lan:8080/talos");
     assert.equal(imageDownloadArgs(plan, d, SCHEMATIC).url, `http://factory.lan:8080/talos/image/${SCHEMATIC}/v1.11.5/nocloud-amd64.qcow2`);
     // the file name does not depend on where the image came from
@@ -24,7 +26,9 @@ describe("image.factoryUrl", () => {
   });
 
   it("keeps the extensions' default when only the URL is set", () => {
-    const plan = stackPlan("homelab", (c) => { c.image = { factoryUrl: "https://factory.example.internal" }; });
+    const plan = stackPlan("homelab", (c) => {
+      c.image = { factoryUrl: "https://factory.example.internal" };
+    });
     assert.deepEqual(plan.image.extensions, ["siderolabs/qemu-guest-agent"]);
     assert.equal(plan.image.guestAgent, true);
   });
@@ -36,7 +40,9 @@ describe("image.factoryUrl", () => {
     ["https://factory.lan/?x=1", /query or fragment/],
   ] as const) {
     it(`refuses ${value}, naming the key`, () => {
-      const problems = problemsOf((c) => { c.image = { ...c.image, factoryUrl: value }; });
+      const problems = problemsOf((c) => {
+        c.image = { ...c.image, factoryUrl: value };
+      });
       const p = problems.find((x) => x.key === "homelab:image.factoryUrl");
       assert.ok(p, JSON.stringify(problems));
       assert.match(p.message, why);
@@ -45,8 +51,16 @@ describe("image.factoryUrl", () => {
   }
 
   it("refuses an empty value and an unknown key beside it (the schema is strict)", () => {
-    assert.ok(problemsOf((c) => { c.image = { factoryUrl: "" }; }).some((p) => p.key.startsWith("homelab:image")));
-    assert.ok(problemsOf((c) => { c.image = { factoryURL: "https://x" }; }).some((p) => p.key.startsWith("homelab:image")));
+    assert.ok(
+      problemsOf((c) => {
+        c.image = { factoryUrl: "" };
+      }).some((p) => p.key.startsWith("homelab:image")),
+    );
+    assert.ok(
+      problemsOf((c) => {
+        c.image = { factoryURL: "https://x" };
+      }).some((p) => p.key.startsWith("homelab:image")),
+    );
   });
 });
 
@@ -58,7 +72,9 @@ describe("the installer image follows the factory (its registry is served on the
     assert.equal(install.machine.install.image, `factory.talos.dev/nocloud-installer/abc:${plan.talosVersion}`);
   });
   it("a self-hosted factory (with a port) names its own registry in the configs", () => {
-    const plan = stackPlan("homelab", (c) => { c.image = { ...c.image, factoryUrl: "https://factory.lan:8443" }; });
+    const plan = stackPlan("homelab", (c) => {
+      c.image = { ...c.image, factoryUrl: "https://factory.lan:8443" };
+    });
     const install = nodePatchDocuments(plan, plan.nodes[0], "abc").find((d) => (d as any).machine?.install) as any;
     assert.equal(install.machine.install.image, `factory.lan:8443/nocloud-installer/abc:${plan.talosVersion}`);
   });

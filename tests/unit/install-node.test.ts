@@ -20,12 +20,15 @@ function sandbox(systemNode: string | undefined) {
   const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   if (systemNode) script("node", `[ "$1" = --version ] && echo "v${systemNode}"`);
   // what `npm install --prefix <dir> node@<v>` leaves: <dir>/node_modules/node/bin/node
-  script("npm", `echo "npm $*" >> "${dir}/npm.log"
+  script(
+    "npm",
+    `echo "npm $*" >> "${dir}/npm.log"
 prefix=""; spec=""
 while [ $# -gt 0 ]; do case "$1" in --prefix) prefix="$2"; shift;; node@*) spec="$1";; esac; shift; done
 mkdir -p "$prefix/node_modules/node/bin"
 printf '#!/bin/sh\\necho v%s\\n' "\${spec#node@}" > "$prefix/node_modules/node/bin/node"
-chmod +x "$prefix/node_modules/node/bin/node"`);
+chmod +x "$prefix/node_modules/node/bin/node"`,
+  );
   const tools = ["bash", "sh", "sed", "tr", "grep", "paste", "mkdir", "rm", "ln", "cat", "dirname", "chmod"];
   for (const t of tools) {
     const found = spawnSync("/bin/sh", ["-c", `command -v ${t}`], { encoding: "utf8" }).stdout.trim();
@@ -33,7 +36,8 @@ chmod +x "$prefix/node_modules/node/bin/node"`);
   }
   const env = { PATH: bin, HOME: dir };
   const run = (cmd: string) => spawnSync("bash", ["-c", cmd], { cwd: dir, env, encoding: "utf8" });
-  const npmCalls = () => (fs.existsSync(path.join(dir, "npm.log")) ? fs.readFileSync(path.join(dir, "npm.log"), "utf8").trim().split("\n") : []);
+  const npmCalls = () =>
+    fs.existsSync(path.join(dir, "npm.log")) ? fs.readFileSync(path.join(dir, "npm.log"), "utf8").trim().split("\n") : [];
   return { dir, run, npmCalls };
 }
 
@@ -42,7 +46,10 @@ describe("Node.js for the project", () => {
     const s = sandbox("20.20.2");
     const r = s.run("bash tools/toolchain/install-node.sh");
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /Node\.js 20\.20\.2 on PATH is older than this project needs \(22\.9\+ or 24\+\); using Node [\d.]+ from the npm registry/);
+    assert.match(
+      r.stdout,
+      /Node\.js 20\.20\.2 on PATH is older than this project needs \(22\.9\+ or 24\+\); using Node [\d.]+ from the npm registry/,
+    );
     assert.equal(s.npmCalls().length, 1);
     assert.match(s.npmCalls()[0], new RegExp(`--prefix ${s.dir}/.toolchain/node .*node@${NODE_VERSION.replace(/\./g, "\\.")}`));
     assert.equal(s.run(". tools/node-env.sh; node --version").stdout.trim(), `v${NODE_VERSION}`);

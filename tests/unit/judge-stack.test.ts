@@ -11,7 +11,9 @@ import { PROJECT_DIR } from "../helpers/stacks";
 
 const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
 const temps: string[] = [];
-after(() => { for (const d of temps) fs.rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A copy of the program whose stack file `stack` is the homelab one, edited by `edit`. */
 function projectWith(stack: string, edit: (config: Record<string, any>) => void): string {
@@ -30,7 +32,11 @@ function projectWith(stack: string, edit: (config: Record<string, any>) => void)
 }
 
 const judge = (dir: string, stack: string) =>
-  spawnSync(TSX, [path.join(dir, "policies", "judge-stack.ts"), stack], { cwd: dir, encoding: "utf8", env: { ...process.env, PROXMOX_VE_API_TOKEN: "" } });
+  spawnSync(TSX, [path.join(dir, "policies", "judge-stack.ts"), stack], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, PROXMOX_VE_API_TOKEN: "" },
+  });
 
 describe("policy pack on the program's first-preview resources", () => {
   it("decides every policy for the homelab stack, and all pass", () => {
@@ -45,7 +51,16 @@ describe("policy pack on the program's first-preview resources", () => {
 
   it("a fourth control plane is refused before any resource is judged, naming the key", () => {
     const dir = projectWith("four", (c) => {
-      c["homelab:nodes"].push({ name: "talos-cp-04", role: "controlplane", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 4, memoryGiB: 8, osDiskGB: 50 });
+      c["homelab:nodes"].push({
+        name: "talos-cp-04",
+        role: "controlplane",
+        ip: "192.168.0.18",
+        vmId: 1018,
+        host: "pve2",
+        cpu: 4,
+        memoryGiB: 8,
+        osDiskGB: 50,
+      });
     });
     const r = judge(dir, "four");
     assert.equal(r.status, 2, r.stdout + r.stderr);

@@ -9,7 +9,10 @@ import { deployedStateOf } from "../../core/deployed/state";
 import { problemsOf, stackPlan } from "../helpers/stacks";
 
 const running = deployedStateOf(stackPlan("homelab"));
-const withKubernetes = (v: string) => stackPlan("homelab", (c) => { c.versions = { ...c.versions, kubernetes: v }; });
+const withKubernetes = (v: string) =>
+  stackPlan("homelab", (c) => {
+    c.versions = { ...c.versions, kubernetes: v };
+  });
 
 describe("machine-config edits during a Kubernetes upgrade", () => {
   it("a new stack, and a running one on the stack file's version, apply edits at once", () => {
@@ -40,10 +43,20 @@ describe("machine-config edits during a Kubernetes upgrade", () => {
 describe("upgrade.keepSnapshots", () => {
   it("defaults to 10 and takes a positive count", () => {
     assert.equal(stackPlan("homelab").upgrade.keepSnapshots, 10);
-    assert.equal(stackPlan("homelab", (c) => { c.upgrade = { keepSnapshots: 3 }; }).upgrade.keepSnapshots, 3);
+    assert.equal(
+      stackPlan("homelab", (c) => {
+        c.upgrade = { keepSnapshots: 3 };
+      }).upgrade.keepSnapshots,
+      3,
+    );
   });
   it("0 is refused with the key named", () => {
-    const problems = problemsOf((c) => { c.upgrade = { keepSnapshots: 0 }; });
-    assert.ok(problems.some((p) => p.key.includes("upgrade.keepSnapshots")), JSON.stringify(problems));
+    const problems = problemsOf((c) => {
+      c.upgrade = { keepSnapshots: 0 };
+    });
+    assert.ok(
+      problems.some((p) => p.key.includes("upgrade.keepSnapshots")),
+      JSON.stringify(problems),
+    );
   });
 });

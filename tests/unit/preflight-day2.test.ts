@@ -26,7 +26,10 @@ describe("preflight day-2 checks", () => {
     const r = run(dir, "--deployed", "deployed.json");
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(report.problems.map((p: { key: string }) => p.key), ["homelab:versions.talos"]);
+    assert.deepEqual(
+      report.problems.map((p: { key: string }) => p.key),
+      ["homelab:versions.talos"],
+    );
     assert.match(report.problems[0].message, /skips Talos 1\.12/);
     // without the deployed state the same stack file is fine on its own
     assert.equal(run(dir).code, 0);
@@ -36,23 +39,34 @@ describe("preflight day-2 checks", () => {
     const dir = project((t) => t.replace("talos: v1.11.5", "talos: v1.12.1").replace("kubernetes: v1.34.1", "kubernetes: v1.35.0"));
     const r = run(dir, "--deployed", "deployed.json");
     assert.equal(r.code, 0, r.stdout);
-    assert.match(JSON.parse(r.stdout).notes.join("\n"), /Talos v1\.11\.5 -> v1\.12\.1 .*Kubernetes v1\.34\.1 -> v1\.35\.0; machine configs stay on contract v1\.11\.5/);
+    assert.match(
+      JSON.parse(r.stdout).notes.join("\n"),
+      /Talos v1\.11\.5 -> v1\.12\.1 .*Kubernetes v1\.34\.1 -> v1\.35\.0; machine configs stay on contract v1\.11\.5/,
+    );
   });
 
   it("edits the running cluster cannot take are refused with their keys, all at once; ones that hurt are advised with theirs", () => {
-    const dir = project((t) => t
-      .replace("{ name: talos-wrk-01, role: worker,", "{ name: talos-wrk-01, role: controlplane,")
-      .replace("{ name: talos-wrk-02, role: worker,", "{ name: talos-wrk-02, role: controlplane,")
-      .replace("podCidr: 10.20.0.0/16", "podCidr: 10.30.0.0/16")
-      .replace("{ name: talos-cp-01, role: controlplane, ip: 192.168.0.11, vmId: 1011, host: pve1, cpu: 4, memoryGiB: 8, osDiskGB: 50 }",
-        "{ name: talos-cp-01, role: controlplane, ip: 192.168.0.11, vmId: 1011, host: pve1, cpu: 6, memoryGiB: 8, osDiskGB: 80 }")
-      .replace("homelab:kubePrismPort: 7445", "homelab:kubePrismPort: 7445\n  homelab:upgrade: { workerBatchSize: 2 }")
-      .replace("mode: vip\n    vip: 192.168.0.200", "mode: kubeprism"));
+    const dir = project((t) =>
+      t
+        .replace("{ name: talos-wrk-01, role: worker,", "{ name: talos-wrk-01, role: controlplane,")
+        .replace("{ name: talos-wrk-02, role: worker,", "{ name: talos-wrk-02, role: controlplane,")
+        .replace("podCidr: 10.20.0.0/16", "podCidr: 10.30.0.0/16")
+        .replace(
+          "{ name: talos-cp-01, role: controlplane, ip: 192.168.0.11, vmId: 1011, host: pve1, cpu: 4, memoryGiB: 8, osDiskGB: 50 }",
+          "{ name: talos-cp-01, role: controlplane, ip: 192.168.0.11, vmId: 1011, host: pve1, cpu: 6, memoryGiB: 8, osDiskGB: 80 }",
+        )
+        .replace("homelab:kubePrismPort: 7445", "homelab:kubePrismPort: 7445\n  homelab:upgrade: { workerBatchSize: 2 }")
+        .replace("mode: vip\n    vip: 192.168.0.200", "mode: kubeprism"),
+    );
     const r = run(dir, "--deployed", "deployed.json");
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(report.problems.map((p: { key: string }) => p.key).sort(),
-      ["homelab:network.podCidr", "homelab:nodes[0].osDiskGB", "homelab:nodes[3].role", "homelab:nodes[4].role"]);
+    assert.deepEqual(report.problems.map((p: { key: string }) => p.key).sort(), [
+      "homelab:network.podCidr",
+      "homelab:nodes[0].osDiskGB",
+      "homelab:nodes[3].role",
+      "homelab:nodes[4].role",
+    ]);
     assert.ok(report.problems.every((p: { fix: string }) => p.fix.length > 0));
     const advised = report.advisories.filter((a: { rule: string }) => a.rule === "running-cluster-changes");
     assert.deepEqual(advised.map((a: { key: string }) => a.key).sort(), ["homelab:endpoint.mode", "homelab:upgrade.workerBatchSize"]);
@@ -74,6 +88,9 @@ describe("preflight day-2 checks", () => {
     const deployed = deployedStateOf(plan);
     assert.match(day2Checks(plan, deployed, {}).notes.join(), /talosctl not found/);
     assert.doesNotMatch(day2Checks(plan, deployed, { path: "/x/talosctl", version: "v1.12.1" }).notes.join(), /talosctl/);
-    assert.match(day2Checks(plan, deployed, { path: "/x/talosctl", version: "v1.13.0" }).notes.join(), /talosctl v1\.13\.0 at \/x\/talosctl is more than one minor from the cluster's Talos v1\.11\.5/);
+    assert.match(
+      day2Checks(plan, deployed, { path: "/x/talosctl", version: "v1.13.0" }).notes.join(),
+      /talosctl v1\.13\.0 at \/x\/talosctl is more than one minor from the cluster's Talos v1\.11\.5/,
+    );
   });
 });

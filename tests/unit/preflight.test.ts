@@ -10,14 +10,17 @@ import { stringify } from "yaml";
 
 type Config = Record<string, any>;
 const temps: string[] = [];
-after(() => { for (const d of temps) fs.rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /**
  * A throwaway project dir holding Pulumi.yaml, policy configs and a stack file: the reference stack's
  * config edited by `edit` (objects, not text, so a stack file Pulumi reformatted works the same), or
  * the raw text `edit` returns.
  */
-function projectWith(stack: string, edit: (config: Config) => void | string, base = "homelab"): string {
+// biome-ignore lint/suspicious/noConfusingVoidType: an edit either returns the raw text or edits in place
+function projectWith(stack: string, edit: (config: Config) => string | undefined | void, base = "homelab"): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
   temps.push(dir);
   fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
@@ -29,7 +32,10 @@ function projectWith(stack: string, edit: (config: Config) => void | string, bas
   return dir;
 }
 const node = (c: Config, name: string) => c["homelab:nodes"].find((n: { name: string }) => n.name === name);
-const rename = (c: Config, from: string, to: string) => { c[to] = c[from]; delete c[from]; };
+const rename = (c: Config, from: string, to: string) => {
+  c[to] = c[from];
+  delete c[from];
+};
 const run = (stack: string, dir: string, ...flags: string[]) => main([stack, "--out", path.join(dir, "out"), ...flags], dir);
 
 describe("preflight", () => {
@@ -45,18 +51,89 @@ describe("preflight", () => {
   });
 
   const families: [string, (c: Config) => void, RegExp][] = [
-    ["malformed input", (c) => { c["homelab:network"].gateway = "192.168.0"; }, /homelab:network\.gateway/],
-    ["control-plane count", (c) => { c["homelab:nodes"] = c["homelab:nodes"].filter((n: { name: string }) => n.name !== "talos-cp-03"); }, /odd|etcd/],
-    ["sizing", (c) => { node(c, "talos-cp-02").memoryGiB = 1; }, /Talos minimum/],
-    ["networks", (c) => { c["homelab:network"].podCidr = "192.168.0.0/16"; }, /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/],
-    ["identity", (c) => { node(c, "talos-wrk-02").ip = "192.168.0.14"; }, /node IP 192\.168\.0\.14 is used by/],
-    ["DNS", (c) => { c["homelab:network"].dns = ["192.168.0.2"]; }, /1 DNS server/],
-    ["DHCP range", (c) => { c["homelab:network"].dhcpRange.start = "192.168.0.10"; }, /DHCP range .* hands out 192\.168\.0\.11/],
-    ["an unknown key", (c) => rename(c, "homelab:lbPool", "homelab:lbPools"), /homelab:lbPools: is not a setting .*\n\s+fix: did you mean `homelab:lbPool`\?/],
-    ["host bits in the service CIDR", (c) => { c["homelab:network"].serviceCidr = "10.96.0.1/12"; }, /homelab:network\.serviceCidr: "10\.96\.0\.1\/12" has host bits/],
-    ["a node's problem, with its name", (c) => { node(c, "talos-wrk-04").cpu = -4; }, /homelab:nodes\[6\]\.cpu \(talos-wrk-04\): .*\n\s+fix: write at least 1/],
-    ["a misspelt namespace", (c) => { delete c["homelab:kubePrismPort"]; c["homelb:kubePrismPort"] = 7446; }, /homelb:kubePrismPort: namespace "homelb" is not this program's.*\n\s+fix: did you mean `homelab:kubePrismPort`\?/],
-    ["a port taken twice", (c) => { c["homelab:kubePrismPort"] = 50000; }, /homelab:kubePrismPort: port 50000 is already taken on every node by Talos apid/],
+    [
+      "malformed input",
+      (c) => {
+        c["homelab:network"].gateway = "192.168.0";
+      },
+      /homelab:network\.gateway/,
+    ],
+    [
+      "control-plane count",
+      (c) => {
+        c["homelab:nodes"] = c["homelab:nodes"].filter((n: { name: string }) => n.name !== "talos-cp-03");
+      },
+      /odd|etcd/,
+    ],
+    [
+      "sizing",
+      (c) => {
+        node(c, "talos-cp-02").memoryGiB = 1;
+      },
+      /Talos minimum/,
+    ],
+    [
+      "networks",
+      (c) => {
+        c["homelab:network"].podCidr = "192.168.0.0/16";
+      },
+      /pod CIDR 192\.168\.0\.0\/16 overlaps the node subnet/,
+    ],
+    [
+      "identity",
+      (c) => {
+        node(c, "talos-wrk-02").ip = "192.168.0.14";
+      },
+      /node IP 192\.168\.0\.14 is used by/,
+    ],
+    [
+      "DNS",
+      (c) => {
+        c["homelab:network"].dns = ["192.168.0.2"];
+      },
+      /1 DNS server/,
+    ],
+    [
+      "DHCP range",
+      (c) => {
+        c["homelab:network"].dhcpRange.start = "192.168.0.10";
+      },
+      /DHCP range .* hands out 192\.168\.0\.11/,
+    ],
+    [
+      "an unknown key",
+      (c) => rename(c, "homelab:lbPool", "homelab:lbPools"),
+      /homelab:lbPools: is not a setting .*\n\s+fix: did you mean `homelab:lbPool`\?/,
+    ],
+    [
+      "host bits in the service CIDR",
+      (c) => {
+        c["homelab:network"].serviceCidr = "10.96.0.1/12";
+      },
+      /homelab:network\.serviceCidr: "10\.96\.0\.1\/12" has host bits/,
+    ],
+    [
+      "a node's problem, with its name",
+      (c) => {
+        node(c, "talos-wrk-04").cpu = -4;
+      },
+      /homelab:nodes\[6\]\.cpu \(talos-wrk-04\): .*\n\s+fix: write at least 1/,
+    ],
+    [
+      "a misspelt namespace",
+      (c) => {
+        delete c["homelab:kubePrismPort"];
+        c["homelb:kubePrismPort"] = 7446;
+      },
+      /homelb:kubePrismPort: namespace "homelb" is not this program's.*\n\s+fix: did you mean `homelab:kubePrismPort`\?/,
+    ],
+    [
+      "a port taken twice",
+      (c) => {
+        c["homelab:kubePrismPort"] = 50000;
+      },
+      /homelab:kubePrismPort: port 50000 is already taken on every node by Talos apid/,
+    ],
   ];
   for (const [family, edit, expected] of families) {
     it(`catches ${family} on a broken copy (exit 1, key and fix)`, () => {
@@ -85,11 +162,30 @@ describe("preflight", () => {
     assert.equal(parsed.ipPlan.freeCount, 133);
     assert.equal(parsed.capacity.total.requested.cpu, 44);
     assert.match(parsed.mermaid, /^flowchart TB/);
-    const broken = JSON.parse(run("broken", projectWith("broken", (c) => { node(c, "talos-wrk-02").ip = "192.168.0.14"; }), "--json").stdout);
+    const broken = JSON.parse(
+      run(
+        "broken",
+        projectWith("broken", (c) => {
+          node(c, "talos-wrk-02").ip = "192.168.0.14";
+        }),
+        "--json",
+      ).stdout,
+    );
     assert.equal(broken.ok, false);
     assert.ok(broken.problems.every((p: { key: string; fix: string }) => p.key && p.fix));
-    const named = JSON.parse(run("broken", projectWith("broken", (c) => { node(c, "talos-wrk-04").ip = "10.1.1.17"; }), "--json").stdout);
-    assert.ok(named.problems.some((p: { key: string; node?: string }) => p.key === "homelab:nodes[6].ip" && p.node === "talos-wrk-04"), JSON.stringify(named.problems));
+    const named = JSON.parse(
+      run(
+        "broken",
+        projectWith("broken", (c) => {
+          node(c, "talos-wrk-04").ip = "10.1.1.17";
+        }),
+        "--json",
+      ).stdout,
+    );
+    assert.ok(
+      named.problems.some((p: { key: string; node?: string }) => p.key === "homelab:nodes[6].ip" && p.node === "talos-wrk-04"),
+      JSON.stringify(named.problems),
+    );
   });
 
   it("writes an SVG diagram that a real renderer rasterises, and Mermaid text", () => {

@@ -15,7 +15,10 @@ const README = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
 function readmePveumBlock(): string[] {
   const block = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes("pveum user add"));
   assert.ok(block, "README has a pveum block");
-  return block.split("\n").map((l) => l.trim()).filter(Boolean);
+  return block
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 describe("Proxmox access for a plan", () => {
@@ -37,21 +40,42 @@ describe("Proxmox access for a plan", () => {
       c.proxmox.hosts[2].datastore = "nfs-images";
     });
     const acls = proxmoxAcls(plan);
-    assert.deepEqual(acls.find((a) => a.path === "/"), { path: "/", roles: ["TalosHomelabSys"], propagate: false });
+    assert.deepEqual(
+      acls.find((a) => a.path === "/"),
+      { path: "/", roles: ["TalosHomelabSys"], propagate: false },
+    );
     assert.deepEqual(acls.find((a) => a.path === "/storage/local-lvm")?.roles, ["TalosHomelabDisks"]);
     assert.deepEqual(acls.find((a) => a.path === "/storage/ceph-vm")?.roles, ["TalosHomelabDisks"]);
     assert.deepEqual(acls.find((a) => a.path === "/storage/local")?.roles, ["TalosHomelabImage"]);
-    assert.deepEqual(acls.find((a) => a.path === "/storage/nfs-images")?.roles, ["TalosHomelabDisks", "TalosHomelabImage"], "one storage for both");
+    assert.deepEqual(
+      acls.find((a) => a.path === "/storage/nfs-images")?.roles,
+      ["TalosHomelabDisks", "TalosHomelabImage"],
+      "one storage for both",
+    );
     assert.ok(acls.some((a) => a.path === "/sdn/zones/localnetwork/vmbr1" && a.roles.includes("TalosHomelabNet")));
     assert.equal(acls.filter((a) => a.path.startsWith("/storage/")).length, 4);
   });
 
   it("holds the privileges the program's Proxmox calls check, and no guest-agent privilege", () => {
     const all = Object.values(PROXMOX_ROLES).flatMap((r) => r.privileges);
-    for (const p of ["VM.Allocate", "VM.Migrate", "VM.Config.Cloudinit", "VM.Config.HWType", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Allocate", "SDN.Use", "Sys.Modify", "Sys.Audit"]) {
+    for (const p of [
+      "VM.Allocate",
+      "VM.Migrate",
+      "VM.Config.Cloudinit",
+      "VM.Config.HWType",
+      "Datastore.AllocateSpace",
+      "Datastore.AllocateTemplate",
+      "Datastore.Allocate",
+      "SDN.Use",
+      "Sys.Modify",
+      "Sys.Audit",
+    ]) {
       assert.ok(all.includes(p), p);
     }
-    assert.deepEqual(all.filter((p) => /Monitor|GuestAgent|Permissions|User\.|Realm|Pool/.test(p)), []);
+    assert.deepEqual(
+      all.filter((p) => /Monitor|GuestAgent|Permissions|User\.|Realm|Pool/.test(p)),
+      [],
+    );
     for (const r of Object.values(PROXMOX_ROLES)) for (const p of r.privileges) assert.ok(r.why[p], `${r.name}: why ${p}`);
   });
 
@@ -59,7 +83,9 @@ describe("Proxmox access for a plan", () => {
     const cmds = pveumCommands(stackPlan("homelab"), { privsep: true });
     assert.ok(cmds.includes("pveum user token add pulumi@pve homelab --privsep 1"));
     const forUser = cmds.filter((c) => c.includes("--users pulumi@pve")).map((c) => c.replace("--users pulumi@pve", "WHO"));
-    const forToken = cmds.filter((c) => c.includes("--tokens 'pulumi@pve!homelab'")).map((c) => c.replace("--tokens 'pulumi@pve!homelab'", "WHO"));
+    const forToken = cmds
+      .filter((c) => c.includes("--tokens 'pulumi@pve!homelab'"))
+      .map((c) => c.replace("--tokens 'pulumi@pve!homelab'", "WHO"));
     assert.deepEqual(forToken, forUser);
     assert.equal(forUser.length, 5);
   });

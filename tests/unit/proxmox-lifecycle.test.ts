@@ -10,8 +10,8 @@ installMocks();
 // imported after the mocks are in place
 import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
-import { DeployedState, deployedStateOf } from "../../core/deployed/state";
-import { Plan } from "../../core/plan/types";
+import { type DeployedState, deployedStateOf } from "../../core/deployed/state";
+import type { Plan } from "../../core/plan/types";
 import { migrateTimeoutSeconds } from "../../core/plan/proxmox-vm";
 
 const T = {
@@ -39,27 +39,45 @@ interface Run {
 let runCount = 0;
 /** One program run: the cluster component under mocks, with the last run's deployed state. */
 async function run(plan: Plan, deployed?: DeployedState): Promise<Run> {
-  const start = recorded.length, invokeStart = invokes.length;
+  const start = recorded.length,
+    invokeStart = invokes.length;
   const opts = new Map<string, pulumi.CustomResourceOptions>();
-  const record: pulumi.ResourceTransformation = (a) => { opts.set(`${a.type}::${a.name}`, a.opts as pulumi.CustomResourceOptions); return undefined; };
+  const record: pulumi.ResourceTransformation = (a) => {
+    opts.set(`${a.type}::${a.name}`, a.opts as pulumi.CustomResourceOptions);
+    return undefined;
+  };
   const warnings: string[] = [];
   const warn = pulumi.log.warn;
-  pulumi.log.warn = async (msg: string) => { warnings.push(msg); };
+  pulumi.log.warn = async (msg: string) => {
+    warnings.push(msg);
+  };
   try {
     const provider = new proxmox.Provider(`proxmox-run${++runCount}`, { endpoint: plan.proxmox.endpoint });
     const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider: provider, deployed }, { transformations: [record] });
     let failure: Error | undefined;
     // a failing health check rejects the output; the engine would fail the run with it
     const h = cluster.healthy as any;
-    h.isKnown.catch(() => undefined); h.isSecret.catch(() => undefined);
-    const healthy = await h.promise().catch((e: Error) => { failure = e; });
-    const [hashes, staged, applyModes, configInputHashes] = failure ? [{}, [], {}, {}] : await resolve(pulumi.all([cluster.configHashes, cluster.stagedNodes, cluster.applyModes, cluster.configInputHashes]));
+    h.isKnown.catch(() => undefined);
+    h.isSecret.catch(() => undefined);
+    const healthy = await h.promise().catch((e: Error) => {
+      failure = e;
+    });
+    const [hashes, staged, applyModes, configInputHashes] = failure
+      ? [{}, [], {}, {}]
+      : await resolve(pulumi.all([cluster.configHashes, cluster.stagedNodes, cluster.applyModes, cluster.configInputHashes]));
     await new Promise((r) => setTimeout(r, 50)); // let the remaining registrations land
     return {
       resources: structuredClone(recorded.slice(start).map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }))),
-      opts, health: invokes.slice(invokeStart).filter((i) => i.token === T.health).length, warnings, cluster,
-      hashes: hashes as Record<string, string>, staged: staged as string[], failure, healthy,
-      applyModes: applyModes as Record<string, string>, configInputHashes: configInputHashes as Record<string, string>,
+      opts,
+      health: invokes.slice(invokeStart).filter((i) => i.token === T.health).length,
+      warnings,
+      cluster,
+      hashes: hashes as Record<string, string>,
+      staged: staged as string[],
+      failure,
+      healthy,
+      applyModes: applyModes as Record<string, string>,
+      configInputHashes: configInputHashes as Record<string, string>,
     };
   } finally {
     pulumi.log.warn = warn;
@@ -75,18 +93,29 @@ const byName = (r: Run, t: string, key = (x: Emitted) => x.inputs.name ?? x.name
   Object.fromEntries(ofType(r, t).map((x) => [key(x), x]));
 /** What the engine would diff: inputs plus the options that decide replace-vs-update. */
 function diffView(r: Run) {
-  return r.resources.filter((x) => x.type !== "pulumi:providers:proxmoxve").map((x) => {
-    const o = r.opts.get(`${x.type}::${x.name}`) ?? {};
-    return {
-      key: `${x.type}::${x.name}`,
-      inputs: x.inputs,
-      opts: { deleteBeforeReplace: o.deleteBeforeReplace, ignoreChanges: o.ignoreChanges, replaceOnChanges: o.replaceOnChanges, replacementTrigger: o.replacementTrigger },
-    };
-  }).sort((a, b) => a.key.localeCompare(b.key));
+  return r.resources
+    .filter((x) => x.type !== "pulumi:providers:proxmoxve")
+    .map((x) => {
+      const o = r.opts.get(`${x.type}::${x.name}`) ?? {};
+      return {
+        key: `${x.type}::${x.name}`,
+        inputs: x.inputs,
+        opts: {
+          deleteBeforeReplace: o.deleteBeforeReplace,
+          ignoreChanges: o.ignoreChanges,
+          replaceOnChanges: o.replaceOnChanges,
+          replacementTrigger: o.replacementTrigger,
+        },
+      };
+    })
+    .sort((a, b) => a.key.localeCompare(b.key));
 }
 /** the `deployed` output index.ts records after a successful run */
 const afterRun = (plan: Plan, r: Run): DeployedState => ({
-  ...deployedStateOf(plan), machineConfigHashes: r.hashes, applyModes: r.applyModes, configInputHashes: r.configInputHashes,
+  ...deployedStateOf(plan),
+  machineConfigHashes: r.hashes,
+  applyModes: r.applyModes,
+  configInputHashes: r.configInputHashes,
   ...(r.healthy === "after-removal" ? { healthCheckPending: true } : {}),
 });
 
@@ -94,7 +123,9 @@ const plan = stackPlan("homelab");
 
 describe("first deploy of homelab (mocks)", () => {
   let first: Run;
-  before(async () => { first = await run(plan); });
+  before(async () => {
+    first = await run(plan);
+  });
 
   it("imports the OS disk through the API: qcow2 from the factory, content type import, importFrom, no fileId", () => {
     const files = ofType(first, T.file);
@@ -116,7 +147,10 @@ describe("first deploy of homelab (mocks)", () => {
   it("moves FileLegacy state to download.File by alias", () => {
     for (const f of ofType(first, T.file)) {
       const aliases = (first.opts.get(`${T.file}::${f.name}`)?.aliases ?? []) as { type?: string }[];
-      assert.ok(aliases.some((a) => a.type === "proxmoxve:download/fileLegacy:FileLegacy"), f.name);
+      assert.ok(
+        aliases.some((a) => a.type === "proxmoxve:download/fileLegacy:FileLegacy"),
+        f.name,
+      );
     }
     assert.equal(first.resources.filter((r) => r.type === "proxmoxve:download/fileLegacy:FileLegacy").length, 0);
   });
@@ -195,8 +229,13 @@ describe("first deploy of homelab (mocks)", () => {
 
 describe("changes to a running cluster (mocks)", () => {
   let deployed: DeployedState;
-  before(async () => { deployed = afterRun(plan, await run(plan)); });
-  after(() => { mockBehaviour.healthFails = false; mockBehaviour.resolvedApplyMode = undefined; });
+  before(async () => {
+    deployed = afterRun(plan, await run(plan));
+  });
+  after(() => {
+    mockBehaviour.healthFails = false;
+    mockBehaviour.resolvedApplyMode = undefined;
+  });
 
   it("a changed machine config runs the health check; a failed check warns instead of blocking the fix", async () => {
     const changed = { ...deployed, machineConfigHashes: { ...deployed.machineConfigHashes, "talos-wrk-01": "sha256-old" } };
@@ -220,26 +259,40 @@ describe("changes to a running cluster (mocks)", () => {
     mockBehaviour.resolvedApplyMode = "staged";
     const r = await run(plan, deployed);
     mockBehaviour.resolvedApplyMode = undefined;
-    assert.deepEqual(r.staged, plan.nodes.map((n) => n.name));
+    assert.deepEqual(
+      r.staged,
+      plan.nodes.map((n) => n.name),
+    );
     const w = r.warnings.join("\n");
     assert.match(w, /Talos staged the new machine config of talos-cp-01 \(192\.168\.0\.11\), talos-cp-02/);
     assert.match(w, /one at a time, control planes first: `talosctl -n <ip> reboot`/);
   });
 
   it("an edit of a running node's config takes staged_if_needing_reboot (applied live, or staged when it needs a reboot)", async () => {
-    const dns = stackPlan("homelab", (c) => { c.network = { ...c.network, dns: ["192.168.0.53", "192.168.0.54"] }; });
+    const dns = stackPlan("homelab", (c) => {
+      c.network = { ...c.network, dns: ["192.168.0.53", "192.168.0.54"] };
+    });
     const r = await run(dns, deployed);
     const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
-    assert.ok(Object.values(modes).every((m) => m === "staged_if_needing_reboot"), JSON.stringify(modes));
+    assert.ok(
+      Object.values(modes).every((m) => m === "staged_if_needing_reboot"),
+      JSON.stringify(modes),
+    );
     // recorded, the next run of the same plan keeps it
     const again = await run(dns, afterRun(dns, r));
     assert.deepEqual(diffView(again), diffView(r));
   });
 
   it("a run that removes a node leaves the health check to the next run, which checks once", async () => {
-    const shrunk = stackPlan("homelab", (c) => { c.nodes = c.nodes.filter((n: { name: string }) => n.name !== "talos-wrk-04"); });
+    const shrunk = stackPlan("homelab", (c) => {
+      c.nodes = c.nodes.filter((n: { name: string }) => n.name !== "talos-wrk-04");
+    });
     const r = await run(shrunk, deployed);
-    assert.equal(r.health, 0, "the leaving node is still a Kubernetes Node while the program runs: Talos's check would wait out its timeout");
+    assert.equal(
+      r.health,
+      0,
+      "the leaving node is still a Kubernetes Node while the program runs: Talos's check would wait out its timeout",
+    );
     assert.equal(r.healthy, "after-removal");
     const next = await run(shrunk, afterRun(shrunk, r));
     assert.equal(next.health, 1);
@@ -248,7 +301,9 @@ describe("changes to a running cluster (mocks)", () => {
   });
 
   it("a node added to a running cluster gets auto, the others keep the config and mode they have", async () => {
-    const grown = stackPlan("homelab", (c) => { c.nodes.push({ name: "talos-wrk-05", role: "worker", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 8, memoryGiB: 16 }); });
+    const grown = stackPlan("homelab", (c) => {
+      c.nodes.push({ name: "talos-wrk-05", role: "worker", ip: "192.168.0.18", vmId: 1018, host: "pve2", cpu: 8, memoryGiB: 16 });
+    });
     const r = await run(grown, deployed);
     const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
     assert.equal(modes["talos-wrk-05-config"], "auto");
@@ -257,7 +312,9 @@ describe("changes to a running cluster (mocks)", () => {
   });
 
   it("a control plane whose VM is replaced (new vmId) takes its first config with auto again", async () => {
-    const replaced = stackPlan("homelab", (c) => { c.nodes[1].vmId = 1112; });
+    const replaced = stackPlan("homelab", (c) => {
+      c.nodes[1].vmId = 1112;
+    });
     const r = await run(replaced, deployed);
     const modes = Object.fromEntries(ofType(r, T.apply).map((a) => [a.name, a.inputs.applyMode]));
     assert.equal(modes["talos-cp-02-config"], "auto");
@@ -267,7 +324,9 @@ describe("changes to a running cluster (mocks)", () => {
 
 describe("guest agent and shared image storage (mocks)", () => {
   it("no qemu-guest-agent extension: the agent is off", async () => {
-    const noAgent = stackPlan("homelab", (c) => { c.image = { extensions: ["siderolabs/iscsi-tools"] }; });
+    const noAgent = stackPlan("homelab", (c) => {
+      c.image = { extensions: ["siderolabs/iscsi-tools"] };
+    });
     const r = await run(noAgent);
     for (const vm of ofType(r, T.vm)) assert.equal(vm.inputs.agent.enabled, false);
   });
@@ -279,8 +338,14 @@ describe("guest agent and shared image storage (mocks)", () => {
     });
     const r = await run(shared);
     const files = ofType(r, T.file);
-    assert.deepEqual(files.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}`), ["pve1/cephfs"]);
-    assert.deepEqual(new Set(ofType(r, T.vm).map((v) => v.inputs.disks[0].importFrom)), new Set([`cephfs:import/${files[0].inputs.fileName}`]));
+    assert.deepEqual(
+      files.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}`),
+      ["pve1/cephfs"],
+    );
+    assert.deepEqual(
+      new Set(ofType(r, T.vm).map((v) => v.inputs.disks[0].importFrom)),
+      new Set([`cephfs:import/${files[0].inputs.fileName}`]),
+    );
   });
 });
 
@@ -295,14 +360,21 @@ describe("issue 17: host moves and a second cluster on the same Proxmox (mocks)"
   });
 
   it("two clusters with the same Talos version and schematic ask for different image files; a leftover of its own is replaced", async () => {
-    const other = stackPlan("homelab", (c) => { c.clusterName = "lab2"; });
-    const a = ofType(await run(plan), T.file), b = ofType(await run(other), T.file);
+    const other = stackPlan("homelab", (c) => {
+      c.clusterName = "lab2";
+    });
+    const a = ofType(await run(plan), T.file),
+      b = ofType(await run(other), T.file);
     assert.equal(a[0].inputs.url, b[0].inputs.url, "same image");
     const names = (fs: Emitted[]) => new Set(fs.map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}/${f.inputs.fileName}`));
     for (const f of names(a)) assert.ok(!names(b).has(f), `both clusters would download ${f}`);
     for (const f of [...a, ...b]) {
       assert.match(f.inputs.fileName, /^talos-(homelab|lab2)-v1\.11\.5-[0-9a-f]{12}-nocloud-amd64\.qcow2$/);
-      assert.equal(f.inputs.overwriteUnmanaged, true, "a retry after a download that outlived its timeout must not fail with 'File already exists'");
+      assert.equal(
+        f.inputs.overwriteUnmanaged,
+        true,
+        "a retry after a download that outlived its timeout must not fail with 'File already exists'",
+      );
       assert.equal(f.inputs.uploadTimeout, 3600);
     }
   });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as https from "node:https";
-import { AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { pendingReasons, readPendingReboots } from "../../core/proxmox/pending";
 import { pendingFromProxmox, vmRebootAdvice } from "../../core/deployed/rollout";
@@ -19,14 +19,25 @@ const PENDING_CPU = [
   { key: "name", value: "talos-cp-02" },
   { key: "scsi0", value: "local-lvm:vm-1012-disk-0,discard=on,iothread=1,size=50G,ssd=1" },
 ];
-const PENDING_SERIAL_DELETE = [{ key: "serial0", pending: "socket" }, { key: "tablet", value: 1, delete: 1 }];
+const PENDING_SERIAL_DELETE = [
+  { key: "serial0", pending: "socket" },
+  { key: "tablet", value: 1, delete: 1 },
+];
 
 function handler(requests: { url: string; auth?: string }[]) {
   return (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests.push({ url: req.url ?? "", auth: req.headers.authorization });
-    if (req.headers.authorization !== `PVEAPIToken=${TOKEN}`) { res.writeHead(401, "no ticket"); res.end(); return; }
+    if (req.headers.authorization !== `PVEAPIToken=${TOKEN}`) {
+      res.writeHead(401, "no ticket");
+      res.end();
+      return;
+    }
     const m = /^\/api2\/json\/nodes\/([^/]+)\/qemu\/(\d+)\/pending$/.exec(req.url ?? "");
-    if (!m) { res.writeHead(501); res.end(); return; }
+    if (!m) {
+      res.writeHead(501);
+      res.end();
+      return;
+    }
     const data = m[2] === "1012" ? PENDING_CPU : m[2] === "1016" ? PENDING_SERIAL_DELETE : [{ key: "cores", value: 8 }];
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify({ data }));
@@ -44,7 +55,10 @@ describe("pending changes read from Proxmox", () => {
     tls = https.createServer({ key: LOOPBACK_TLS.key, cert: LOOPBACK_TLS.cert }, handler(requests));
     await Promise.all([new Promise<void>((r) => plain.listen(0, "127.0.0.1", r)), new Promise<void>((r) => tls.listen(0, "127.0.0.1", r))]);
   });
-  after(() => { plain.close(); tls.close(); });
+  after(() => {
+    plain.close();
+    tls.close();
+  });
 
   it("lists what waits: changed values and pending deletes; unchanged keys are not listed", () => {
     assert.deepEqual(pendingReasons(PENDING_CPU), ["cores: 4 -> 6", "memory: 8192 -> 12288"]);
@@ -55,8 +69,14 @@ describe("pending changes read from Proxmox", () => {
   it("asks every VM on its host with the API token and keeps the VMs with pending changes", async () => {
     requests.length = 0;
     const got = await readPendingReboots({ endpoint: url(plain, "http"), apiToken: TOKEN, insecure: false }, vms);
-    assert.deepEqual(got, { "talos-cp-02": ["cores: 4 -> 6", "memory: 8192 -> 12288"], "talos-wrk-03": ["serial0: (unset) -> socket", "tablet: 1 -> removed"] });
-    assert.deepEqual(requests.map((r) => r.url), plan.nodes.map((n) => `/api2/json/nodes/${n.host}/qemu/${n.vmId}/pending`));
+    assert.deepEqual(got, {
+      "talos-cp-02": ["cores: 4 -> 6", "memory: 8192 -> 12288"],
+      "talos-wrk-03": ["serial0: (unset) -> socket", "tablet: 1 -> removed"],
+    });
+    assert.deepEqual(
+      requests.map((r) => r.url),
+      plan.nodes.map((n) => `/api2/json/nodes/${n.host}/qemu/${n.vmId}/pending`),
+    );
     assert.ok(requests.every((r) => r.auth === `PVEAPIToken=${TOKEN}`));
   });
 
@@ -71,7 +91,12 @@ describe("pending changes read from Proxmox", () => {
   });
 
   it("the advice names each VM with Proxmox's own reasons, control planes first", () => {
-    const advice = vmRebootAdvice(pendingFromProxmox(plan, { "talos-wrk-03": ["serial0: (unset) -> socket"], "talos-cp-02": ["cores: 4 -> 6"] }))!;
-    assert.match(advice, /^2 VM\(s\) carry pending Proxmox hardware changes .*: talos-cp-02 \(VM 1012 on pve2: cores: 4 -> 6\); talos-wrk-03 \(VM 1016 on pve3: serial0: \(unset\) -> socket\)/);
+    const advice = vmRebootAdvice(
+      pendingFromProxmox(plan, { "talos-wrk-03": ["serial0: (unset) -> socket"], "talos-cp-02": ["cores: 4 -> 6"] }),
+    )!;
+    assert.match(
+      advice,
+      /^2 VM\(s\) carry pending Proxmox hardware changes .*: talos-cp-02 \(VM 1012 on pve2: cores: 4 -> 6\); talos-wrk-03 \(VM 1016 on pve3: serial0: \(unset\) -> socket\)/,
+    );
   });
 });

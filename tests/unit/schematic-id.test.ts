@@ -14,15 +14,20 @@ describe("Image Factory schematic ID", () => {
     assert.equal(schematicId(withExtensions([])), "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba");
   });
   it("matches the factory for siderolabs/qemu-guest-agent", () => {
-    assert.equal(schematicId(withExtensions(["siderolabs/qemu-guest-agent"])), "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515");
+    assert.equal(
+      schematicId(withExtensions(["siderolabs/qemu-guest-agent"])),
+      "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515",
+    );
   });
   it("is what the reference stack's nodes install", () => {
     assert.equal(schematicId(schematic(stackPlan("homelab"))), "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515");
   });
   it("changes with the extensions and follows yaml.v3's layout", () => {
     const two = withExtensions(["siderolabs/iscsi-tools", "siderolabs/qemu-guest-agent"]);
-    assert.equal(canonicalSchematicYaml(two),
-      "customization:\n    systemExtensions:\n        officialExtensions:\n            - siderolabs/iscsi-tools\n            - siderolabs/qemu-guest-agent\n");
+    assert.equal(
+      canonicalSchematicYaml(two),
+      "customization:\n    systemExtensions:\n        officialExtensions:\n            - siderolabs/iscsi-tools\n            - siderolabs/qemu-guest-agent\n",
+    );
     assert.notEqual(schematicId(two), schematicId(withExtensions(["siderolabs/qemu-guest-agent"])));
     assert.match(schematicId(two), /^[0-9a-f]{64}$/);
   });
@@ -33,6 +38,9 @@ describe("Image Factory schematic ID", () => {
   it("a factory answer other than the local ID stops the deployment", () => {
     const id = schematicId(withExtensions(["siderolabs/qemu-guest-agent"]));
     assert.equal(checkFactorySchematicId(id, id), id);
-    assert.throws(() => checkFactorySchematicId("376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba", id), /registered schematic 3765.*built for ce4c/);
+    assert.throws(
+      () => checkFactorySchematicId("376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba", id),
+      /registered schematic 3765.*built for ce4c/,
+    );
   });
 });

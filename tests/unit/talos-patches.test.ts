@@ -2,12 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { patchStrings } from "../../components/TalosNode";
-import { Plan, TalosMinor } from "../../core/plan/types";
+import type { Plan, TalosMinor } from "../../core/plan/types";
 import { stackPlan } from "../helpers/stacks";
 import { talosValidator } from "../helpers/talos-schema";
 
 const SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
-const VERSIONS: Record<TalosMinor, [string, string]> = { "1.11": ["v1.11.5", "v1.34.1"], "1.12": ["v1.12.1", "v1.35.0"], "1.13": ["v1.13.0", "v1.36.0"] };
+const VERSIONS: Record<TalosMinor, [string, string]> = {
+  "1.11": ["v1.11.5", "v1.34.1"],
+  "1.12": ["v1.12.1", "v1.35.0"],
+  "1.13": ["v1.13.0", "v1.36.0"],
+};
 
 function planFor(minor: TalosMinor, mode: "vip" | "kubeprism" = "vip"): Plan {
   return stackPlan("homelab", (c) => {
@@ -44,7 +48,13 @@ for (const minor of ["1.11", "1.12", "1.13"] as TalosMinor[]) {
       const vipText = "192.168.0.200";
       const plan = planFor(minor);
       for (const n of plan.nodes) {
-        const text = JSON.stringify(docs(plan, n.name).map((d) => ({ ...d, machine: { ...d.machine, certSANs: undefined }, cluster: { ...d.cluster, apiServer: undefined } })));
+        const text = JSON.stringify(
+          docs(plan, n.name).map((d) => ({
+            ...d,
+            machine: { ...d.machine, certSANs: undefined },
+            cluster: { ...d.cluster, apiServer: undefined },
+          })),
+        );
         assert.equal(text.includes(vipText), n.role === "controlplane", `${n.name}`);
       }
       const kp = planFor(minor, "kubeprism");
@@ -58,7 +68,10 @@ for (const minor of ["1.11", "1.12", "1.13"] as TalosMinor[]) {
         assert.equal(l2.length, 0);
         assert.equal(all[0].machine.network.interfaces[0].vip.ip, "192.168.0.200");
       } else {
-        assert.deepEqual(l2.map((d) => [d.name, d.link]), [["192.168.0.200", "eth0"]]);
+        assert.deepEqual(
+          l2.map((d) => [d.name, d.link]),
+          [["192.168.0.200", "eth0"]],
+        );
         assert.equal(all[0].machine.network, undefined);
       }
     });
@@ -66,7 +79,16 @@ for (const minor of ["1.11", "1.12", "1.13"] as TalosMinor[]) {
     it("sets hostname, static address, nameservers and NTP servers", () => {
       const all = docs(planFor(minor), "talos-wrk-02");
       const flat = JSON.stringify(all);
-      for (const s of ["talos-wrk-02", "192.168.0.15/24", "192.168.0.2", "192.168.0.3", "1.1.1.1", "time.cloudflare.com", "pool.ntp.org", "192.168.0.1"]) {
+      for (const s of [
+        "talos-wrk-02",
+        "192.168.0.15/24",
+        "192.168.0.2",
+        "192.168.0.3",
+        "1.1.1.1",
+        "time.cloudflare.com",
+        "pool.ntp.org",
+        "192.168.0.1",
+      ]) {
         assert.ok(flat.includes(s), `${s} missing`);
       }
     });

@@ -17,17 +17,27 @@ import { deployedStateOf } from "../../core/deployed/state";
 import { etcdMemberAddresses, talosctlArgs } from "../../core/day2/talosctl";
 import { answeringNodes } from "../../core/talos/node-removal";
 
-const mark = (...names: string[]) => (c: Record<string, any>) => { for (const n of c.nodes) if (names.includes(n.name)) n.unreachable = true; };
+const mark =
+  (...names: string[]) =>
+  (c: Record<string, any>) => {
+    for (const n of c.nodes) if (names.includes(n.name)) n.unreachable = true;
+  };
 
 describe("nodes[i].unreachable in the plan", () => {
   it("defaults to false; the talosconfig endpoints and the bootstrap node skip a dead control plane", () => {
     const plan = stackPlan("homelab", mark("talos-cp-01"));
-    assert.equal(stackPlan("homelab").nodes.every((n) => n.unreachable === false), true);
+    assert.equal(
+      stackPlan("homelab").nodes.every((n) => n.unreachable === false),
+      true,
+    );
     assert.deepEqual(plan.talosEndpoints, ["192.168.0.12", "192.168.0.13"]);
     assert.equal(plan.bootstrapNode.name, "talos-cp-02");
     assert.equal(plan.endpoint.url, stackPlan("homelab").endpoint.url, "the cluster endpoint (in every config) does not move");
     const live = answeringNodes(plan);
-    assert.deepEqual(live.controlPlanes.map((n) => n.name), ["talos-cp-02", "talos-cp-03"]);
+    assert.deepEqual(
+      live.controlPlanes.map((n) => n.name),
+      ["talos-cp-02", "talos-cp-03"],
+    );
     assert.equal(live.nodes.length, 6);
   });
 
@@ -37,7 +47,10 @@ describe("nodes[i].unreachable in the plan", () => {
     assert.ok(p, JSON.stringify(problems));
     assert.match(p!.message, /talos-cp-01, talos-cp-02 of 3 control planes/);
     assert.match(p!.fix, /snapshot/);
-    assert.doesNotThrow(() => stackPlan("homelab", mark("talos-cp-03", "talos-wrk-01", "talos-wrk-02")), "workers never count against quorum");
+    assert.doesNotThrow(
+      () => stackPlan("homelab", mark("talos-cp-03", "talos-wrk-01", "talos-wrk-02")),
+      "workers never count against quorum",
+    );
   });
 });
 
@@ -52,15 +65,36 @@ describe("talosctl etcd members, parsed for removal", () => {
       { id: "6b41bc32683de731", name: "talos-cp-02", ip: "192.168.0.12" },
     ]);
     assert.deepEqual(etcdMemberAddresses("error: rpc error"), []);
-    assert.deepEqual(talosctlArgs.etcdRemoveMember("192.168.0.12", "5a30ab21572cd620"), ["-e", "192.168.0.12", "-n", "192.168.0.12", "etcd", "remove-member", "5a30ab21572cd620"]);
+    assert.deepEqual(talosctlArgs.etcdRemoveMember("192.168.0.12", "5a30ab21572cd620"), [
+      "-e",
+      "192.168.0.12",
+      "-n",
+      "192.168.0.12",
+      "etcd",
+      "remove-member",
+      "5a30ab21572cd620",
+    ]);
   });
 });
 
 describe("what the program declares for a dead control plane and a dead worker (mocks)", () => {
-  const deployed = deployedStateOf(stackPlan("homelab", (c) => { c.clusterName = "dead"; }));
-  const plan = resolveContract(stackPlan("homelab", (c) => { c.clusterName = "dead"; mark("talos-cp-01", "talos-wrk-02")(c); }), deployed);
+  const deployed = deployedStateOf(
+    stackPlan("homelab", (c) => {
+      c.clusterName = "dead";
+    }),
+  );
+  const plan = resolveContract(
+    stackPlan("homelab", (c) => {
+      c.clusterName = "dead";
+      mark("talos-cp-01", "talos-wrk-02")(c);
+    }),
+    deployed,
+  );
   const regs = new Map<string, { type: string; props: Record<string, any>; opts: pulumi.CustomResourceOptions }>();
-  const record: pulumi.ResourceTransformation = (a) => { regs.set(a.name, { type: a.type, props: a.props, opts: a.opts }); return undefined; };
+  const record: pulumi.ResourceTransformation = (a) => {
+    regs.set(a.name, { type: a.type, props: a.props, opts: a.opts });
+    return undefined;
+  };
   let cluster: TalosCluster;
   before(async () => {
     const provider = new proxmox.Provider("proxmox-dead", { endpoint: plan.proxmox.endpoint });
@@ -81,7 +115,7 @@ describe("what the program declares for a dead control plane and a dead worker (
   it("the dead control plane's etcd member is removed through the others, after the membership snapshot", async () => {
     const r = regs.get("talos-cp-01-etcd-removal")!;
     assert.equal(r.type, "command:local:Command");
-    const env = await resolve(pulumi.output(r.props.environment)) as Record<string, string>;
+    const env = (await resolve(pulumi.output(r.props.environment))) as Record<string, string>;
     assert.equal(env.NODE_NAME, "talos-cp-01");
     assert.equal(env.CONTROL_PLANES, "talos-cp-02=192.168.0.12,talos-cp-03=192.168.0.13");
     assert.equal(await pulumi.isSecret(pulumi.output(r.props.environment).apply((e) => e.TALOSCONFIG_DATA)), true);
@@ -93,9 +127,9 @@ describe("what the program declares for a dead control plane and a dead worker (
     assert.equal(regs.has("dead-day2-talos-cp-01"), false);
     assert.equal(regs.has("dead-day2-talos-wrk-02"), false);
     assert.ok(regs.has("dead-day2-talos-cp-02"));
-    const snap = await resolve(pulumi.output(regs.get("dead-etcd-snapshot-membership")!.props.environment)) as Record<string, string>;
+    const snap = (await resolve(pulumi.output(regs.get("dead-etcd-snapshot-membership")!.props.environment))) as Record<string, string>;
     assert.equal(snap.CONTROL_PLANES, "talos-cp-02=192.168.0.12,talos-cp-03=192.168.0.13");
-    const nodeObject = await resolve(pulumi.output(regs.get("talos-wrk-02-node-object")!.props.environment)) as Record<string, string>;
+    const nodeObject = (await resolve(pulumi.output(regs.get("talos-wrk-02-node-object")!.props.environment))) as Record<string, string>;
     assert.equal(nodeObject.CONTROL_PLANES, "192.168.0.12 192.168.0.13", "its Node object is deleted through control planes that answer");
     assert.equal(regs.get("dead-bootstrap")!.props.node, "192.168.0.12");
   });

@@ -10,7 +10,10 @@ import { problemsOf, stackPlan } from "../helpers/stacks";
 
 const homelab = stackPlan("homelab"); // Talos v1.11.5, Kubernetes v1.34.1
 const running = deployedStateOf(homelab);
-const withVersions = (v: Record<string, string>) => stackPlan("homelab", (c) => { Object.assign(c.versions, v); });
+const withVersions = (v: Record<string, string>) =>
+  stackPlan("homelab", (c) => {
+    Object.assign(c.versions, v);
+  });
 const keys = (ps: { key: string }[]) => ps.map((p) => p.key).sort();
 
 describe("upgrade paths (transition rules)", () => {
@@ -51,7 +54,10 @@ describe("upgrade paths (transition rules)", () => {
   });
 
   it("every problem of one change is reported at once", () => {
-    const ps = upgradePathProblems({ talos: "v1.11.5", kubernetes: "v1.34.1", talosConfig: "v1.11.5" }, { talos: "v1.13.0", kubernetes: "v1.32.0", talosConfig: "v1.12.0" });
+    const ps = upgradePathProblems(
+      { talos: "v1.11.5", kubernetes: "v1.34.1", talosConfig: "v1.11.5" },
+      { talos: "v1.13.0", kubernetes: "v1.32.0", talosConfig: "v1.12.0" },
+    );
     assert.deepEqual(keys(ps), ["homelab:versions.kubernetes", "homelab:versions.talos", "homelab:versions.talosConfig"]);
   });
 });
@@ -67,20 +73,38 @@ describe("config contract", () => {
   });
 
   it("versions.talosConfig wins, and is refused when newer than versions.talos", () => {
-    const set = stackPlan("homelab", (c) => { c.versions = { ...c.versions, talos: "v1.12.1", talosConfig: "v1.12.0" }; });
+    const set = stackPlan("homelab", (c) => {
+      c.versions = { ...c.versions, talos: "v1.12.1", talosConfig: "v1.12.0" };
+    });
     assert.equal(resolveContract(set, running).configTalosVersion, "v1.12.0");
-    const ps = problemsOf((c) => { c.versions.talosConfig = "v1.12.0"; });
-    assert.deepEqual(ps.map((p) => p.key), ["homelab:versions.talosConfig"]);
-    assert.deepEqual(problemsOf((c) => { c.versions.talosConfig = "latest"; }).map((p) => p.key), ["homelab:versions.talosConfig"]);
+    const ps = problemsOf((c) => {
+      c.versions.talosConfig = "v1.12.0";
+    });
+    assert.deepEqual(
+      ps.map((p) => p.key),
+      ["homelab:versions.talosConfig"],
+    );
+    assert.deepEqual(
+      problemsOf((c) => {
+        c.versions.talosConfig = "latest";
+      }).map((p) => p.key),
+      ["homelab:versions.talosConfig"],
+    );
   });
 
   it("raising the contract in the same run as the upgrade is refused; lowering it too", () => {
-    const raised = stackPlan("homelab", (c) => { c.versions = { ...c.versions, talos: "v1.12.1", talosConfig: "v1.12.1" }; });
+    const raised = stackPlan("homelab", (c) => {
+      c.versions = { ...c.versions, talos: "v1.12.1", talosConfig: "v1.12.1" };
+    });
     assert.deepEqual(keys(transitionProblems(raised, running)), ["homelab:versions.talosConfig"]);
     const after = { ...running, talosVersion: "v1.12.1" };
     assert.deepEqual(transitionProblems(raised, after), []);
-    const lowered = stackPlan("homelab", (c) => { c.versions = { ...c.versions, talos: "v1.12.1", talosConfig: "v1.11.5" }; });
-    assert.deepEqual(keys(transitionProblems(lowered, { ...running, configTalosVersion: "v1.12.0", talosVersion: "v1.12.1" })), ["homelab:versions.talosConfig"]);
+    const lowered = stackPlan("homelab", (c) => {
+      c.versions = { ...c.versions, talos: "v1.12.1", talosConfig: "v1.11.5" };
+    });
+    assert.deepEqual(keys(transitionProblems(lowered, { ...running, configTalosVersion: "v1.12.0", talosVersion: "v1.12.1" })), [
+      "homelab:versions.talosConfig",
+    ]);
   });
 
   it("patches follow the contract: an upgrade to 1.12 keeps the 1.11 document forms, the installer follows versions.talos", () => {

@@ -21,12 +21,27 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { etcdMemberAddresses, etcdMemberNames, etcdStatusHealthy, lastMark, serverTag, STDOUT_MARK, talosctlArgs, talosReasons, upgradeHasLifecycleFlags, upgradeRefusal } from "../../core/day2/talosctl";
+import {
+  etcdMemberAddresses,
+  etcdMemberNames,
+  etcdStatusHealthy,
+  lastMark,
+  serverTag,
+  STDOUT_MARK,
+  talosctlArgs,
+  talosReasons,
+  upgradeHasLifecycleFlags,
+  upgradeRefusal,
+} from "../../core/day2/talosctl";
 
 const env = process.env;
 const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const need = (k: string) => { const v = env[k]; if (!v) throw new Error(`${k} is not set`); return v; };
+const need = (k: string) => {
+  const v = env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
 const POLL_MS = Number(env.POLL_INTERVAL_MS ?? 5000);
 const TIMEOUT_MS = Number(env.REBOOT_TIMEOUT_S ?? 900) * 1000;
 // The upgrade call returns only after the node pulled and validated the installer image (talos v1.13.0
@@ -51,26 +66,48 @@ function talosconfig(): string {
   }
   return talosconfigFile;
 }
-function cleanup() { if (talosconfigFile) fs.rmSync(path.dirname(talosconfigFile), { recursive: true, force: true }); }
+function cleanup() {
+  if (talosconfigFile) fs.rmSync(path.dirname(talosconfigFile), { recursive: true, force: true });
+}
 
-interface Result { ok: boolean; out: string }
+interface Result {
+  ok: boolean;
+  out: string;
+}
 function talosctl(args: string[], timeoutMs = 60_000): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(talosctlPath(), ["--talosconfig", talosconfig(), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ ok: !err, out: `${stdout}${stderr}` });
-    });
+    execFile(
+      talosctlPath(),
+      ["--talosconfig", talosconfig(), ...args],
+      { timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        resolve({ ok: !err, out: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
 /** "name=ip,name=ip" */
 function controlPlanes(): { name: string; ip: string }[] {
-  return need("CONTROL_PLANES").split(",").filter(Boolean).map((p) => { const [name, ip] = p.split("="); return { name, ip }; });
+  return need("CONTROL_PLANES")
+    .split(",")
+    .filter(Boolean)
+    .map((p) => {
+      const [name, ip] = p.split("=");
+      return { name, ip };
+    });
 }
 
 let lastVersionError = "";
 async function version(ip: string): Promise<string | undefined> {
   const r = await talosctl(talosctlArgs.version(ip), 20_000);
-  if (!r.ok) lastVersionError = r.out.split("\n").filter((l) => /error|rpc/i.test(l)).pop()?.trim() ?? r.out.trim();
+  if (!r.ok)
+    lastVersionError =
+      r.out
+        .split("\n")
+        .filter((l) => /error|rpc/i.test(l))
+        .pop()
+        ?.trim() ?? r.out.trim();
   return r.ok ? serverTag(r.out) : undefined;
 }
 
@@ -109,15 +146,28 @@ function kubeGet(apiPath: string): Promise<KubeAnswer> {
   const b64 = (s?: string) => (s ? Buffer.from(s, "base64") : undefined);
   const url = new URL(apiPath, env.KUBE_API_SERVER ?? cluster.server);
   return new Promise((resolve) => {
-    const req = https.get(url, { ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]), timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => {
-        let parsed: unknown;
-        try { parsed = JSON.parse(body); } catch { parsed = undefined; }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
+    const req = https.get(
+      url,
+      {
+        ca: b64(cluster["certificate-authority-data"]),
+        cert: b64(user["client-certificate-data"]),
+        key: b64(user["client-key-data"]),
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(body);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
     req.on("error", (e) => resolve({ error: e.message }));
     req.on("timeout", () => req.destroy(new Error("timeout")));
   });
@@ -156,7 +206,8 @@ async function nodeFacts(name: string): Promise<{ bootId?: string; unschedulable
  */
 async function nodeBack(name: string, before: { bootId?: string; unschedulable: boolean } | undefined): Promise<string | undefined> {
   const facts = await nodeFacts(name);
-  if (before?.bootId !== undefined && facts?.bootId === before.bootId) return `node ${name}: its kubelet has not registered since the reboot (bootID ${before.bootId})`;
+  if (before?.bootId !== undefined && facts?.bootId === before.bootId)
+    return `node ${name}: its kubelet has not registered since the reboot (bootID ${before.bootId})`;
   const notReady = await nodeReady(name);
   if (notReady) return notReady;
   if (before && !before.unschedulable && facts?.unschedulable) return `node ${name} is still cordoned`;
@@ -208,7 +259,13 @@ async function kubernetesBehind(to: string): Promise<string[] | undefined> {
 /** The control planes a step's last successful run recorded (PULUMI_COMMAND_STDOUT), as CONTROL_PLANES reads. */
 function recordedControlPlanes(): { name: string; ip: string }[] {
   const mark = lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.controlPlanes) ?? "";
-  return mark.split(",").filter(Boolean).map((p) => { const [name, ip] = p.split("="); return { name, ip }; });
+  return mark
+    .split(",")
+    .filter(Boolean)
+    .map((p) => {
+      const [name, ip] = p.split("=");
+      return { name, ip };
+    });
 }
 
 /** A control plane whose etcd answers healthy, among the planned and the recorded ones (a set change). */
@@ -225,7 +282,10 @@ async function healthyEtcdSource(): Promise<{ name: string; ip: string } | undef
 
 /** Keeps the newest `keep` snapshots of this cluster in dir (names sort by their UTC time). */
 function prune(dir: string, cluster: string, keep: number): void {
-  const ours = fs.readdirSync(dir).filter((f) => f.startsWith(`${cluster}-`) && /-\d{8}T\d{6,9}Z\.db$/.test(f)).sort();
+  const ours = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${cluster}-`) && /-\d{8}T\d{6,9}Z\.db$/.test(f))
+    .sort();
   for (const f of ours.slice(0, Math.max(0, ours.length - keep))) {
     fs.rmSync(path.join(dir, f));
     log(`removed the old snapshot ${f} (upgrade.keepSnapshots: ${keep})`);
@@ -253,7 +313,10 @@ async function snapshot(mode: string): Promise<void> {
       return;
     }
     // a running cluster's etcd may be recovering: wait for a healthy member as long as any other wait
-    if (!source) await until("a healthy etcd member before the control-plane change", async () => ((source = await healthyEtcdSource()) ? undefined : "no control plane reports a healthy etcd"));
+    if (!source)
+      await until("a healthy etcd member before the control-plane change", async () =>
+        (source = await healthyEtcdSource()) ? undefined : "no control plane reports a healthy etcd",
+      );
     sources = [source!];
   } else {
     // a new cluster's etcd may still be starting; a running one is checked before anything changes
@@ -283,14 +346,17 @@ async function node(mode: string): Promise<void> {
   let current: string | undefined;
   let factsBefore: Awaited<ReturnType<typeof nodeFacts>>;
   let upgraded = false;
-  await until(`${name} to answer`, async () => (current = await version(ip)) ? undefined : `${name} does not answer: ${lastVersionError}`);
+  await until(`${name} to answer`, async () =>
+    (current = await version(ip)) ? undefined : `${name} does not answer: ${lastVersionError}`,
+  );
   // the image this step's last successful run installed; a create (new node, or a step created anew)
   // has none, and then the running version decides. An extensions-only change keeps the version, so
   // it is seen here: the update gets the old image back in PULUMI_COMMAND_STDOUT.
   const installed = lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.installed);
   const done = installed === undefined || installed === image;
   log(`${name} (${mode}): runs ${current}, last installed by this step: ${installed ?? "(no record)"}`);
-  if (env.DRIFT_FROM) log(`${name} was found running ${env.DRIFT_FROM} before this run, not the version the stack recorded: it is rolled again`);
+  if (env.DRIFT_FROM)
+    log(`${name} was found running ${env.DRIFT_FROM} before this run, not the version the stack recorded: it is rolled again`);
   if (current === target && done) {
     log(`${name} runs ${target} with ${image}: checking only`);
   } else {
@@ -303,7 +369,12 @@ async function node(mode: string): Promise<void> {
     // a refusal (etcd unhealthy, image pull failed, upgrade mutex held) fails the step now, with
     // Talos's reason; never wait for a reboot that will not come
     const reasons = talosReasons(r.out);
-    if (!r.ok) throw new Error(reasons.length ? `Talos refused the upgrade of ${name}: ${reasons.join("; ")}` : `talosctl upgrade of ${name} failed: ${r.out.trim()}`);
+    if (!r.ok)
+      throw new Error(
+        reasons.length
+          ? `Talos refused the upgrade of ${name}: ${reasons.join("; ")}`
+          : `talosctl upgrade of ${name} failed: ${r.out.trim()}`,
+      );
     const refused = upgradeRefusal(r.out);
     if (refused) throw new Error(`Talos refused the upgrade of ${name}: ${refused}`);
     // the node goes down to install and reboot; seeing it down, on the new version when it was on
@@ -321,11 +392,16 @@ async function node(mode: string): Promise<void> {
     log(`${name} is rebooting`);
     upgraded = true;
   }
-  await until(`${name} to report ${target}`, async () => { const v = await version(ip); return v === target ? undefined : `${name} reports ${v ?? "nothing (down)"}`; });
+  await until(`${name} to report ${target}`, async () => {
+    const v = await version(ip);
+    return v === target ? undefined : `${name} reports ${v ?? "nothing (down)"}`;
+  });
   await until(`${name} to be Ready`, () => (upgraded ? nodeBack(name, factsBefore) : nodeReady(name)));
   if (role === "controlplane") await until(`the control-plane pods of ${name}`, () => staticPodsReady(name));
   if (role === "controlplane") await until("etcd after the upgrade", etcdHealthy);
-  log(`${name} runs ${target}, Ready${role === "controlplane" ? ", its API server, controller manager and scheduler Ready, etcd healthy with every member" : ""}`);
+  log(
+    `${name} runs ${target}, Ready${role === "controlplane" ? ", its API server, controller manager and scheduler Ready, etcd healthy with every member" : ""}`,
+  );
   console.log(`${STDOUT_MARK.installed} ${image}`);
 }
 
@@ -358,9 +434,17 @@ async function kubernetes(mode: string): Promise<void> {
 async function gate(mode: string): Promise<void> {
   const [name, ip, hash] = ["NODE_NAME", "NODE_IP", "CONFIG_HASH"].map(need);
   const record = () => console.log(`${STDOUT_MARK.configHash} ${hash}`);
-  if (mode === "create") { log(`${name}: first config of a new control plane (or a new gate): nothing to wait for`); record(); return; }
+  if (mode === "create") {
+    log(`${name}: first config of a new control plane (or a new gate): nothing to wait for`);
+    record();
+    return;
+  }
   // the same config again (the apply mode changes once after a node's first run): nothing restarted
-  if (lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.configHash) === hash) { log(`${name}: the same config as before, nothing to wait for`); record(); return; }
+  if (lastMark(env.PULUMI_COMMAND_STDOUT, STDOUT_MARK.configHash) === hash) {
+    log(`${name}: the same config as before, nothing to wait for`);
+    record();
+    return;
+  }
   log(`${name} took a new config (${env.APPLY_MODE ?? "?"}): waiting for it and for etcd before the next control plane`);
   // a staged config changes nothing now; one applied in `auto` may restart services or reboot the node,
   // which Talos starts right after its reply: let that begin before asking whether it is back
@@ -391,14 +475,19 @@ async function etcdRemoval(mode: string): Promise<void> {
   const name = need("NODE_NAME");
   let source: { name: string; ip: string } | undefined;
   // CONTROL_PLANES holds only the answering ones; this step records none (no previous output)
-  await until("a control plane with a healthy etcd", async () => ((source = await healthyEtcdSource()) ? undefined : "no answering control plane reports a healthy etcd"));
+  await until("a control plane with a healthy etcd", async () =>
+    (source = await healthyEtcdSource()) ? undefined : "no answering control plane reports a healthy etcd",
+  );
   const list = async () => {
     const m = await talosctl(talosctlArgs.etcdMembers(source!.ip), 20_000);
     if (!m.ok) throw new Error(`etcd members through ${source!.name} failed: ${m.out.trim()}`);
     return etcdMemberAddresses(m.out);
   };
   const member = (await list()).find((m) => m.name === name);
-  if (!member) { log(`${name} is no etcd member (${mode}): nothing to remove`); return; }
+  if (!member) {
+    log(`${name} is no etcd member (${mode}): nothing to remove`);
+    return;
+  }
   log(`removing ${name}'s etcd member ${member.id} through ${source!.name}`);
   const r = await talosctl(talosctlArgs.etcdRemoveMember(source!.ip, member.id), 60_000);
   if (!r.ok) throw new Error(`talosctl etcd remove-member ${member.id} through ${source!.name} failed: ${r.out.trim()}`);
@@ -408,5 +497,12 @@ async function etcdRemoval(mode: string): Promise<void> {
 
 const [step, mode = "create"] = process.argv.slice(2);
 const steps: Record<string, (mode: string) => Promise<void>> = { snapshot, node, kubernetes, gate, "etcd-removal": etcdRemoval };
-if (!steps[step]) { console.error(`usage: talos-day2.ts ${Object.keys(steps).join("|")} [create|update]`); process.exit(2); }
-steps[step](mode).then(cleanup, (e) => { cleanup(); console.error(`${step}: ${e instanceof Error ? e.message : e}`); process.exit(1); });
+if (!steps[step]) {
+  console.error(`usage: talos-day2.ts ${Object.keys(steps).join("|")} [create|update]`);
+  process.exit(2);
+}
+steps[step](mode).then(cleanup, (e) => {
+  cleanup();
+  console.error(`${step}: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+});

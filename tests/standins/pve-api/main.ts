@@ -4,7 +4,7 @@
 // and `factory` (address and port of the Image Factory stand-in, its journal, versions it has no image for).
 import * as fs from "node:fs";
 import { LOOPBACK_TLS } from "../../helpers/loopback-tls";
-import { listenImageFactory, PveSimulator, SimConfig } from "./sim";
+import { listenImageFactory, PveSimulator, type SimConfig } from "./sim";
 
 interface MainConfig extends SimConfig {
   listen: { host: string; port: number };
@@ -18,13 +18,21 @@ async function main(): Promise<void> {
   const servers: { close(): void }[] = [await sim.listen({ ...cfg.listen, tls: LOOPBACK_TLS })];
   if (cfg.factory) {
     const missingFile = cfg.factory.missingFile;
-    servers.push(await listenImageFactory({
-      ...cfg.factory,
-      missing: () => (missingFile && fs.existsSync(missingFile) ? fs.readFileSync(missingFile, "utf8").split("\n").filter(Boolean) : []),
-    }));
+    servers.push(
+      await listenImageFactory({
+        ...cfg.factory,
+        missing: () => (missingFile && fs.existsSync(missingFile) ? fs.readFileSync(missingFile, "utf8").split("\n").filter(Boolean) : []),
+      }),
+    );
   }
-  process.on("SIGTERM", () => { for (const s of servers) s.close(); process.exit(0); });
+  process.on("SIGTERM", () => {
+    for (const s of servers) s.close();
+    process.exit(0);
+  });
   process.stdout.write("READY\n");
 }
 
-main().catch((e) => { process.stderr.write(`pve-api simulator: ${(e as Error).stack}\n`); process.exit(1); });
+main().catch((e) => {
+  process.stderr.write(`pve-api simulator: ${(e as Error).stack}\n`);
+  process.exit(1);
+});

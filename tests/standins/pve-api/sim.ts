@@ -37,8 +37,16 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { randomBytes, randomUUID } from "node:crypto";
 
-export interface StorageDef { id: string; type: "dir" | "lvmthin" | "nfs"; content: string[]; shared?: boolean }
-export interface NodeDef { name: string; storages: StorageDef[] }
+export interface StorageDef {
+  id: string;
+  type: "dir" | "lvmthin" | "nfs";
+  content: string[];
+  shared?: boolean;
+}
+export interface NodeDef {
+  name: string;
+  storages: StorageDef[];
+}
 export interface SimConfig {
   /** `user@realm!tokenid=secret`, as the provider sends it */
   token: string;
@@ -49,23 +57,90 @@ export interface SimConfig {
   version?: string;
 }
 
-interface Volume { volid: string; content: string; format: string; size: number; vmid?: number }
-interface Vm { vmid: number; node: string; status: "running" | "stopped"; conf: Record<string, string | number>; pending: Record<string, string | number>; pendingDelete: string[] }
-interface Task { upid: string; node: string; type: string; id: string; status: "stopped"; exitstatus: string; log: string[] }
+interface Volume {
+  volid: string;
+  content: string;
+  format: string;
+  size: number;
+  vmid?: number;
+}
+interface Vm {
+  vmid: number;
+  node: string;
+  status: "running" | "stopped";
+  conf: Record<string, string | number>;
+  pending: Record<string, string | number>;
+  pendingDelete: string[];
+}
+interface Task {
+  upid: string;
+  node: string;
+  type: string;
+  id: string;
+  status: "stopped";
+  exitstatus: string;
+  log: string[];
+}
 
 const GiB = 1024 ** 3;
 /** keys qemu-server types as integer or boolean (answered as JSON numbers); everything else is a string */
-const NUMERIC = new Set(["cores", "sockets", "vcpus", "cpuunits", "shares", "balloon", "migrate_speed", "bwlimit", "acpi", "onboot", "numa", "tablet", "template", "protection", "kvm", "localtime", "freeze", "reboot", "ciupgrade", "autostart", "tdf"]);
+const NUMERIC = new Set([
+  "cores",
+  "sockets",
+  "vcpus",
+  "cpuunits",
+  "shares",
+  "balloon",
+  "migrate_speed",
+  "bwlimit",
+  "acpi",
+  "onboot",
+  "numa",
+  "tablet",
+  "template",
+  "protection",
+  "kvm",
+  "localtime",
+  "freeze",
+  "reboot",
+  "ciupgrade",
+  "autostart",
+  "tdf",
+]);
 /** qemu-server's $fast_plug_option: applied at once even on a running VM */
-const FAST_PLUG = new Set(["description", "hookscript", "lock", "migrate_downtime", "migrate_speed", "name", "onboot", "protection", "shares", "startup", "tags", "vmstatestorage"]);
+const FAST_PLUG = new Set([
+  "description",
+  "hookscript",
+  "lock",
+  "migrate_downtime",
+  "migrate_speed",
+  "name",
+  "onboot",
+  "protection",
+  "shares",
+  "startup",
+  "tags",
+  "vmstatestorage",
+]);
 const NIC_MODELS = ["e1000", "e1000e", "rtl8139", "virtio", "vmxnet3", "i82551", "i82557b", "i82559er", "ne2k_isa", "ne2k_pci", "pcnet"];
 const DRIVE = /^(ide|sata|scsi|virtio)\d+$|^(efidisk|tpmstate)0$/;
 /** hot-pluggable with PVE's default `hotplug: network,disk,usb` (cpulimit/cpuunits/balloon always apply live) */
-const hotpluggable = (key: string) => FAST_PLUG.has(key) || /^net\d+$/.test(key) || (DRIVE.test(key) && !/^(efidisk|tpmstate)/.test(key)) || /^usb\d+$/.test(key) || ["cpulimit", "cpuunits", "balloon", "tablet"].includes(key);
+const hotpluggable = (key: string) =>
+  FAST_PLUG.has(key) ||
+  /^net\d+$/.test(key) ||
+  (DRIVE.test(key) && !/^(efidisk|tpmstate)/.test(key)) ||
+  /^usb\d+$/.test(key) ||
+  ["cpulimit", "cpuunits", "balloon", "tablet"].includes(key);
 
 /** PVE's format_size: the largest unit that divides the size */
 export function formatSize(bytes: number): string {
-  for (const [u, f] of [["T", 1024 ** 4], ["G", GiB], ["M", 1024 ** 2], ["K", 1024]] as const) if (bytes % f === 0 && bytes >= f) return `${bytes / f}${u}`;
+  for (const [u, f] of [
+    ["T", 1024 ** 4],
+    ["G", GiB],
+    ["M", 1024 ** 2],
+    ["K", 1024],
+  ] as const)
+    if (bytes % f === 0 && bytes >= f) return `${bytes / f}${u}`;
   return String(bytes);
 }
 export function parseSize(s: string): number {
@@ -86,9 +161,18 @@ function parseProps(s: string, defaultKey: string): { first?: string; opts: [str
   }
   return { first, opts };
 }
-const joinProps = (first: string | undefined, opts: [string, string][]) => [...(first !== undefined ? [first] : []), ...opts.map(([k, v]) => `${k}=${v}`)].join(",");
+const joinProps = (first: string | undefined, opts: [string, string][]) =>
+  [...(first !== undefined ? [first] : []), ...opts.map(([k, v]) => `${k}=${v}`)].join(",");
 
-export class HttpError extends Error { constructor(readonly code: number, message: string, readonly errors?: Record<string, string>) { super(message); } }
+export class HttpError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly errors?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
 
 export class PveSimulator {
   readonly vms = new Map<number, Vm>();
@@ -123,7 +207,10 @@ export class PveSimulator {
     const [sid] = volid.split(":");
     return this.store(node, sid).find((v) => v.volid === volid);
   }
-  addVolume(node: string, v: Volume): void { this.store(node, v.volid.split(":")[0]).push(v); this.save(); }
+  addVolume(node: string, v: Volume): void {
+    this.store(node, v.volid.split(":")[0]).push(v);
+    this.save();
+  }
   private removeVolume(node: string, volid: string): boolean {
     const list = this.store(node, volid.split(":")[0]);
     const i = list.findIndex((v) => v.volid === volid);
@@ -137,35 +224,55 @@ export class PveSimulator {
     return vm;
   }
   private task(node: string, type: string, id: string, work: (log: string[]) => void): string {
-    const upid = `UPID:${node}:${(0x1000 + ++this.taskSeq).toString(16).toUpperCase().padStart(8, "0")}:00000000:${Math.floor(Date.now() / 1000).toString(16).toUpperCase()}:${type}:${id}:${this.cfg.token.split("=")[0]}:`;
+    const upid = `UPID:${node}:${(0x1000 + ++this.taskSeq).toString(16).toUpperCase().padStart(8, "0")}:00000000:${Math.floor(
+      Date.now() / 1000,
+    )
+      .toString(16)
+      .toUpperCase()}:${type}:${id}:${this.cfg.token.split("=")[0]}:`;
     const log: string[] = [];
     let exitstatus = "OK";
-    try { work(log); } catch (e) { exitstatus = (e as Error).message; log.push(`TASK ERROR: ${exitstatus}`); }
+    try {
+      work(log);
+    } catch (e) {
+      exitstatus = (e as Error).message;
+      log.push(`TASK ERROR: ${exitstatus}`);
+    }
     if (exitstatus === "OK") log.push("TASK OK");
     this.tasks.set(upid, { upid, node, type, id, status: "stopped", exitstatus, log });
     this.journal({ event: "task", upid, type, id, node, exitstatus });
     this.save();
     return upid;
   }
-  private journal(entry: Record<string, unknown>): void { fs.writeSync(this.journalFd, JSON.stringify({ t: Date.now(), ...entry }) + "\n"); }
+  private journal(entry: Record<string, unknown>): void {
+    fs.writeSync(this.journalFd, `${JSON.stringify({ t: Date.now(), ...entry })}\n`);
+  }
   save(): void {
     if (!this.cfg.stateFile) return;
     const state = {
-      vms: Object.fromEntries([...this.vms].map(([id, v]) => [id, { node: v.node, status: v.status, config: v.conf, pending: v.pending, pendingDelete: v.pendingDelete }])),
+      vms: Object.fromEntries(
+        [...this.vms].map(([id, v]) => [
+          id,
+          { node: v.node, status: v.status, config: v.conf, pending: v.pending, pendingDelete: v.pendingDelete },
+        ]),
+      ),
       volumes: Object.fromEntries(this.volumes),
     };
-    fs.writeFileSync(this.cfg.stateFile + ".tmp", JSON.stringify(state, null, 1));
-    fs.renameSync(this.cfg.stateFile + ".tmp", this.cfg.stateFile);
+    fs.writeFileSync(`${this.cfg.stateFile}.tmp`, JSON.stringify(state, null, 1));
+    fs.renameSync(`${this.cfg.stateFile}.tmp`, this.cfg.stateFile);
   }
 
   // ---------- drives ----------
   /** the volumes a drive string refers to (not cdrom/none/absolute paths) */
   private driveVolume(value: string): string | undefined {
     const { first } = parseProps(String(value), "file");
-    return first && first.includes(":") && !/^\//.test(first) ? first : undefined;
+    return first?.includes(":") && !/^\//.test(first) ? first : undefined;
   }
   private nextDiskName(vm: Vm, storage: string): string {
-    const used = new Set(this.store(vm.node, storage).filter((v) => v.vmid === vm.vmid).map((v) => v.volid));
+    const used = new Set(
+      this.store(vm.node, storage)
+        .filter((v) => v.vmid === vm.vmid)
+        .map((v) => v.volid),
+    );
     for (let n = 0; ; n++) if (!used.has(`${storage}:vm-${vm.vmid}-disk-${n}`)) return `${storage}:vm-${vm.vmid}-disk-${n}`;
   }
   /** qemu-server create_disks for one drive: allocate/import new volumes, return the config value */
@@ -179,7 +286,10 @@ export class PveSimulator {
     if (!m) {
       // an existing volume, a cdrom (`cdrom`, `none`) or an ISO: kept as given
       if (first.includes(":") && media === "cdrom" && !this.findVolume(vm.node, first)) throw new Error(`volume '${first}' does not exist`);
-      return joinProps(first, opts.filter(([k]) => k !== "format"));
+      return joinProps(
+        first,
+        opts.filter(([k]) => k !== "format"),
+      );
     }
     const [, sid, amount] = m;
     const s = this.storage(vm.node, sid);
@@ -195,12 +305,19 @@ export class PveSimulator {
     if (importFrom) {
       const src = this.findVolume(vm.node, importFrom);
       if (!src) throw new Error(`unable to create VM ${vm.vmid} - import-from: volume '${importFrom}' does not exist`);
-      if (src.content !== "import" && src.content !== "images") throw new Error(`import-from: '${importFrom}' has content type '${src.content}', not 'import' or 'images'`);
+      if (src.content !== "import" && src.content !== "images")
+        throw new Error(`import-from: '${importFrom}' has content type '${src.content}', not 'import' or 'images'`);
       size = src.size;
       log.push(`importing disk '${importFrom}' to VM ${vm.vmid} ...`);
     }
     const volid = this.nextDiskName(vm, sid);
-    this.store(vm.node, sid).push({ volid, content: "images", format: s.type === "dir" ? (get("format") ?? "raw") : "raw", size, vmid: vm.vmid });
+    this.store(vm.node, sid).push({
+      volid,
+      content: "images",
+      format: s.type === "dir" ? (get("format") ?? "raw") : "raw",
+      size,
+      vmid: vm.vmid,
+    });
     log.push(`${key}: successfully created disk '${volid},size=${formatSize(size)}'`);
     // a dir storage keeps the format in the volume name; LVM-thin volumes are raw and the config names none
     return joinProps(volid, [...rest, ["size", formatSize(size)]]);
@@ -214,14 +331,18 @@ export class PveSimulator {
       const [k, v = ""] = part.split(/=(.*)/s);
       if (k === "model") model = v;
       else if (k === "macaddr") mac = v;
-      else if (NIC_MODELS.includes(k)) { model = k; if (v) mac = v; }
-      else rest.push([k, v]);
+      else if (NIC_MODELS.includes(k)) {
+        model = k;
+        if (v) mac = v;
+      } else rest.push([k, v]);
     }
     if (!model) throw new HttpError(400, "Parameter verification failed.", { net0: "missing property 'model'" });
     mac ||= `BC:24:11:${randomBytes(3).toString("hex").toUpperCase().match(/../g)!.join(":")}`;
     return joinProps(`${model}=${mac.toUpperCase()}`, rest);
   }
-  private numeric(key: string, value: string): string | number { return NUMERIC.has(key) && /^-?\d+$/.test(value) ? Number(value) : value; }
+  private numeric(key: string, value: string): string | number {
+    return NUMERIC.has(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
 
   // ---------- VM operations ----------
   createVm(node: string, params: Record<string, string>): string {
@@ -229,7 +350,8 @@ export class PveSimulator {
     const vmid = Number(params.vmid);
     if (!Number.isInteger(vmid) || vmid < 100) throw new HttpError(400, "Parameter verification failed.", { vmid: "invalid format" });
     return this.task(node, "qmcreate", String(vmid), (log) => {
-      if (this.vms.has(vmid)) throw new Error(`unable to create VM ${vmid} - VM ${vmid} already exists on node '${this.vms.get(vmid)!.node}'`);
+      if (this.vms.has(vmid))
+        throw new Error(`unable to create VM ${vmid} - VM ${vmid} already exists on node '${this.vms.get(vmid)!.node}'`);
       const vm: Vm = { vmid, node, status: "stopped", conf: {}, pending: {}, pendingDelete: [] };
       const created: string[] = [];
       try {
@@ -274,7 +396,11 @@ export class PveSimulator {
     }));
   }
   private applyPending(vm: Vm, only?: (k: string) => boolean): void {
-    for (const [k, v] of Object.entries(vm.pending)) if (!only || only(k)) { vm.conf[k] = v; delete vm.pending[k]; }
+    for (const [k, v] of Object.entries(vm.pending))
+      if (!only || only(k)) {
+        vm.conf[k] = v;
+        delete vm.pending[k];
+      }
     vm.pendingDelete = vm.pendingDelete.filter((k) => {
       if (only && !only(k)) return true;
       this.dropDriveVolume(vm, k);
@@ -287,14 +413,18 @@ export class PveSimulator {
     if (!DRIVE.test(key) || vm.conf[key] === undefined) return;
     const vol = this.driveVolume(String(vm.conf[key]));
     if (!vol || !/:vm-\d+-/.test(vol)) return;
-    if (vol.endsWith("-cloudinit")) { this.removeVolume(vm.node, vol); return; }
+    if (vol.endsWith("-cloudinit")) {
+      this.removeVolume(vm.node, vol);
+      return;
+    }
     let n = 0;
     while (vm.conf[`unused${n}`] !== undefined) n++;
     vm.conf[`unused${n}`] = vol;
   }
 
   updateConfig(vm: Vm, params: Record<string, string>, log: string[]): void {
-    if (params.digest && params.digest !== "0".repeat(40)) throw new HttpError(500, "VM config was modified by another process (digest mismatch)");
+    if (params.digest && params.digest !== "0".repeat(40))
+      throw new HttpError(500, "VM config was modified by another process (digest mismatch)");
     const deletes = (params.delete ?? "").split(/[,;\s]+/).filter(Boolean);
     // drive options qemu-server cannot change on a running disk (vmconfig_update_disk: "skip")
     const coldOnly = new Set<string>();
@@ -359,7 +489,10 @@ export class PveSimulator {
     if (action === "start" && vm.status === "running") throw new HttpError(500, `VM ${vm.vmid} already running`);
     if (action === "reboot" && vm.status !== "running") throw new HttpError(500, `VM ${vm.vmid} not running`);
     return this.task(vm.node, `qm${action}`, String(vm.vmid), () => {
-      if (action === "stop" || action === "shutdown") { vm.status = "stopped"; return; }
+      if (action === "stop" || action === "shutdown") {
+        vm.status = "stopped";
+        return;
+      }
       // a fresh QEMU process takes every pending change
       this.applyPending(vm);
       vm.status = "running";
@@ -368,7 +501,8 @@ export class PveSimulator {
 
   migrate(vm: Vm, params: Record<string, string>): string {
     const target = params.target;
-    if (!this.cfg.nodes.some((n) => n.name === target)) throw new HttpError(400, "Parameter verification failed.", { target: `no such cluster node '${target}'` });
+    if (!this.cfg.nodes.some((n) => n.name === target))
+      throw new HttpError(400, "Parameter verification failed.", { target: `no such cluster node '${target}'` });
     if (target === vm.node) throw new HttpError(400, "Parameter verification failed.", { target: "target is local node." });
     if (vm.status === "running" && params.online !== "1") throw new HttpError(500, "can't migrate running VM without --online");
     const conf = this.configGet(vm, true);
@@ -405,7 +539,10 @@ export class PveSimulator {
     return this.task(vm.node, "qmdestroy", String(vm.vmid), () => {
       for (const [k, list] of this.volumes) {
         if (!k.startsWith(`${vm.node}/`) && !k.startsWith("*/")) continue;
-        this.volumes.set(k, list.filter((v) => v.vmid !== vm.vmid));
+        this.volumes.set(
+          k,
+          list.filter((v) => v.vmid !== vm.vmid),
+        );
       }
       this.vms.delete(vm.vmid);
     });
@@ -416,14 +553,17 @@ export class PveSimulator {
     const content = params.content;
     if (!s.content.includes(content)) throw new HttpError(500, `storage '${sid}' is not configured for content-type '${content}'`);
     const volid = `${sid}:${content}/${params.filename}`;
-    if (this.findVolume(node, volid)) throw new HttpError(500, `refusing to override existing file '/var/lib/vz/${content}/${params.filename}'`);
+    if (this.findVolume(node, volid))
+      throw new HttpError(500, `refusing to override existing file '/var/lib/vz/${content}/${params.filename}'`);
     let bytes: Buffer | undefined;
     let error: string | undefined;
     try {
       const res = await fetch(params.url);
       if (!res.ok) error = `download failed: ${res.status} ${res.statusText}`;
       else bytes = Buffer.from(await res.arrayBuffer());
-    } catch (e) { error = `download failed: ${(e as Error).message}`; }
+    } catch (e) {
+      error = `download failed: ${(e as Error).message}`;
+    }
     return this.task(node, "download", sid, (log) => {
       log.push(`downloading ${params.url} to /var/lib/vz/${content}/${params.filename}`);
       if (error) throw new Error(error);
@@ -436,13 +576,32 @@ export class PveSimulator {
   async route(method: string, path: string, params: Record<string, string>): Promise<unknown> {
     let m: RegExpExecArray | null;
     const vmRoute = /^\/nodes\/([^/]+)\/qemu\/(\d+)(\/.*)?$/.exec(path);
-    if (method === "GET" && path === "/version") return { version: this.cfg.version ?? "8.4.1", release: (this.cfg.version ?? "8.4.1").split(".").slice(0, 2).join("."), repoid: "simulated" };
+    if (method === "GET" && path === "/version")
+      return {
+        version: this.cfg.version ?? "8.4.1",
+        release: (this.cfg.version ?? "8.4.1").split(".").slice(0, 2).join("."),
+        repoid: "simulated",
+      };
     if (method === "GET" && path === "/cluster/nextid") {
-      if (params.vmid) { if (this.vms.has(Number(params.vmid))) throw new HttpError(400, "Parameter verification failed.", { vmid: `VM ${params.vmid} already exists` }); return params.vmid; }
+      if (params.vmid) {
+        if (this.vms.has(Number(params.vmid)))
+          throw new HttpError(400, "Parameter verification failed.", { vmid: `VM ${params.vmid} already exists` });
+        return params.vmid;
+      }
       for (let id = 100; ; id++) if (!this.vms.has(id)) return String(id);
     }
     if (method === "GET" && path === "/cluster/resources") {
-      const vms = [...this.vms.values()].map((v) => ({ id: `qemu/${v.vmid}`, type: "qemu", vmid: v.vmid, node: v.node, name: String(v.conf.name ?? ""), status: v.status, template: 0, maxmem: 0, maxcpu: Number(v.conf.cores ?? 1) }));
+      const vms = [...this.vms.values()].map((v) => ({
+        id: `qemu/${v.vmid}`,
+        type: "qemu",
+        vmid: v.vmid,
+        node: v.node,
+        name: String(v.conf.name ?? ""),
+        status: v.status,
+        template: 0,
+        maxmem: 0,
+        maxcpu: Number(v.conf.cores ?? 1),
+      }));
       const nodes = this.cfg.nodes.map((n) => ({ id: `node/${n.name}`, type: "node", node: n.name, status: "online" }));
       return params.type === "vm" ? vms : params.type === "node" ? nodes : [...nodes, ...vms];
     }
@@ -454,19 +613,45 @@ export class PveSimulator {
     if ((m = /^\/nodes\/([^/]+)\/tasks\/([^/]+)\/(status|log)$/.exec(path)) && method === "GET") {
       const t = this.tasks.get(m[2]);
       if (!t) throw new HttpError(400, `no such task`);
-      if (m[3] === "status") return { status: t.status, exitstatus: t.exitstatus, upid: t.upid, node: t.node, type: t.type, id: t.id, pid: 1, starttime: 0 };
+      if (m[3] === "status")
+        return { status: t.status, exitstatus: t.exitstatus, upid: t.upid, node: t.node, type: t.type, id: t.id, pid: 1, starttime: 0 };
       return t.log.map((l, i) => ({ n: i + 1, t: l }));
     }
-    if ((m = /^\/nodes\/([^/]+)\/tasks\/([^/]+)$/.exec(path)) && method === "DELETE") { this.tasks.delete(m[2]); return null; }
+    if ((m = /^\/nodes\/([^/]+)\/tasks\/([^/]+)$/.exec(path)) && method === "DELETE") {
+      this.tasks.delete(m[2]);
+      return null;
+    }
     if ((m = /^\/nodes\/([^/]+)\/storage$/.exec(path)) && method === "GET") {
-      return this.node(m[1]).storages.filter((s) => !params.content || s.content.includes(params.content)).map((s) => ({ storage: s.id, type: s.type, content: s.content.join(","), shared: s.shared ? 1 : 0, active: 1, enabled: 1, total: 1e12, used: 0, avail: 1e12 }));
+      return this.node(m[1])
+        .storages.filter((s) => !params.content || s.content.includes(params.content))
+        .map((s) => ({
+          storage: s.id,
+          type: s.type,
+          content: s.content.join(","),
+          shared: s.shared ? 1 : 0,
+          active: 1,
+          enabled: 1,
+          total: 1e12,
+          used: 0,
+          avail: 1e12,
+        }));
     }
     if ((m = /^\/nodes\/([^/]+)\/storage\/([^/]+)\/status$/.exec(path)) && method === "GET") {
       const s = this.storage(m[1], m[2]);
-      return { type: s.type, content: s.content.join(","), shared: s.shared ? 1 : 0, active: 1, enabled: 1, total: 1e12, used: 0, avail: 1e12 };
+      return {
+        type: s.type,
+        content: s.content.join(","),
+        shared: s.shared ? 1 : 0,
+        active: 1,
+        enabled: 1,
+        total: 1e12,
+        used: 0,
+        avail: 1e12,
+      };
     }
     if ((m = /^\/nodes\/([^/]+)\/storage\/([^/]+)\/content$/.exec(path)) && method === "GET") {
-      return this.store(m[1], m[2]).filter((v) => !params.content || v.content === params.content)
+      return this.store(m[1], m[2])
+        .filter((v) => !params.content || v.content === params.content)
         .map((v) => ({ volid: v.volid, content: v.content, format: v.format, size: v.size, ...(v.vmid ? { vmid: v.vmid } : {}) }));
     }
     if ((m = /^\/nodes\/([^/]+)\/storage\/([^/]+)\/content\/(.+)$/.exec(path))) {
@@ -478,34 +663,64 @@ export class PveSimulator {
       }
       if (method === "DELETE") {
         if (!v) throw new HttpError(500, `volume '${volid}' does not exist`);
-        return this.task(m[1], "imgdel", volid, () => { this.removeVolume(m![1], volid); });
+        return this.task(m[1], "imgdel", volid, () => {
+          this.removeVolume(m![1], volid);
+        });
       }
     }
-    if ((m = /^\/nodes\/([^/]+)\/storage\/([^/]+)\/download-url$/.exec(path)) && method === "POST") return this.downloadUrl(m[1], m[2], params);
+    if ((m = /^\/nodes\/([^/]+)\/storage\/([^/]+)\/download-url$/.exec(path)) && method === "POST")
+      return this.downloadUrl(m[1], m[2], params);
     if ((m = /^\/nodes\/([^/]+)\/query-url-metadata$/.exec(path)) && method === "GET") {
       // pve-manager's query_url_metadata: a failed HEAD is a parameter error on `url`
-      const res = await fetch(params.url, { method: "HEAD" }).catch((e) => { throw new HttpError(400, "Parameter verification failed.", { url: `invalid server response: '${(e as Error).message}'` }); });
-      if (!res.ok) throw new HttpError(400, "Parameter verification failed.", { url: `invalid server response: '${res.status} ${res.statusText}'` });
-      return { filename: new URL(params.url).pathname.split("/").pop(), size: Number(res.headers.get("content-length") ?? 0), mimetype: res.headers.get("content-type") ?? "application/octet-stream" };
+      const res = await fetch(params.url, { method: "HEAD" }).catch((e) => {
+        throw new HttpError(400, "Parameter verification failed.", { url: `invalid server response: '${(e as Error).message}'` });
+      });
+      if (!res.ok)
+        throw new HttpError(400, "Parameter verification failed.", { url: `invalid server response: '${res.status} ${res.statusText}'` });
+      return {
+        filename: new URL(params.url).pathname.split("/").pop(),
+        size: Number(res.headers.get("content-length") ?? 0),
+        mimetype: res.headers.get("content-type") ?? "application/octet-stream",
+      };
     }
     if ((m = /^\/nodes\/([^/]+)\/qemu$/.exec(path))) {
       if (method === "POST") return this.createVm(m[1], params);
-      if (method === "GET") return [...this.vms.values()].filter((v) => v.node === m![1]).map((v) => ({ vmid: v.vmid, name: v.conf.name, status: v.status }));
+      if (method === "GET")
+        return [...this.vms.values()].filter((v) => v.node === m![1]).map((v) => ({ vmid: v.vmid, name: v.conf.name, status: v.status }));
     }
     if (vmRoute) {
       const [, node, id, sub = ""] = vmRoute;
       const vm = this.vm(node, Number(id));
       if (sub === "/config" && method === "GET") return this.configGet(vm, params.current === "1");
       if (sub === "/pending" && method === "GET") return this.pendingList(vm);
-      if (sub === "/config" && method === "PUT") { this.updateConfig(vm, params, []); return null; }
+      if (sub === "/config" && method === "PUT") {
+        this.updateConfig(vm, params, []);
+        return null;
+      }
       if (sub === "/config" && method === "POST") return this.task(node, "qmconfig", id, (log) => this.updateConfig(vm, params, log));
       if (sub === "/resize" && method === "PUT") return this.resize(vm, params.disk, params.size);
       if (sub === "/status/current" && method === "GET") {
-        return { vmid: vm.vmid, name: vm.conf.name, status: vm.status, qmpstatus: vm.status, uptime: vm.status === "running" ? 1 : 0, cpus: Number(vm.conf.cores ?? 1), maxmem: Number(vm.conf.memory ?? 512) * 1024 * 1024, ha: { managed: 0 }, ...(vm.conf.lock ? { lock: vm.conf.lock } : {}) };
+        return {
+          vmid: vm.vmid,
+          name: vm.conf.name,
+          status: vm.status,
+          qmpstatus: vm.status,
+          uptime: vm.status === "running" ? 1 : 0,
+          cpus: Number(vm.conf.cores ?? 1),
+          maxmem: Number(vm.conf.memory ?? 512) * 1024 * 1024,
+          ha: { managed: 0 },
+          ...(vm.conf.lock ? { lock: vm.conf.lock } : {}),
+        };
       }
       if ((m = /^\/status\/(start|stop|shutdown|reboot)$/.exec(sub)) && method === "POST") return this.power(vm, m[1] as "start");
       if (sub === "/migrate" && method === "POST") return this.migrate(vm, params);
-      if (sub === "/migrate" && method === "GET") return { running: vm.status === "running" ? 1 : 0, allowed_nodes: this.cfg.nodes.map((n) => n.name).filter((n) => n !== vm.node), local_disks: [], local_resources: [] };
+      if (sub === "/migrate" && method === "GET")
+        return {
+          running: vm.status === "running" ? 1 : 0,
+          allowed_nodes: this.cfg.nodes.map((n) => n.name).filter((n) => n !== vm.node),
+          local_disks: [],
+          local_resources: [],
+        };
       if (sub.startsWith("/agent/")) throw new HttpError(500, `QEMU guest agent is not running`);
       if (sub === "" && method === "DELETE") return this.deleteVm(vm);
     }
@@ -525,7 +740,13 @@ export class PveSimulator {
     const path = decodeURIComponent(url.pathname.replace(/^\/api2\/json/, "").replace(/\/+$/, ""));
     const method = req.method ?? "GET";
     const answer = (status: number, reason: string, data: unknown, extra: Record<string, unknown> = {}) => {
-      this.journal({ method, path, params, status, ...(status >= 300 ? { error: reason } : typeof data === "string" && data.startsWith("UPID:") ? { upid: data } : {}) });
+      this.journal({
+        method,
+        path,
+        params,
+        status,
+        ...(status >= 300 ? { error: reason } : typeof data === "string" && data.startsWith("UPID:") ? { upid: data } : {}),
+      });
       res.writeHead(status, reason.replace(/[^\t\x20-\x7e]/g, " "), { "Content-Type": "application/json;charset=UTF-8" });
       res.end(JSON.stringify({ data, ...extra }));
     };
@@ -539,8 +760,13 @@ export class PveSimulator {
   }
 
   listen(opts: { host: string; port: number; tls: { key: string; cert: string } }): Promise<https.Server> {
-    const server = https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => { void this.handle(req, res); });
-    return new Promise((resolve, reject) => { server.once("error", reject); server.listen(opts.port, opts.host, () => resolve(server)); });
+    const server = https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
+      void this.handle(req, res);
+    });
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.port, opts.host, () => resolve(server));
+    });
   }
 }
 
@@ -552,12 +778,19 @@ export function listenImageFactory(opts: { host: string; port: number; journal: 
     const m = /^\/image\/([0-9a-f]{64})\/(v[\w.-]+)\/([\w.-]+)$/.exec(path);
     const refused = m && (opts.missing?.() ?? []).includes(m[2]);
     const status = m && !refused ? 200 : 404;
-    fs.writeSync(fd, JSON.stringify({ t: Date.now(), server: "image-factory", method: req.method, path, status }) + "\n");
-    if (status !== 200) { res.writeHead(404); res.end("not found"); return; }
+    fs.writeSync(fd, `${JSON.stringify({ t: Date.now(), server: "image-factory", method: req.method, path, status })}\n`);
+    if (status !== 200) {
+      res.writeHead(404);
+      res.end("not found");
+      return;
+    }
     // a few MiB of "image": the simulated import takes its length as the disk's size
     const body = Buffer.alloc(4 * 1024 * 1024, `${m![2]} ${m![3]} `);
     res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": body.length });
     res.end(req.method === "HEAD" ? undefined : body);
   });
-  return new Promise((resolve, reject) => { server.once("error", reject); server.listen(opts.port, opts.host, () => resolve(server)); });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve(server));
+  });
 }
