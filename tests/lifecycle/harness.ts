@@ -194,6 +194,33 @@ const day2 = new TalosUpgrade(\`\${i.plan.clusterName}-day2\`, {
 export const done = day2.done;
 `;
 
+/**
+ * The program of tests/lifecycle/talos-cluster-program.test.ts and bench/lifecycle-up.ts: a proxmox.Provider
+ * pointing at the Proxmox VE API simulator plus the project's real `new TalosCluster(...)` with literal
+ * plan/deployed (inputs.json), wired as index.ts wires it minus ApiEndpoint, Cilium and the Kubernetes
+ * resources; `deployed` is the output the next run reads back, as index.ts does.
+ */
+export const CLUSTER_PROGRAM = `// lifecycle tier: the project's TalosCluster with literal inputs (tests/lifecycle/harness.ts CLUSTER_PROGRAM)
+import * as fs from "node:fs";
+import * as proxmox from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import { TalosCluster } from "./components/TalosCluster";
+import { deployedStateOf } from "./core/deployed/state";
+const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
+const plan = i.plan;
+const proxmoxProvider = new proxmox.Provider("proxmox", { endpoint: plan.proxmox.endpoint, insecure: plan.proxmox.insecure });
+const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, deployed: i.deployed });
+export const talosconfig = cluster.talosconfig;
+export const healthy = cluster.healthy;
+export const stagedConfigs = cluster.stagedNodes;
+// as index.ts: read back by the next run, resolves once the day-2 steps finished
+export const deployed = pulumi.all([cluster.configHashes, cluster.applyModes, cluster.configInputHashes, cluster.healthy, cluster.upgrade.done])
+  .apply(([machineConfigHashes, applyModes, configInputHashes, health]) => ({
+    ...deployedStateOf(plan), machineConfigHashes, applyModes, configInputHashes,
+    ...(health === "after-removal" ? { healthCheckPending: true } : {}),
+  }));
+`;
+
 export interface Inputs {
   plan: Plan;
   deployed?: unknown;
