@@ -4,7 +4,7 @@
 // does not), and its script, run with the real kubectl under the Job's own service account, reads Helm's
 // release records from real Secrets and decides install, upgrade or stop. `cilium` is a stand-in that only
 // records its arguments: the real CLI would install into a dataplane, which no test here has. The
-// README's clean-up command for finished install Jobs runs with the real kubectl too.
+// docs' clean-up command for finished install Jobs (docs/talos.md) runs with the real kubectl too.
 // Nothing is skipped: a binary that is not built fails every test, naming its setup step.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -14,11 +14,12 @@ import { after, before, describe, it } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { CILIUM_NAMESPACE, ciliumInstallObjects, ciliumInstallScript, ciliumJobName } from "../../core/cilium/install";
 import { type KubeControlPlane, kubeControlPlaneMissing, startKubeControlPlane } from "../helpers/kube-apiserver";
+import { allDocs } from "../helpers/docs";
 import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
 import { tempDir } from "../helpers/tmp";
 
 const KUBECTL = path.join(PROJECT_DIR, ".toolchain", "bin", "kubectl");
-const README = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+const DOCS = allDocs();
 const plan = stackPlan("homelab");
 const NS = `/api/v1/namespaces/${CILIUM_NAMESPACE}`;
 const JOBS = `/apis/batch/v1/namespaces/${CILIUM_NAMESPACE}/jobs`;
@@ -190,10 +191,10 @@ describe("real Kubernetes: the Cilium install Job and its script", () => {
     }
   });
 
-  it("the README's clean-up of finished install Jobs, run with the real kubectl, deletes the succeeded one only", async () => {
+  it("the docs' clean-up of finished install Jobs, run with the real kubectl, deletes the succeeded one only", async () => {
     assert.ok(cp, "the control plane did not start");
-    const cmd = /`(kubectl -n kube-system delete job -l app\.kubernetes\.io\/name=cilium-install [^`]*)`/.exec(README)?.[1];
-    assert.ok(cmd, "the README names the clean-up command");
+    const cmd = /`(kubectl -n kube-system delete job -l app\.kubernetes\.io\/name=cilium-install [^`]*)`/.exec(DOCS)?.[1];
+    assert.ok(cmd, "the docs name the clean-up command");
     const job = (ciliumInstallObjects(plan) as any[]).find((o) => o.kind === "Job");
     const current = job.metadata.name;
     // an older install Job that finished: its status as the Job controller would have written it

@@ -1,5 +1,5 @@
-// Every `talosctl` and `pulumi` command the README tells a user to type, judged by the real tool: each
-// subcommand must exist and take every flag the README passes (the CLI's own `--help`). What no tool
+// Every `talosctl` and `pulumi` command the README and the docs/ pages tell a user to type, judged by the
+// real tool: each subcommand must exist and take every flag the docs pass (the CLI's own `--help`). What no tool
 // here can judge (pveum, pvesm, kubectl, the downloads) is reviewed against its sources instead
 // (tests/unit/proxmox-access.test.ts keeps the pveum commands equal to what the program derives).
 import assert from "node:assert/strict";
@@ -7,10 +7,14 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import { docPages } from "../helpers/docs";
 import { PROJECT_DIR } from "../helpers/stacks";
 import { BIN, PULUMI, toolchainMissing } from "./engine";
 
-const README = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+// the README and every docs/ page: a command moved between pages is still judged
+const PAGES = docPages();
+const ALL_DOCS = PAGES.map((p) => p.text).join("\n\n");
+const FRONT_DOOR = PAGES.find((p) => p.file === "README.md")!.text;
 const TALOSCTL = path.join(BIN, "talosctl");
 
 /** Commands starting with `tool `, from inline code (which may wrap lines) and from code blocks. */
@@ -92,14 +96,14 @@ function judge(tool: string, line: string): string[] {
   return flags.filter((f) => !offered.has(f)).map((f) => `\`${line}\`: ${[tool.split("/").pop(), ...cmdPath].join(" ")} has no flag ${f}`);
 }
 
-describe("README commands, judged by the real CLIs", () => {
+describe("README and docs/ commands, judged by the real CLIs", () => {
   before(() => {
     if (toolchainMissing) assert.fail(toolchainMissing);
     assert.ok(fs.existsSync(TALOSCTL), "talosctl is not built: run tools/setup.sh");
   });
 
   it("finds the commands it judges (the extraction itself works)", () => {
-    const talos = commandsOf(README, "talosctl");
+    const talos = commandsOf(ALL_DOCS, "talosctl");
     assert.ok(
       talos.some((c) => c.startsWith("talosctl -e <cp> -n <cp> service etcd")),
       talos.join("\n"),
@@ -108,7 +112,7 @@ describe("README commands, judged by the real CLIs", () => {
       talos.some((c) => /bootstrap --recover-from=/.test(c)),
       talos.join("\n"),
     );
-    const pulumi = commandsOf(README, "pulumi");
+    const pulumi = commandsOf(ALL_DOCS, "pulumi");
     assert.ok(
       pulumi.some((c) => c.startsWith("pulumi stack --show-urns")),
       pulumi.join("\n"),
@@ -123,12 +127,12 @@ describe("README commands, judged by the real CLIs", () => {
   });
 
   it("every talosctl command: the subcommand exists and takes each flag", () => {
-    const problems = commandsOf(README, "talosctl").flatMap((c) => judge(TALOSCTL, c));
+    const problems = commandsOf(ALL_DOCS, "talosctl").flatMap((c) => judge(TALOSCTL, c));
     assert.deepEqual(problems, []);
   });
 
   it("every pulumi command: the subcommand exists and takes each flag", () => {
-    const problems = commandsOf(README, "pulumi").flatMap((c) => judge(PULUMI, c));
+    const problems = commandsOf(ALL_DOCS, "pulumi").flatMap((c) => judge(PULUMI, c));
     assert.deepEqual(problems, []);
   });
 
@@ -145,7 +149,7 @@ describe("README commands, judged by the real CLIs", () => {
     const talos = /talos:\s*(v[\d.]+)/.exec(stack)?.[1];
     const k8s = /kubernetes:\s*(v[\d.]+)/.exec(stack)?.[1];
     assert.ok(talos && k8s, "versions in Pulumi.homelab.yaml");
-    assert.match(README, new RegExp(`TALOS_VERSION=${talos!.replace(/\./g, "\\.")}\\s`));
-    assert.match(README, new RegExp(`K8S_VERSION=${k8s!.replace(/\./g, "\\.")}\\s`));
+    assert.match(FRONT_DOOR, new RegExp(`TALOS_VERSION=${talos!.replace(/\./g, "\\.")}\\s`));
+    assert.match(FRONT_DOOR, new RegExp(`K8S_VERSION=${k8s!.replace(/\./g, "\\.")}\\s`));
   });
 });

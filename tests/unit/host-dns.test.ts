@@ -1,14 +1,13 @@
-// What the README says about forwardKubeDNSToHost, held to the code: forwarding is off on every node
+// What the docs say about forwardKubeDNSToHost (docs/talos.md), held to the code: forwarding is off on every node
 // of every minor, and the Cilium values leave `bpf.masquerade` unset, so Cilium runs with its chart
 // default (off since 1.10; v1.18.4 install/kubernetes/cilium/templates/cilium-configmap.yaml renders
 // enable-bpf-masquerade only when the value is set or upgradeCompatibility is below 1.10).
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ciliumHelmValues } from "../../core/cilium/install";
 import { nodePatchDocuments } from "../../core/talos/patches";
-import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
+import { allDocs } from "../helpers/docs";
+import { stackPlan } from "../helpers/stacks";
 
 describe("host DNS forwarding and Cilium masquerading", () => {
   for (const stack of ["homelab", "lab"]) {
@@ -31,9 +30,9 @@ describe("host DNS forwarding and Cilium masquerading", () => {
     });
   }
 
-  it("the README says what the code does", () => {
-    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-    assert.match(readme, /`forwardKubeDNSToHost: false`, set explicitly/);
-    assert.match(readme, /The Cilium values here do not set `bpf\.masquerade`/);
+  it("the docs say what the code does", () => {
+    const docs = allDocs();
+    assert.match(docs, /`forwardKubeDNSToHost: false`, set explicitly/);
+    assert.match(docs, /The Cilium values here do not set `bpf\.masquerade`/);
   });
 });
