@@ -80,7 +80,7 @@ export interface TalosStandin {
 export async function startTalos(
   ns: Netns,
   plan: Plan,
-  opts: { version: string; rebootMs: number; readyMs: number; maintenance?: boolean },
+  opts: { version: string; rebootMs: number; readyMs: number; graceMs?: number; maintenance?: boolean },
 ): Promise<TalosStandin> {
   const dir = tempDir("lifecycle-talos");
   const nodes = plan.nodes.map((n) => `${n.name}=${n.ip}:${n.role}`).join(",");
@@ -100,6 +100,9 @@ export async function startTalos(
   ];
   // a new cluster: every node waits in maintenance mode for its first config
   if (opts.maintenance) args.push("-maintenance");
+  // how long a Node's Ready condition stays True after its kubelet stopped (Kubernetes' node-monitor grace
+  // period): a Ready seen right after a reboot can be the stale one
+  if (opts.graceMs) args.push("-grace", `${opts.graceMs}ms`);
   const [cmd, ...pre] = ns.enter;
   const proc = spawn(cmd, [...pre, TALOS_STANDIN, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {
