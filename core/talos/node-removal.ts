@@ -2,6 +2,7 @@
 // (cordon, drain, leave etcd, wipe STATE and EPHEMERAL, halt); then this script deletes its
 // Kubernetes Node object; then the VM is deleted. Pulumi deletes dependents first, so the program
 // chains VM <- node-object command <- config apply. Pure text; run by a @pulumi/command local Command.
+import { TALOSCTL_SHELL_LOOKUP } from "../day2/find-talosctl";
 
 /**
  * Delete script. Environment: NODE_NAME, NODE_IP, CONTROL_PLANES (space-separated IPs of the other
@@ -13,9 +14,7 @@
  */
 export const NODE_OBJECT_DELETE_SCRIPT = `set -eu
 # the talosctl the day-2 steps use: $TALOSCTL, else the project's build (runs from the project), else PATH
-if [ -z "\${TALOSCTL:-}" ]; then
-  if [ -x .toolchain/bin/talosctl ]; then TALOSCTL=.toolchain/bin/talosctl; else TALOSCTL=talosctl; fi
-fi
+${TALOSCTL_SHELL_LOOKUP}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%s' "$TALOSCONFIG_DATA" > "$tmp/talosconfig"

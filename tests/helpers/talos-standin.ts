@@ -3,19 +3,22 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { locateTalosctl } from "../../core/day2/find-talosctl";
 import type { Plan } from "../../core/plan/types";
 import { PROJECT_DIR } from "./stacks";
 
-const BUILT_TALOSCTL = path.join(PROJECT_DIR, ".toolchain", "bin", "talosctl");
 /**
- * the talosctl the steps use: HOMELAB_TEST_TALOSCTL (to run a tier with another release, e.g.
- * .toolchain/bin/talosctl-1.13), else the one setup built, else the one on PATH
+ * the talosctl the steps use, by the project's rule (core/day2/find-talosctl.ts), with
+ * HOMELAB_TEST_TALOSCTL in the place of $TALOSCTL (to run a tier with another release, e.g.
+ * .toolchain/bin/talosctl-1.13); one from the PATH as its absolute file, since tests hand it to
+ * processes with another PATH
  */
 export function talosctlPath(): string {
-  if (process.env.HOMELAB_TEST_TALOSCTL) return path.resolve(PROJECT_DIR, process.env.HOMELAB_TEST_TALOSCTL);
-  if (fs.existsSync(BUILT_TALOSCTL)) return BUILT_TALOSCTL;
-  return execFileSync("sh", ["-c", "command -v talosctl"], { encoding: "utf8" }).trim();
+  const override = process.env.HOMELAB_TEST_TALOSCTL;
+  const found = locateTalosctl(PROJECT_DIR, { TALOSCTL: override && path.resolve(PROJECT_DIR, override) });
+  return found.includes("/") ? found : execFileSync("sh", ["-c", `command -v ${found}`], { encoding: "utf8" }).trim();
 }
+
 const STANDIN = path.join(PROJECT_DIR, ".toolchain", "bin", "talos-api-standin");
 
 /** Builds talosctl and the stand-in if needed (both cached, hash-stamped). */

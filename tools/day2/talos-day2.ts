@@ -33,6 +33,7 @@ import {
   upgradeHasLifecycleFlags,
   upgradeRefusal,
 } from "../../core/day2/talosctl";
+import { locateTalosctl } from "../../core/day2/find-talosctl";
 
 const env = process.env;
 const log = (msg: string) => console.log(`[${new Date().toISOString()}] ${msg}`);
@@ -51,11 +52,9 @@ const TIMEOUT_MS = Number(env.REBOOT_TIMEOUT_S ?? 900) * 1000;
 // runs client-side on the legacy path), so a longer limit costs nothing on a fast link.
 const UPGRADE_CALL_TIMEOUT_MS = Number(env.UPGRADE_CALL_TIMEOUT_S ?? 900) * 1000;
 
-function talosctlPath(): string {
-  if (env.TALOSCTL) return env.TALOSCTL;
-  const built = path.resolve(__dirname, "..", "..", ".toolchain", "bin", "talosctl");
-  return fs.existsSync(built) ? built : "talosctl";
-}
+/** The project folder (this file is tools/day2/talos-day2.ts), where the project's talosctl build lives. */
+const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+const talosctlPath = () => locateTalosctl(PROJECT_DIR, env);
 
 let talosconfigFile: string | undefined;
 function talosconfig(): string {
