@@ -32,10 +32,7 @@ kubernetes_chain() {
   bash tools/toolchain/build-kubernetes-provider.sh
   bash tools/toolchain/fetch-talos-crds.sh
   # the pull-request workflow is linted by the real actionlint
-  if [ "$(cat .toolchain/bin/.actionlint.version 2>/dev/null)" != "$ACTIONLINT_VERSION" ]; then
-    GOBIN="$ROOT/.toolchain/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
-    echo "$ACTIONLINT_VERSION" > .toolchain/bin/.actionlint.version
-  fi
+  bash tools/toolchain/build-actionlint.sh
 }
 
 ( set -e; talos_chain ) & talos=$!

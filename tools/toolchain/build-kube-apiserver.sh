@@ -4,7 +4,7 @@
 # module tools/judges/kube-apiserver (k8s.io/kubernetes with its staging modules replaced by their
 # releases; go.sum pinned). The version is stamped through the same ldflags as Kubernetes' own build
 # (hack/lib/version.sh), so `--version` and /version report the release, not v0.0.0-master.
-# Cached by a stamp of the wrapper module, this script and the Go version: seconds when warm.
+# Cached (tools/toolchain/cache.sh): seconds when warm.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tools/versions.env"
@@ -16,12 +16,10 @@ grep -Eq "^(require )?[[:space:]]*k8s.io/kubernetes $VERSION( //.*)?$" "$SRC/go.
   echo "build-kube-apiserver: tools/judges/kube-apiserver/go.mod does not require k8s.io/kubernetes $VERSION (KUBE_APISERVER_VERSION in tools/versions.env); update both together" >&2
   exit 1
 }
-HASH="$( (cd "$SRC" && cat go.mod go.sum; cat "$ROOT/tools/toolchain/build-kube-apiserver.sh"; go version) | sha256sum | cut -c1-16)"
-fresh=1
-for t in $TOOLS; do
-  [ -x "$BIN/$t" ] && [ "$(cat "$BIN/$t.stamp" 2>/dev/null)" = "$VERSION $HASH" ] || fresh=0
-done
-[ "$fresh" = 1 ] && exit 0
+. "$ROOT/tools/toolchain/cache.sh"
+KEY="$(cache_key "$SRC/go.mod" "$SRC/go.sum" -- "$VERSION")"
+# shellcheck disable=SC2046 # one output per tool
+cache_fresh kube-apiserver "$KEY" $(for t in $TOOLS; do echo "$BIN/$t"; done) && exit 0
 
 echo "build-kube-apiserver: building $TOOLS $VERSION (minutes cold)"
 t0=$(date +%s)
@@ -45,6 +43,6 @@ for t in $TOOLS; do
   fi
   [ "$got" = "Kubernetes $VERSION" ] || { echo "build-kube-apiserver: built $t says '$got', expected 'Kubernetes $VERSION'" >&2; exit 1; }
   mv "$BIN/$t.new" "$BIN/$t"
-  echo "$VERSION $HASH" > "$BIN/$t.stamp"
 done
+cache_store kube-apiserver "$KEY"
 echo "build-kube-apiserver: $TOOLS $VERSION in ${BIN#$ROOT/} ($(( $(date +%s) - t0 ))s)"

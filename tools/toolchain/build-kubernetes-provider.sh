@@ -6,7 +6,7 @@
 # Honest labelling: it is installed as the version the npm SDK asks for (@pulumi/kubernetes' "pulumi"
 # version, KUBERNETES_PROVIDER_VERSION) because that is what the engine looks up, but it is built from
 # the pinned provider commit, not from that release's tag; `.homelab-build` beside it records which.
-# Cached by a stamp of the sources, this script and the Go version: seconds when warm.
+# Cached (tools/toolchain/cache.sh; the key is kept in .homelab-build): seconds when warm.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tools/versions.env"
@@ -23,7 +23,9 @@ PIN="$(sed -n "s#^\(require \)\{0,1\}[[:space:]]*$MODULE \(v[^ ]*\).*#\2#p" "$SR
 COMMIT="${PIN##*-}"
 OUT="$ROOT/.toolchain/test-plugins/resource-kubernetes-v$VERSION"
 STAMP="$OUT/.homelab-build"
-HASH="$( (cd "$SRC" && cat go.mod go.sum cmd/*/main.go; cat "$ROOT/tools/toolchain/build-kubernetes-provider.sh"; go version; echo "$VERSION") | sha256sum | cut -c1-16)"
+. "$ROOT/tools/toolchain/cache.sh"
+# the key is kept in the plugin's own provenance file (.homelab-build), which the tests read
+HASH="$(cache_key "$SRC/go.mod" "$SRC/go.sum" "$SRC"/cmd/*/main.go -- "$VERSION")"
 if [ -x "$OUT/pulumi-resource-kubernetes" ] && grep -q "^hash=$HASH\$" "$STAMP" 2>/dev/null; then exit 0; fi
 
 echo "build-kubernetes-provider: building the Kubernetes plugin from $MODULE@$PIN (installed as $VERSION; a few minutes cold)"

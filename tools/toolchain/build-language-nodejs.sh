@@ -8,15 +8,17 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VERSION="${PULUMI_LANGUAGE_NODEJS_VERSION:?}"
 BIN="$ROOT/.toolchain/bin"
 WRAP="$ROOT/.toolchain/src/pulumi-language-nodejs-$VERSION"
-STAMP="$BIN/.pulumi-language-nodejs.version"
+. "$ROOT/tools/toolchain/cache.sh"
+KEY="$(cache_key -- "$VERSION")"
 mkdir -p "$BIN" "$WRAP"
-if [ -x "$BIN/pulumi-language-nodejs" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$VERSION" ]; then exit 0; fi
+cache_fresh pulumi-language-nodejs "$KEY" "$BIN/pulumi-language-nodejs" && exit 0
 cd "$WRAP"
 [ -f go.mod ] || go mod init toolchain/pulumi-language-nodejs >/dev/null 2>&1
 printf '//go:build tools\npackage tools\nimport _ "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"\n' > tools.go
 go get "github.com/pulumi/pulumi/sdk/v3@v$VERSION"
 go mod tidy
-go build -trimpath -o "$BIN/pulumi-language-nodejs" \
+go build -trimpath -o "$BIN/pulumi-language-nodejs.new" \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VERSION" \
   github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
-echo "$VERSION" > "$STAMP"
+mv "$BIN/pulumi-language-nodejs.new" "$BIN/pulumi-language-nodejs"
+cache_store pulumi-language-nodejs "$KEY"

@@ -17,7 +17,11 @@ PULUMI_HOME="${PULUMI_HOME:-$HOME/.pulumi}"   # set by pulumi-env.sh on the offl
 SRC="$ROOT/tools/providers/proxmoxve"
 PLUGIN_DIR="$PULUMI_HOME/plugins/resource-proxmoxve-v$VERSION"
 STAMP="$PLUGIN_DIR/.homelab-build"
-HASH="$( (cd "$SRC" && find . -name '*.go' -o -name go.mod -o -name go.sum | LC_ALL=C sort | xargs cat; go version) | sha256sum | cut -c1-16)"
+. "$ROOT/tools/toolchain/cache.sh"
+# the key is kept in the plugin's provenance file (.homelab-build): the plugin lives in PULUMI_HOME,
+# which may be the user's own
+# shellcheck disable=SC2046 # one argument per file
+HASH="$(cache_key $(find "$SRC" \( -name '*.go' -o -name go.mod -o -name go.sum \) -not -path '*/cmd/pulumi-resource-proxmoxve/*.json' | LC_ALL=C sort))"
 
 if [ -x "$PLUGIN_DIR/pulumi-resource-proxmoxve" ]; then
   if [ ! -f "$STAMP" ]; then echo "plugin proxmoxve $VERSION: installed (published plugin)"; exit 0; fi

@@ -7,8 +7,10 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VERSION="${PULUMI_CLI_VERSION:?}"
 BIN="$ROOT/.toolchain/bin"
 WRAP="$ROOT/.toolchain/src/pulumi-cli-$VERSION"
+. "$ROOT/tools/toolchain/cache.sh"
+KEY="$(cache_key -- "$VERSION")"
 mkdir -p "$BIN" "$WRAP"
-if [ -x "$BIN/pulumi" ] && "$BIN/pulumi" version 2>/dev/null | grep -qx "v$VERSION"; then exit 0; fi
+cache_fresh pulumi-cli "$KEY" "$BIN/pulumi" && exit 0
 cd "$WRAP"
 [ -f go.mod ] || go mod init toolchain/pulumi-cli >/dev/null 2>&1
 cat > tools.go <<GO
@@ -18,7 +20,9 @@ import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 GO
 go get "github.com/pulumi/pulumi/pkg/v3@v$VERSION" "github.com/pulumi/pulumi/sdk/v3@v$VERSION"
 go mod tidy -e >/dev/null 2>&1 || true
-go build -trimpath -o "$BIN/pulumi" \
+go build -trimpath -o "$BIN/pulumi.new" \
   -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$VERSION" \
   github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+mv "$BIN/pulumi.new" "$BIN/pulumi"
 "$BIN/pulumi" version
+cache_store pulumi-cli "$KEY"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # For the end-to-end and lifecycle tests only: builds the stand-in provider plugins into
-# .toolchain/standins/ (each cached by a hash of its sources and the Go version):
+# .toolchain/standins/ (each cached, tools/toolchain/cache.sh):
 #  - pulumi-resource-standin (tests/standins): one binary that serves as talos, kubernetes and command
 #    in previews, judged by the real schemas;
 #  - pulumi-resource-command (tests/standins/command): pulumi-command 1.2.1's local.Command run for
@@ -15,16 +15,20 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 OUT="$ROOT/.toolchain/standins"
 mkdir -p "$OUT"
 
-# build <source folder> <binary name> <hash file>
+. "$ROOT/tools/toolchain/cache.sh"
+
+# build <source folder> <binary name>: the folder's own Go files (a folder with a go.mod of its own is
+# another module, built on its own)
 build() {
-  local src="$1" bin="$2" stamp="$OUT/$3" hash
-  hash="$( (cd "$src" && cat go.mod go.sum $(find . -name '*.go' -not -path './command/*' -not -path './talos-api/*' | sort); go version) | sha256sum | cut -c1-16)"
-  if [ -x "$OUT/$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ]; then return 0; fi
+  local src="$1" bin="$2" key
+  # shellcheck disable=SC2046 # one argument per file
+  key="$(cache_key "$src/go.mod" "$src/go.sum" $(cd "$src" && find . -name '*.go' -not -path './command/*' -not -path './talos-api/*' -not -path './talos-provider/*' -not -path './pve-api/*' | LC_ALL=C sort | sed "s|^\.|$src|"))"
+  cache_fresh "standin-$bin" "$key" "$OUT/$bin" && return 0
   (cd "$src" && go build -trimpath -o "$OUT/$bin.new" .)
   mv "$OUT/$bin.new" "$OUT/$bin"
-  echo "$hash" > "$stamp"
+  cache_store "standin-$bin" "$key"
   echo "build-standins: ${OUT#$ROOT/}/$bin"
 }
-build "$ROOT/tests/standins" pulumi-resource-standin .hash
-build "$ROOT/tests/standins/command" pulumi-resource-command .command.hash
-build "$ROOT/tests/standins/talos-provider" pulumi-resource-talos .talos.hash
+build "$ROOT/tests/standins" pulumi-resource-standin
+build "$ROOT/tests/standins/command" pulumi-resource-command
+build "$ROOT/tests/standins/talos-provider" pulumi-resource-talos

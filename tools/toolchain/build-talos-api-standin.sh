@@ -6,7 +6,9 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN="$ROOT/.toolchain/bin"
 SRC="$ROOT/tests/standins/talos-api"
 mkdir -p "$BIN"
-HASH="$(cat "$SRC"/*.go "$SRC"/go.mod "$SRC"/go.sum | sha256sum | cut -c1-16)"
-if [ -x "$BIN/talos-api-standin" ] && [ "$(cat "$BIN/.talos-api-standin.hash" 2>/dev/null)" = "$HASH" ]; then exit 0; fi
-(cd "$SRC" && go build -trimpath -o "$BIN/talos-api-standin" .)
-echo "$HASH" > "$BIN/.talos-api-standin.hash"
+. "$ROOT/tools/toolchain/cache.sh"
+KEY="$(cache_key "$SRC"/*.go "$SRC/go.mod" "$SRC/go.sum")"
+cache_fresh talos-api-standin "$KEY" "$BIN/talos-api-standin" && exit 0
+(cd "$SRC" && go build -trimpath -o "$BIN/talos-api-standin.new" .)
+mv "$BIN/talos-api-standin.new" "$BIN/talos-api-standin"
+cache_store talos-api-standin "$KEY"

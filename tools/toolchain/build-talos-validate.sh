@@ -2,12 +2,13 @@
 # Builds tools/talos-validate once per supported Talos minor into .toolchain/bin/talos-validate-<minor>,
 # each against its own machinery release: one source, one module file per minor
 # (`go build -modfile=machinery-<minor>.mod`), pinned to the release tools/versions.env names.
-# Each binary is rebuilt only when its sources change (hash stamp).
+# Each binary is rebuilt only when its sources change (tools/toolchain/cache.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$ROOT/tools/versions.env"
 SRC="$ROOT/tools/talos-validate"
 BIN="$ROOT/.toolchain/bin"
+. "$ROOT/tools/toolchain/cache.sh"
 mkdir -p "$BIN"
 for v in $TALOS_MACHINERY_VERSIONS; do
   minor="${v#v}"; minor="${minor%.*}"
@@ -18,10 +19,9 @@ for v in $TALOS_MACHINERY_VERSIONS; do
     exit 1
   fi
   out="$BIN/talos-validate-$minor"
-  hash="$(cat "$SRC/main.go" "$mod" "$SRC/machinery-$minor.sum" | sha256sum | cut -c1-16)"
-  stamp="$BIN/.talos-validate-$minor.hash"
-  # up to date: same sources, and the binary not replaced since (it would be newer than the stamp)
-  if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] && ! [ "$out" -nt "$stamp" ]; then continue; fi
-  (cd "$SRC" && go build -trimpath -modfile="machinery-$minor.mod" -o "$out" .)
-  echo "$hash" > "$stamp"
+  key="$(cache_key "$SRC"/*.go "$mod" "$SRC/machinery-$minor.sum")"
+  cache_fresh "talos-validate-$minor" "$key" "$out" && continue
+  (cd "$SRC" && go build -trimpath -modfile="machinery-$minor.mod" -o "$out.new" .)
+  mv "$out.new" "$out"
+  cache_store "talos-validate-$minor" "$key"
 done

@@ -20,10 +20,11 @@ else
     echo "talosctl: using $(command -v talosctl)"; exit 0
   fi
 fi
-STAMP="$V $(sha256sum "$0" | cut -c1-16)"
-if [ -x "$BIN/$NAME" ] && [ "$(cat "$BIN/.$NAME.stamp" 2>/dev/null)" = "$STAMP" ]; then exit 0; fi
+. "$ROOT/tools/toolchain/cache.sh"
+KEY="$(cache_key -- "$V")"
+cache_fresh "$NAME" "$KEY" "$BIN/$NAME" && exit 0
 t0=$(date +%s)
-SRC="$(go mod download -json "github.com/siderolabs/talos@$V" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+SRC="$(go_module_dir github.com/siderolabs/talos "$V")"
 WORK="$(mktemp -d)"; trap 'chmod -R u+w "$WORK"; rm -rf "$WORK"' EXIT
 cp -r "$SRC" "$WORK/talos"; chmod -R u+w "$WORK/talos"
 cd "$WORK/talos"
@@ -41,5 +42,5 @@ fi
 GOWORK=off GOFLAGS=-mod=mod go mod download github.com/siderolabs/talos/pkg/machinery
 GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -tags grpcnotrace -ldflags "-s -w" -o "$BIN/$NAME.new" ./cmd/talosctl
 mv "$BIN/$NAME.new" "$BIN/$NAME"
-echo "$STAMP" > "$BIN/.$NAME.stamp"
+cache_store "$NAME" "$KEY"
 echo "$NAME: built $V in $(( $(date +%s) - t0 ))s"
