@@ -1,9 +1,12 @@
 // Component tests with Pulumi mocks on the homelab stack: the real resource graph the components build.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { installMocks, recorded, resolve } from "../helpers/mocks";
-import { stackPlan } from "../helpers/stacks";
+import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
 
 installMocks();
 // imported after the mocks are in place
@@ -11,6 +14,18 @@ import { TalosCluster } from "../../components/TalosCluster";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 
 const plan = stackPlan("homelab");
+/** The reference stack file's node rows as written: what the VMs must carry (not the plan built from them). */
+const STACK_ROWS: {
+  name: string;
+  role: string;
+  ip: string;
+  vmId: number;
+  host: string;
+  cpu: number;
+  memoryGiB: number;
+  osDiskGB: number;
+  dataDisksGB?: number[];
+}[] = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.homelab.yaml"), "utf8")).config["homelab:nodes"];
 const deps = new Map<string, unknown[]>();
 const protectedResources = new Set<string>();
 const secretOutputs = new Map<string, string[]>();
@@ -40,16 +55,19 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
     const vms = ofType("proxmoxve:index/vmLegacy:VmLegacy");
     assert.equal(vms.length, 7);
     const byName = Object.fromEntries(vms.map((v) => [v.inputs.name, v.inputs]));
-    for (const n of plan.nodes) {
+    assert.equal(STACK_ROWS.length, 7);
+    for (const n of STACK_ROWS) {
       const vm = byName[n.name];
       assert.ok(vm, n.name);
       assert.equal(vm.cpu.cores, n.cpu);
+      // Proxmox counts a VM's memory in MiB
       assert.equal(vm.memory.dedicated, n.memoryGiB * 1024);
       assert.equal(vm.nodeName, n.host);
       assert.equal(vm.vmId, n.vmId);
+      // the OS disk on scsi0, each data disk after it (scsi1, ...), in GB as the stack file writes them
       assert.deepEqual(
         vm.disks.map((d: any) => [d.interface, d.size]),
-        n.disks.map((d) => [d.slot, d.sizeGB]),
+        [n.osDiskGB, ...(n.dataDisksGB ?? [])].map((size, i) => [`scsi${i}`, size]),
       );
       assert.ok(["x86-64-v2-AES", "host"].includes(vm.cpu.type));
       assert.equal(vm.scsiHardware, "virtio-scsi-single");
@@ -89,7 +107,7 @@ describe("TalosCluster on the homelab stack (mocks)", () => {
   it("applies 7 machine configurations, each to its node's IP with its patches", () => {
     const applies = ofType("talos:machine/configurationApply:ConfigurationApply");
     assert.equal(applies.length, 7);
-    assert.deepEqual(applies.map((a) => a.inputs.node).sort(), plan.nodes.map((n) => n.ip).sort());
+    assert.deepEqual(applies.map((a) => a.inputs.node).sort(), STACK_ROWS.map((n) => n.ip).sort());
     for (const a of applies) assert.ok(a.inputs.configPatches.length >= 1);
   });
 

@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { patchStrings } from "../../components/TalosNode";
 import type { Plan, TalosMinor } from "../../core/plan/types";
-import { stackPlan } from "../helpers/stacks";
+import { talosSchemaFile } from "../helpers/judges";
+import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
 import { talosValidator } from "../helpers/talos-schema";
+
+/** The reference stack file as written (the outside fact the patches must carry). */
+const STACK = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.homelab.yaml"), "utf8")).config;
+const STACK_NETWORK = STACK["homelab:network"];
+const STACK_NODES: { name: string; ip: string }[] = STACK["homelab:nodes"];
 
 const SCHEMATIC = "ce4c980550dd2ab1b17bbf2b08801c7eb59418eafe8f279833297925d67c7515";
 const VERSIONS: Record<TalosMinor, [string, string]> = {
@@ -76,21 +84,42 @@ for (const minor of ["1.11", "1.12", "1.13"] as TalosMinor[]) {
       }
     });
 
-    it("sets hostname, static address, nameservers and NTP servers", () => {
+    it("sets hostname, static address, default route, nameservers and NTP servers where Talos reads them", () => {
+      // expected: the stack file's own rows (not the plan built from them), at the paths of Talos's config
       const all = docs(planFor(minor), "talos-wrk-02");
-      const flat = JSON.stringify(all);
-      for (const s of [
-        "talos-wrk-02",
-        "192.168.0.15/24",
-        "192.168.0.2",
-        "192.168.0.3",
-        "1.1.1.1",
-        "time.cloudflare.com",
-        "pool.ntp.org",
-        "192.168.0.1",
-      ]) {
-        assert.ok(flat.includes(s), `${s} missing`);
+      const row = STACK_NODES.find((n) => n.name === "talos-wrk-02")!;
+      const address = `${row.ip}/${STACK_NETWORK.subnet.split("/")[1]}`;
+      if (minor === "1.11") {
+        // v1alpha1: machine.network (hostname, nameservers, interfaces[].addresses and routes), machine.time
+        const { network, time } = all[0].machine;
+        assert.equal(network.hostname, row.name);
+        assert.deepEqual(network.nameservers, STACK_NETWORK.dns);
+        assert.equal(network.interfaces[0].interface, STACK_NETWORK.interface);
+        assert.deepEqual(network.interfaces[0].addresses, [address]);
+        assert.deepEqual(network.interfaces[0].routes, [{ network: "0.0.0.0/0", gateway: STACK_NETWORK.gateway }]);
+        assert.deepEqual(time.servers, STACK_NETWORK.ntp);
+        return;
       }
+      // 1.12+: one document of each kind, machine.network gone
+      const only = (kind: string) => {
+        const found = all.filter((d) => d.kind === kind);
+        assert.equal(found.length, 1, kind);
+        return found[0];
+      };
+      assert.equal(all[0].machine.network, undefined);
+      assert.equal(only("HostnameConfig").hostname, row.name);
+      assert.deepEqual(
+        only("ResolverConfig").nameservers,
+        STACK_NETWORK.dns.map((a: string) => ({ address: a })),
+      );
+      assert.deepEqual(only("TimeSyncConfig").ntp.servers, STACK_NETWORK.ntp);
+      const link = only("LinkConfig");
+      assert.equal(link.name, STACK_NETWORK.interface);
+      assert.deepEqual(link.addresses, [{ address }]);
+      // the gateway alone is the default route: Talos's own schema says so of a route without destination
+      assert.deepEqual(link.routes, [{ gateway: STACK_NETWORK.gateway }]);
+      const routeDoc = JSON.parse(fs.readFileSync(talosSchemaFile(minor), "utf8")).$defs["network.RouteConfig"];
+      assert.match(routeDoc.properties.destination.description, /If not specified, a default route will be created/);
     });
 
     it("sets install disk and installer image of the schematic, CIDRs, CNI none, no kube-proxy, KubePrism, host DNS", () => {
