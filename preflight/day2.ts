@@ -11,9 +11,9 @@ export { findTalosctl };
 import { type DeployedState, parseDeployedState } from "../core/deployed/state";
 import { transitionAdvisories, transitionProblems } from "../core/deployed/transitions";
 import type { Finding } from "../core/rules/facts";
-import { parseVersion } from "../core/plan/build-plan";
 import type { ConfigProblem } from "../core/plan/problems";
 import type { Plan } from "../core/plan/types";
+import { minorsBetween, release } from "../core/versions";
 
 export class DeployedFileError extends Error {}
 
@@ -63,11 +63,11 @@ export function day2Checks(
       "talosctl not found: upgrades and etcd snapshots need it; run `bash tools/toolchain/build-talosctl.sh` (or put a talosctl on PATH)",
     );
   } else {
-    const t = talosctl.version ? parseVersion(talosctl.version) : undefined;
+    const t = talosctl.version ? release(talosctl.version) : undefined;
     const far = t
       ? cluster.filter((v) => {
-          const c = parseVersion(v);
-          return !c || c[0] !== t[0] || Math.abs(c[1] - t[1]) > 1;
+          const c = release(v);
+          return !c || Math.abs(minorsBetween(t, c)) > 1;
         })
       : cluster;
     if (far.length)

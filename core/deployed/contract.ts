@@ -2,8 +2,8 @@
 // the cluster was created with until the user sets `versions.talosConfig`; regenerating configs for a
 // newer contract on upgrade is what broke etcd encryption for Terraform users
 // (siderolabs/terraform-provider-talos#399, siderolabs/talos#13885).
-import { parseVersion, SUPPORTED_TALOS } from "../plan/build-plan";
-import type { Plan, TalosMinor } from "../plan/types";
+import type { Plan } from "../plan/types";
+import { release, talosMinorOf } from "../versions";
 import type { DeployedState } from "./state";
 
 /**
@@ -12,13 +12,13 @@ import type { DeployedState } from "./state";
  * new one (its success is what records it in `deployed`); the next run then catches the configs up.
  */
 export function resolveContract(plan: Plan, deployed: DeployedState | undefined): Plan {
-  const running = deployed?.kubernetesVersion ? parseVersion(deployed.kubernetesVersion) : undefined;
-  if (running) plan = { ...plan, configKubernetesVersion: `v${running.join(".")}` };
+  const running = deployed?.kubernetesVersion ? release(deployed.kubernetesVersion) : undefined;
+  if (running) plan = { ...plan, configKubernetesVersion: `v${running}` };
   if (plan.configTalosVersionSet) return plan;
   for (const candidate of [deployed?.configTalosVersion, deployed?.talosVersion]) {
-    const v = candidate ? parseVersion(candidate) : undefined;
-    const minor = v ? (`${v[0]}.${v[1]}` as TalosMinor) : undefined;
-    if (v && SUPPORTED_TALOS.includes(minor!)) return { ...plan, configTalosVersion: `v${v.join(".")}`, configTalosMinor: minor! };
+    const v = candidate ? release(candidate) : undefined;
+    const minor = v ? talosMinorOf(v) : undefined;
+    if (v && minor) return { ...plan, configTalosVersion: `v${v}`, configTalosMinor: minor };
   }
   return plan;
 }

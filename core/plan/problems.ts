@@ -12,6 +12,19 @@ export function problemWhere(p: ConfigProblem): string {
   return p.node ? `${p.key} (${p.node})` : p.key;
 }
 
+/**
+ * Adds the node's name to problems about one node (key `homelab:nodes[6]...`), so that the message
+ * reads `nodes[6] (talos-wrk-04)`. Works on the raw input, before or after the shape check.
+ */
+export function withNodeNames(problems: ConfigProblem[], config: Record<string, unknown>): ConfigProblem[] {
+  const nodes = Array.isArray(config.nodes) ? config.nodes : [];
+  return problems.map((p) => {
+    const m = /^homelab:nodes\[(\d+)\]/.exec(p.key);
+    const name = m ? (nodes[Number(m[1])] as { name?: unknown } | undefined)?.name : undefined;
+    return typeof name === "string" && name && !p.node ? { ...p, node: name } : p;
+  });
+}
+
 export class ConfigError extends Error {
   constructor(public readonly problems: ConfigProblem[]) {
     super(formatProblems(problems));

@@ -1,39 +1,6 @@
 // Proxmox storage for the Talos image: which datastores are shared between hosts, and therefore how
-// many downloads the image needs. Pure.
-import type { ConfigProblem } from "./problems";
+// many downloads the image needs. Pure. The checks of these settings are checks/proxmox.ts.
 import type { Plan, ProxmoxHostPlan } from "./types";
-
-/** Storages Proxmox VE creates on every node as node-local; they can never be shared. */
-const NODE_LOCAL = ["local", "local-lvm", "local-zfs"];
-
-interface RawHost {
-  name: string;
-  datastore: string;
-  imageDatastore: string;
-}
-
-/** Problems with `proxmox.sharedDatastores`, all at once. */
-export function sharedDatastoreProblems(shared: string[], hosts: RawHost[]): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const used = new Set(hosts.flatMap((h) => [h.datastore, h.imageDatastore]));
-  shared.forEach((d, i) => {
-    const key = `homelab:proxmox.sharedDatastores[${i}]`;
-    if (shared.indexOf(d) !== i) problems.push({ key, message: `"${d}" is listed twice`, fix: "list each shared datastore once" });
-    else if (NODE_LOCAL.includes(d))
-      problems.push({
-        key,
-        message: `"${d}" is node-local storage on every Proxmox host, it cannot be shared`,
-        fix: `remove "${d}"; list only storages every host mounts (NFS, CephFS, ...)`,
-      });
-    else if (!used.has(d))
-      problems.push({
-        key,
-        message: `no host uses "${d}" as datastore or imageDatastore, so the entry does nothing`,
-        fix: `remove it, or set \`imageDatastore: ${d}\` on the hosts that mount it`,
-      });
-  });
-  return problems;
-}
 
 /**
  * The content types each datastore needs (pve-storage): VM disks and the cloud-init drive go to
@@ -51,22 +18,7 @@ export const IMPORT_STORAGE_TYPES = ["Dir", "NFS", "CIFS", "CephFS", "BTRFS"] as
  * type is known without asking Proxmox. Any other name is checked by Proxmox itself, and the
  * preflight prints what it needs (datastoreContentNotes).
  */
-const INSTALLER_BLOCK_STORAGES: Record<string, string> = { "local-lvm": "LVM-thin", "local-zfs": "ZFS pool" };
-
-/** An image datastore that can never receive the Talos image: refused before Proxmox refuses the download. */
-export function imageDatastoreProblems(hosts: RawHost[]): ConfigProblem[] {
-  return hosts.flatMap((h, i) => {
-    const kind = INSTALLER_BLOCK_STORAGES[h.imageDatastore];
-    if (!kind) return [];
-    return [
-      {
-        key: `homelab:proxmox.hosts[${i}].imageDatastore`,
-        message: `"${h.imageDatastore}" is the installer's ${kind} storage (host ${h.name}): block storage holds disk images, never the \`import\` content type the Talos image is downloaded as`,
-        fix: `write a file-based storage with the Import content type (${IMPORT_STORAGE_TYPES.join(", ")}), e.g. \`imageDatastore: local\` after \`pvesm set local --content <its current types>,import\``,
-      },
-    ];
-  });
-}
+export const INSTALLER_BLOCK_STORAGES: Record<string, string> = { "local-lvm": "LVM-thin", "local-zfs": "ZFS pool" };
 
 /** What each host's datastores must offer, for the preflight's notes (the stack file cannot say a storage's type). */
 export function datastoreContentNotes(plan: Pick<Plan, "proxmox" | "nodes">): string[] {

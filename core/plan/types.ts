@@ -1,8 +1,11 @@
 // The validated plan: everything the components need, as plain data. Built by buildPlan().
 import type { Role } from "../rules/facts";
+import type { TalosMinor } from "../versions";
+import type { ENDPOINT_MODES } from "./raw-config";
 
-export type TalosMinor = "1.11" | "1.12" | "1.13";
-export type EndpointMode = "vip" | "kubeprism" | "haproxy";
+/** A supported Talos minor: core/versions, from the pinned Talos machinery releases. */
+export type { TalosMinor };
+export type EndpointMode = (typeof ENDPOINT_MODES)[number];
 
 export interface ProxmoxHostPlan {
   name: string;

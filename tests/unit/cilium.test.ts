@@ -8,7 +8,7 @@ import Ajv from "ajv";
 import { parse, parseAllDocuments } from "yaml";
 import { ciliumHelmValues, ciliumInlineManifest, ciliumInstallScript, ciliumJobName } from "../../core/cilium/install";
 import { l2PolicyManifest, lbPoolManifest } from "../../core/cilium/lb-pool";
-import { ciliumPlanFor } from "../../core/plan/build-plan";
+import { ciliumPlanFor } from "../../core/versions/cilium";
 import { ciliumCrdFile } from "../helpers/judges";
 import { stackPlan } from "../helpers/stacks";
 

@@ -12,10 +12,14 @@
 // "render": bool, "nodes": [{"name", "type": "controlplane"|"worker", "patches": ["<yaml>", ...]}]}.
 // Output (JSON): per node, Talos's warnings, its error if any, and with "render" the rendered config.
 // Exit 1 when any node's config is rejected, 2 when the request itself cannot be handled.
+//
+// With -compatibility it reads nothing and prints what Talos's compatibility package accepts for this
+// release's minor instead (compatibility.go).
 package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -60,6 +64,14 @@ type result struct {
 }
 
 func main() {
+	compat := flag.Bool("compatibility", false, "print Talos's support matrix for this release's minor (JSON)")
+	flag.Parse()
+	if *compat {
+		if err := printCompatibility(); err != nil {
+			fail(err)
+		}
+		return
+	}
 	var req request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		fail(fmt.Errorf("reading request: %w", err))
