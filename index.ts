@@ -4,8 +4,7 @@ import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as k8s from "./components/k8s";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiEndpoint } from "./components/ApiEndpoint";
-import { CiliumLbPool } from "./components/CiliumLbPool";
-import { EtcdBackupSchedule } from "./components/EtcdBackupSchedule";
+import { kubernetesAddOns } from "./components/kubernetes-add-ons";
 import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan, credentialEnv } from "./core/plan/build-plan";
 import { formatProblems } from "./core/plan/problems";
@@ -148,7 +147,8 @@ async function main() {
     drift,
     endpoint: (secrets) =>
       (apiEndpoint = new ApiEndpoint("api", {
-        plan,
+        endpoint: plan.endpoint,
+        controlPlanes: plan.controlPlanes,
         sshPrivateKey: haproxySshPrivateKey,
         previousHealthCheckCert,
         kubernetesCa: secrets.machineSecrets.certs.k8s,
@@ -159,8 +159,7 @@ async function main() {
     kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
     enableServerSideApply: true,
   });
-  new CiliumLbPool("cilium-lb", { plan, kubernetesProvider });
-  if (plan.etcdBackup) new EtcdBackupSchedule("etcd-backup", { plan, kubernetesProvider });
+  kubernetesAddOns(plan, kubernetesProvider);
 
   // What Proxmox lists as pending for each VM, read after every VM was created or updated: it stays
   // listed until the VM was restarted, whatever the stack file says by then. Needs an API token (the

@@ -2,12 +2,15 @@
 // KubePrism (127.0.0.1:<port> on every node) is enabled in every mode by the node patches.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import type { EndpointMode, Plan } from "../core/plan/types";
-import { deployInput, haproxyConfigForPlan, haproxyDeployScript } from "../core/haproxy/render";
+import type { EndpointMode, EndpointPlan } from "../core/plan/types";
+import { deployInput, haproxyConfigFor, haproxyDeployScript } from "../core/haproxy/render";
 import type { PemPair } from "../core/haproxy/health-check-cert";
 
 export interface ApiEndpointArgs {
-  plan: Plan;
+  /** the plan's `endpoint`: mode, URL, VIP, HAProxy host */
+  endpoint: EndpointPlan;
+  /** the control planes behind the endpoint (HAProxy's backends) */
+  controlPlanes: { name: string; ip: string }[];
   /** SSH private key for the HAProxy host (mode haproxy only) */
   sshPrivateKey?: pulumi.Input<string>;
   /** the cluster's Kubernetes CA from the machine secrets: signs HAProxy's health-check certificate */
@@ -27,15 +30,15 @@ export class ApiEndpoint extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:network:ApiEndpoint", name, {}, opts);
-    const { plan } = args;
-    this.mode = plan.endpoint.mode;
-    this.url = pulumi.output(plan.endpoint.url);
-    if (plan.endpoint.mode === "haproxy" && plan.endpoint.haproxy) {
-      const hp = plan.endpoint.haproxy;
+    const { endpoint } = args;
+    this.mode = endpoint.mode;
+    this.url = pulumi.output(endpoint.url);
+    if (endpoint.mode === "haproxy" && endpoint.haproxy) {
+      const hp = endpoint.haproxy;
       // loaded in haproxy mode only: @peculiar/x509 costs every other run 0.1-0.4 s of CPU to load
       const { healthCheckCert, healthCheckPem, renewalReason } =
         require("../core/haproxy/health-check-cert") as typeof import("../core/haproxy/health-check-cert");
-      this.haproxyConfig = haproxyConfigForPlan(plan);
+      this.haproxyConfig = haproxyConfigFor(endpoint, args.controlPlanes);
       if (!args.kubernetesCa)
         throw new Error("ApiEndpoint: haproxy mode needs the cluster's Kubernetes CA for the health-check certificate");
       const previous = args.previousHealthCheckCert;

@@ -1,13 +1,13 @@
 // LB IPAM pool and L2 announcement policy for Cilium. Created through a Kubernetes provider whose
 // kubeconfig only resolves after the Talos health check passed: all nodes Ready means the Cilium
 // agent runs, and the agent registers its CRDs before it reports the node network ready.
+// Narrow args: index.ts passes lbPoolSpecOf(plan); another program may pass its own range, even
+// another resource's outputs.
 import * as k8s from "./k8s";
 import * as pulumi from "@pulumi/pulumi";
-import { l2PolicyManifest, lbPoolManifest } from "../core/cilium/lb-pool";
-import type { Plan } from "../core/plan/types";
+import { type LbPoolSpec, l2Manifest, poolManifest } from "../core/cilium/lb-pool";
 
-export interface CiliumLbPoolArgs {
-  plan: Plan;
+export interface CiliumLbPoolArgs extends LbPoolSpec<pulumi.Input<string>> {
   kubernetesProvider: k8s.Provider;
 }
 
@@ -18,8 +18,8 @@ export class CiliumLbPool extends pulumi.ComponentResource {
   constructor(name: string, args: CiliumLbPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:cilium:CiliumLbPool", name, {}, opts);
     const childOpts = { parent: this, provider: args.kubernetesProvider };
-    this.pool = new k8s.apiextensions.CustomResource(`${name}-pool`, lbPoolManifest(args.plan), childOpts);
-    this.l2Policy = new k8s.apiextensions.CustomResource(`${name}-l2`, l2PolicyManifest(args.plan), childOpts);
+    this.pool = new k8s.apiextensions.CustomResource(`${name}-pool`, poolManifest(args), childOpts);
+    this.l2Policy = new k8s.apiextensions.CustomResource(`${name}-l2`, l2Manifest(args), childOpts);
     this.registerOutputs({});
   }
 }

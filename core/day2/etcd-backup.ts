@@ -9,12 +9,39 @@ export const ETCD_BACKUP_ROLE = "os:etcd:backup";
 export const ETCD_BACKUP_NAMESPACE = "kube-system";
 const NAME = "etcd-backup";
 
+/** What the schedule needs (etcdBackupSpecOf gives it from the plan). */
+export interface EtcdBackupSpec {
+  /** names the snapshot files `<clusterName>-<UTC time>.db` */
+  clusterName: string;
+  /** the talosctl image's tag: the cluster's Talos version */
+  talosVersion: string;
+  /** a control plane's own IP, never the VIP: the snapshot must work while the VIP moves */
+  controlPlaneIp: string;
+  schedule: string;
+  keep: number;
+  sizeGi: number;
+  storageClass?: string;
+}
+
+/** undefined while `etcdBackup` is not set */
+export function etcdBackupSpecOf(plan: Plan): EtcdBackupSpec | undefined {
+  if (!plan.etcdBackup) return undefined;
+  return { ...plan.etcdBackup, clusterName: plan.clusterName, talosVersion: plan.talosVersion, controlPlaneIp: plan.controlPlanes[0].ip };
+}
+
 export function etcdBackupManifests(
   plan: Plan,
 ): { serviceAccount: Record<string, any>; pvc: Record<string, any>; cronJob: Record<string, any> } | undefined {
-  const b = plan.etcdBackup;
-  if (!b) return undefined;
-  const cp = plan.controlPlanes[0].ip;
+  const spec = etcdBackupSpecOf(plan);
+  return spec && backupManifests(spec);
+}
+
+export function backupManifests(b: EtcdBackupSpec): {
+  serviceAccount: Record<string, any>;
+  pvc: Record<string, any>;
+  cronJob: Record<string, any>;
+} {
+  const cp = b.controlPlaneIp;
   const metadata = {
     name: NAME,
     namespace: ETCD_BACKUP_NAMESPACE,
@@ -47,7 +74,7 @@ export function etcdBackupManifests(
                 initContainers: [
                   {
                     name: "snapshot",
-                    image: `ghcr.io/siderolabs/talosctl:${plan.talosVersion}`,
+                    image: `ghcr.io/siderolabs/talosctl:${b.talosVersion}`,
                     args: ["-e", cp, "-n", cp, "etcd", "snapshot", "/backup/incoming.db"],
                     volumeMounts: [
                       { name: "talos-secrets", mountPath: "/var/run/secrets/talos.dev" },
@@ -62,7 +89,7 @@ export function etcdBackupManifests(
                     command: [
                       "sh",
                       "-c",
-                      `set -e; cd /backup; mv incoming.db "${plan.clusterName}-$(date -u +%Y%m%dT%H%M%SZ).db"; ls -1t ${plan.clusterName}-*.db | tail -n +${b.keep + 1} | xargs -r rm -f; ls -l`,
+                      `set -e; cd /backup; mv incoming.db "${b.clusterName}-$(date -u +%Y%m%dT%H%M%SZ).db"; ls -1t ${b.clusterName}-*.db | tail -n +${b.keep + 1} | xargs -r rm -f; ls -l`,
                     ],
                     volumeMounts: [{ name: "backup", mountPath: "/backup" }],
                   },

@@ -1,6 +1,6 @@
 // HAProxy in front of the control planes: TCP frontends for the Kubernetes API (6443) and the
 // Talos API (50000), each forwarding to every control-plane IP with an active health check.
-import type { Plan } from "../plan/types";
+import type { EndpointPlan, Plan } from "../plan/types";
 
 export interface HaproxyBackend {
   name: string;
@@ -72,13 +72,15 @@ ${servers(backends, ports.talos, "")}
 `;
 }
 
-export function haproxyConfigForPlan(plan: Plan): string {
-  const listen = plan.endpoint.haproxy?.listenAddress ?? "0.0.0.0";
+/** HAProxy's config for an endpoint in front of these control planes */
+export function haproxyConfigFor(endpoint: Pick<EndpointPlan, "haproxy">, controlPlanes: { name: string; ip: string }[]): string {
   return renderHaproxyConfig(
-    listen,
-    plan.controlPlanes.map((n) => ({ name: n.name, ip: n.ip })),
+    endpoint.haproxy?.listenAddress ?? "0.0.0.0",
+    controlPlanes.map((n) => ({ name: n.name, ip: n.ip })),
   );
 }
+
+export const haproxyConfigForPlan = (plan: Plan): string => haproxyConfigFor(plan.endpoint, plan.controlPlanes);
 
 /** What the deploy script reads on stdin: the health-check certificate and key, the marker, the config. */
 export const deployInput = (certAndKeyPem: string, config: string) => `${certAndKeyPem.trimEnd()}\n${CONFIG_MARKER}\n${config}`;

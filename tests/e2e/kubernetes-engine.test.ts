@@ -78,11 +78,12 @@ describe("real Kubernetes: the program's resources through the real provider and
     assert.match(build.note, /not the published/);
   });
 
-  it("index.ts passes the Kubernetes provider and components the same arguments as the program under test", () => {
+  it("index.ts makes the same Kubernetes provider and the same add-on call (components/kubernetes-add-ons.ts) as the program under test", () => {
     const index = fs.readFileSync(path.join(PROJECT_DIR, "index.ts"), "utf8");
     assert.match(index, /new k8s\.Provider\("cluster", \{\s*kubeconfig: [^\n]+,\s*enableServerSideApply: true,\s*\}\);/);
-    assert.match(index, /new CiliumLbPool\("cilium-lb", \{ plan, kubernetesProvider \}\);/);
-    assert.match(index, /if \(plan\.etcdBackup\) new EtcdBackupSchedule\("etcd-backup", \{ plan, kubernetesProvider \}\);/);
+    assert.match(index, /\n\s*kubernetesAddOns\(plan, kubernetesProvider\);/);
+    // the same function, no second copy of what it creates
+    assert.doesNotMatch(index, /new (CiliumLbPool|EtcdBackupSchedule)\(/);
   });
 
   it("creates the pool, the L2 policy and the etcd backup; the API server holds what the stack file asks for", async () => {

@@ -8,6 +8,7 @@ import { ApiEndpoint } from "../../components/ApiEndpoint";
 import { CiliumLbPool } from "../../components/CiliumLbPool";
 import { TalosCluster } from "../../components/TalosCluster";
 import type { Plan } from "../../core/plan/types";
+import { lbPoolSpecOf } from "../../core/cilium/lb-pool";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { installMocks, installPreviewMocks, type RawRegistration, rawRegistrations, recorded, resolve } from "./mocks";
 
@@ -23,10 +24,15 @@ function declareProgram(plan: Plan) {
     plan,
     proxmoxProvider: provider,
     endpoint: (secrets) =>
-      new ApiEndpoint(`api-${plan.stack}`, { plan, sshPrivateKey: "test-key", kubernetesCa: secrets.machineSecrets.certs.k8s }).ready,
+      new ApiEndpoint(`api-${plan.stack}`, {
+        endpoint: plan.endpoint,
+        controlPlanes: plan.controlPlanes,
+        sshPrivateKey: "test-key",
+        kubernetesCa: secrets.machineSecrets.certs.k8s,
+      }).ready,
   });
   const kubernetesProvider = new k8s.Provider(`cluster-${plan.stack}`, { kubeconfig: cluster.kubeconfig });
-  const pool = new CiliumLbPool(`cilium-lb-${plan.stack}`, { plan, kubernetesProvider });
+  const pool = new CiliumLbPool(`cilium-lb-${plan.stack}`, { ...lbPoolSpecOf(plan), kubernetesProvider });
   return { cluster, pool };
 }
 

@@ -7,8 +7,7 @@
 // tests/e2e/kubernetes-engine.test.ts checks that index.ts still passes these same arguments.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CiliumLbPool } from "../../components/CiliumLbPool";
-import { EtcdBackupSchedule } from "../../components/EtcdBackupSchedule";
+import { kubernetesAddOns } from "../../components/kubernetes-add-ons";
 import { buildPlan, credentialEnv } from "../../core/plan/build-plan";
 import { formatProblems } from "../../core/plan/problems";
 import { namespaceValues, readPolicyConfig } from "../../core/plan/stack-file";
@@ -29,10 +28,9 @@ const result = buildPlan({
 if (!result.ok) throw new pulumi.RunError(formatProblems(result.problems));
 const plan = result.plan;
 
-// as in index.ts
+// as in index.ts (tests/e2e/kubernetes-engine.test.ts checks that index.ts makes the same calls)
 const kubernetesProvider = new k8s.Provider("cluster", {
   kubeconfig: pulumi.secret(kubeconfig),
   enableServerSideApply: true,
 });
-new CiliumLbPool("cilium-lb", { plan, kubernetesProvider });
-if (plan.etcdBackup) new EtcdBackupSchedule("etcd-backup", { plan, kubernetesProvider });
+kubernetesAddOns(plan, kubernetesProvider);

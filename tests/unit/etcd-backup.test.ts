@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installMocks, recorded, resolve } from "../helpers/mocks";
 import { problemsOf, stackPlan } from "../helpers/stacks";
 import { nodePatchDocuments } from "../../core/talos/patches";
-import { etcdBackupManifests } from "../../core/day2/etcd-backup";
+import { etcdBackupManifests, etcdBackupSpecOf } from "../../core/day2/etcd-backup";
 
 installMocks();
 import * as k8s from "@pulumi/kubernetes";
@@ -33,8 +33,8 @@ describe("scheduled etcd snapshots", () => {
     });
     assert.equal(features(plan, 3).kubernetesTalosAPIAccess, undefined);
     const start = recorded.length;
-    const c = new EtcdBackupSchedule("eb", { plan, kubernetesProvider: new k8s.Provider("k", { kubeconfig: "{}" }) });
-    await resolve(pulumi.output(c.cronJob!.id));
+    const c = new EtcdBackupSchedule("eb", { ...etcdBackupSpecOf(plan)!, kubernetesProvider: new k8s.Provider("k", { kubeconfig: "{}" }) });
+    await resolve(pulumi.output(c.cronJob.id));
     const types = recorded
       .slice(start)
       .map((r) => r.type)
