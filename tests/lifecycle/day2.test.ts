@@ -4,14 +4,18 @@
 // stand-in (tests/standins/command: local.Command run for real, as pulumi-command 1.2.1 does) and the
 // Talos API stand-in (tests/standins/talos-api), all inside a network namespace of the test's own that
 // holds the plan's addresses. Assertions are on the stand-ins' journals: what the engine made the
-// provider run, and what the nodes received.
+// provider run, and what the nodes received. (These scenarios replaced tests/e2e/rolling-upgrade.test.ts,
+// which ran the same steps through a hand-written model of the engine.)
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { serverTag, talosctlArgs } from "../../core/day2/talosctl";
 import { installerImage } from "../../core/talos/patches";
 import type { Plan } from "../../core/plan/types";
 import { stackPlan } from "../helpers/stacks";
+import { talosctlPath } from "../helpers/talos-standin";
 import { tempDir } from "../helpers/tmp";
 import {
   buildLifecycleTools,
@@ -36,6 +40,8 @@ const planOf = (talos: string, kubernetes: string): Plan =>
   });
 const SCHEMATIC_A = "a".repeat(64);
 const SCHEMATIC_B = "b".repeat(64);
+const SCHEMATIC_C = "c".repeat(64);
+const SCHEMATIC_D = "d".repeat(64);
 const step = (node: string) => `${CLUSTER}-day2-${node}`;
 
 describe("day 2 under the real engine: command provider stand-in, Talos API stand-in, real talosctl", { timeout: 1_200_000 }, () => {
@@ -75,11 +81,23 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     return r;
   };
   const upgrades = (ev: ReturnType<typeof talosSince>) => ev.filter((e) => e.event === "upgrade");
+  /** the real talosctl inside the namespace with the stand-in's own talosconfig */
+  const talosctl = (args: string[]) => {
+    const [cmd, ...pre] = ns.enter;
+    const r = spawnSync(cmd, [...pre, talosctlPath(), "--talosconfig", path.join(talos.dir, "talosconfig"), ...args], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, `talosctl ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
 
   before(async () => {
     buildLifecycleTools();
     ns = await Netns.start([...new Set(v1.nodes.map((n) => n.ip))]);
-    talos = await startTalos(ns, v1, { version: "v1.11.5", rebootMs: 400, readyMs: 150 });
+    // a Node stays Ready for a second after its kubelet stopped (Kubernetes' node-monitor grace period is
+    // 40 s), longer than the reboot: a Ready seen right after the reboot is the stale one
+    talos = await startTalos(ns, v1, { version: "v1.11.5", rebootMs: 400, readyMs: 150, graceMs: 1000 });
     k8s = talosctlWrapper(work, talos.dir);
     project = LifecycleProject.create(ns, STACK, {
       COMMAND_STANDIN_JOURNAL: journalFile,
@@ -135,7 +153,7 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     assert.deepEqual(since(), [], "a preview or refresh runs nothing");
   });
 
-  it("(e) Talos v1.11.5 -> v1.12.1: the preview shows updates; every node is upgraded, control planes one at a time, then workers by 2", () => {
+  it("(e) Talos v1.11.5 -> v1.12.1: the preview shows updates; a snapshot first, then every node upgraded once, control planes one at a time each back before the next, then workers by 2 never on a stale Ready; every node reports v1.12.1", () => {
     const v2 = planOf("v1.12.1", "v1.34.1");
     project.setInputs(inputs(v2, SCHEMATIC_A));
     const ops = project.previewOps();
@@ -179,20 +197,74 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
       ["talos-wrk-02", "talos-wrk-04"],
     ])
       assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} waits for batch 1`);
+    // the snapshot of this roll was taken before the first upgrade, into the project's snapshotDir
+    const snapshots = ev.map((e, i) => [e, i] as const).filter(([e]) => e.event === "etcd-snapshot");
+    assert.equal(snapshots.length, 1, "one snapshot before the roll");
+    assert.ok(snapshots[0][1] < ev.indexOf(up[0]), "the snapshot before the first upgrade");
+    const files = fs.readdirSync(path.join(project.dir, ".etcd-snapshots"));
+    assert.equal(files.length, 2, "the baseline and the one of this roll");
+    for (const f of files) assert.match(f, /^life-\d{8}T\d{9}Z\.db$/);
+    // each control plane starts only once the previous one is back (etcd healthy), the workers after the last
+    for (const [a, b] of [
+      ["talos-cp-01", "talos-cp-02"],
+      ["talos-cp-02", "talos-cp-03"],
+      ["talos-cp-03", "talos-wrk-01"],
+      ["talos-cp-03", "talos-wrk-02"],
+    ])
+      assert.ok(idx(a, "ready") < idx(b, "upgrade"), `${b} starts after ${a} is back`);
+    // batch 2 waited for batch 1's kubelets, not for the Ready condition they still showed after going down
+    for (const w of ["talos-wrk-03", "talos-wrk-04"])
+      for (const p of ["talos-wrk-01", "talos-wrk-02"]) assert.ok(idx(p, "ready") < idx(w, "upgrade"), `${w} after ${p} is back`);
+    for (const n of v2.nodes) assert.equal(serverTag(talosctl(talosctlArgs.version(n.ip))), "v1.12.1", `${n.name} reports its version`);
     assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0, "a further preview is clean");
   });
 
-  it("(e) an extensions-only change (new schematic, same Talos version) upgrades every node to the new installer image", () => {
+  it("(e) an extensions-only change (new schematic, same Talos version) upgrades every node to the new installer image; a node of the second worker batch that fails stops the roll there, its batch mate finishes, and the next `up` runs only the failed node", () => {
     project.setInputs(inputs(planOf("v1.12.1", "v1.34.1"), SCHEMATIC_B));
+    // the stand-in's image pull failure
+    fs.writeFileSync(path.join(talos.dir, "fail-upgrade-talos-wrk-03"), "");
+    const r = project.up();
+    fs.rmSync(path.join(talos.dir, "fail-upgrade-talos-wrk-03"));
+    const first = since();
+    const firstUp = upgrades(talosSince());
+    assert.notEqual(r.status, 0, "the up fails");
+    assert.match(
+      `${r.stdout}${r.stderr}`,
+      /Talos refused the upgrade of talos-wrk-03: error validating installer image .*failed to pull image/,
+    );
+    assert.deepEqual(
+      first.filter((e) => !e.ok).map((e) => e.name),
+      [step("talos-wrk-03")],
+    );
+    assert.ok(
+      first.some((e) => e.name === step("talos-wrk-04") && e.ok),
+      "its batch mate finished",
+    );
+    assert.ok(!first.some((e) => e.name === step("kubernetes")), "nothing after the failed batch ran");
+    assert.deepEqual(firstUp.map((e) => e.node).sort(), nodes.filter((n) => n !== "talos-wrk-03").sort());
+    assert.deepEqual(
+      [...project.previewOps()].map(([n, op]) => `${op} ${n}`).filter((x) => x.includes("-day2-")),
+      [`update ${step("talos-wrk-03")}`],
+      "only the failed node is left",
+    );
+
     upOk();
-    const j = since();
-    const up = upgrades(talosSince());
-    assert.deepEqual(up.map((e) => e.node).sort(), [...nodes].sort());
+    const second = since();
+    const secondUp = upgrades(talosSince());
+    assert.deepEqual(
+      second.map((e) => `${e.op} ${e.name} ${e.ok}`),
+      [`update ${step("talos-wrk-03")} true`],
+    );
+    assert.deepEqual(
+      secondUp.map((e) => e.node),
+      ["talos-wrk-03"],
+    );
+    const up = [...firstUp, ...secondUp];
+    assert.deepEqual(up.map((e) => e.node).sort(), [...nodes].sort(), "every node upgraded exactly once");
     assert.ok(
       up.every((e) => e.detail === installerImage(SCHEMATIC_B, "v1.12.1")),
       JSON.stringify(up),
     );
-    assert.ok(j.every((e) => e.ok));
   });
 
   it("(f) Kubernetes v1.34.1 -> v1.35.0 calls upgrade-k8s once, through the first control plane, and upgrades no node", () => {
@@ -247,5 +319,102 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
     );
     assert.equal(upgrades(secondEv).length, 6, "every node but talos-cp-01, once");
     assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0);
+  });
+
+  it("(h) a Talos roll and a Kubernetes upgrade in one run: upgrade-k8s starts after the whole roll; when it fails, the next `up` runs only the Kubernetes step, once", () => {
+    const before = k8s.calls().length;
+    project.setInputs(inputs(planOf("v1.13.0", "v1.35.1"), SCHEMATIC_C));
+    k8s.failNext(true);
+    const r = project.up();
+    k8s.failNext(false);
+    const first = since();
+    const ev = talosSince();
+    assert.notEqual(r.status, 0, "the up fails");
+    assert.match(`${r.stdout}${r.stderr}`, /simulated upgrade-k8s failure/);
+    assert.deepEqual(
+      upgrades(ev)
+        .map((e) => e.node)
+        .sort(),
+      [...nodes].sort(),
+      "every node rolled to the new image first",
+    );
+    assert.equal(ev.filter((e) => e.event === "ready").length, 7);
+    const calls = k8s.calls().slice(before);
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    const ip = v1.controlPlanes[0].ip;
+    assert.ok(calls[0].endsWith(`-e ${ip} -n ${ip} upgrade-k8s --to 1.35.1`), calls[0]);
+    const kubernetes = first.filter((e) => e.name === step("kubernetes"));
+    assert.deepEqual(
+      kubernetes.map((e) => `${e.op} ${e.ok}`),
+      ["update false"],
+    );
+    const lastReady = Math.max(...ev.filter((e) => e.event === "ready").map((e) => e.t));
+    assert.ok(kubernetes[0].t > lastReady, "the Kubernetes step started after the last node was back");
+
+    upOk();
+    assert.deepEqual(
+      since().map((e) => `${e.op} ${e.name} ${e.ok}`),
+      [`update ${step("kubernetes")} true`],
+      "only the Kubernetes step ran",
+    );
+    assert.deepEqual(upgrades(talosSince()), []);
+    assert.equal(k8s.calls().length, before + 2, "upgrade-k8s once more");
+    assert.equal(project.run(["preview", "--expect-no-changes"]).status, 0, "nothing left: Kubernetes is upgraded once");
+  });
+
+  it("(i) with credentials the nodes refuse (a client certificate of another CA), the roll stops at its first step and nothing is upgraded", () => {
+    const dir = tempDir("lifecycle-intruder");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ed25519",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/O=os:admin/CN=intruder",
+        "-keyout",
+        path.join(dir, "key.pem"),
+        "-out",
+        path.join(dir, "crt.pem"),
+      ],
+      { stdio: "ignore" },
+    );
+    const b64 = (f: string) => fs.readFileSync(path.join(dir, f)).toString("base64");
+    const good = clientConfigurationOf(talos.talosconfig);
+    project.setInputs({
+      ...inputs(planOf("v1.13.0", "v1.35.1"), SCHEMATIC_D),
+      // the cluster's CA (talosctl trusts the nodes), a client certificate the nodes do not trust
+      clientConfiguration: { caCertificate: good.caCertificate, clientCertificate: b64("crt.pem"), clientKey: b64("key.pem") },
+    });
+    const timeout = project.env.REBOOT_TIMEOUT_S;
+    project.env.REBOOT_TIMEOUT_S = "2";
+    const r = project.up();
+    project.env.REBOOT_TIMEOUT_S = timeout;
+    assert.notEqual(r.status, 0, "the up fails");
+    assert.match(`${r.stdout}${r.stderr}`, /timed out after 2s waiting for etcd before the snapshot: etcd on talos-cp-01 not healthy/);
+    assert.deepEqual(
+      since().map((e) => `${e.op} ${e.name} ${e.ok}`),
+      [`update ${step("etcd-snapshot")} false`],
+      "the snapshot step ran and failed, no node step ran",
+    );
+    assert.deepEqual(upgrades(talosSince()), []);
+    // why: the nodes refuse that client certificate (the same credentials, asked directly)
+    const intruderConfig = path.join(dir, "talosconfig");
+    fs.writeFileSync(
+      intruderConfig,
+      talos.talosconfig.replace(/^(\s*crt: )\S+/m, `$1${b64("crt.pem")}`).replace(/^(\s*key: )\S+/m, `$1${b64("key.pem")}`),
+    );
+    const ip = v1.controlPlanes[0].ip;
+    const [cmd, ...pre] = ns.enter;
+    const asked = spawnSync(cmd, [...pre, talosctlPath(), "--talosconfig", intruderConfig, ...talosctlArgs.version(ip)], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.notEqual(asked.status, 0);
+    assert.match(asked.stderr, /tls: (certificate required|bad certificate|unknown certificate authority)/);
   });
 });
