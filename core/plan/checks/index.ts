@@ -6,7 +6,6 @@ import type { WellFormedConfig } from "../parse";
 import type { ConfigProblem } from "../problems";
 import type { Check } from "./check";
 import * as endpoint from "./endpoint";
-import { listedTwice } from "./check";
 import * as network from "./network";
 import * as nodes from "./nodes";
 import * as proxmox from "./proxmox";
@@ -20,7 +19,7 @@ export const CHECKS: readonly Check[] = [
   { key: "versions.cilium", run: versions.ciliumSupported },
   { key: "etcdBackup.schedule", run: versions.etcdBackupSchedule },
   { key: "image.factoryUrl", run: versions.imageFactoryUrl },
-  { key: "image.extensions", run: (cfg) => listedTwice("image.extensions", cfg.image?.extensions ?? [], "extension") },
+  { key: "image.extensions", run: versions.extensionsListedOnce },
   // Proxmox
   { key: "proxmox.endpoint", run: proxmox.proxmoxEndpointSet },
   { key: "proxmoxApiToken", run: proxmox.proxmoxCredentials },

@@ -25,9 +25,8 @@ export const SERVICE_CIDR_MIN_SIZE_PREFIX = 28;
 export const NODE_POD_PREFIX = 24;
 
 /** A CIDR with host bits set stands for the range of its network address: say which one to write. */
-export const cidrHostBits =
-  (key: CidrKey) =>
-  (cfg: WellFormedConfig): Found[] => {
+export const cidrHostBits = (key: CidrKey) =>
+  function cidrHostBits(cfg: WellFormedConfig): Found[] {
     const value = cfg.network?.[key];
     const c = parseCidr(value);
     if (!c || networkAddress(c) === c.base) return [];
@@ -40,9 +39,8 @@ export const cidrHostBits =
     ];
   };
 
-export const cidrNotSpecial =
-  (key: CidrKey) =>
-  (cfg: WellFormedConfig): Found[] => {
+export const cidrNotSpecial = (key: CidrKey) =>
+  function cidrNotSpecial(cfg: WellFormedConfig): Found[] {
     const c = parseCidr(cfg.network?.[key]);
     if (!c) return [];
     return SPECIAL.filter(([range]) => cidrsOverlap(c, parseCidr(range)!)).map(([range, why]) => ({

@@ -4,7 +4,7 @@ import { cronScheduleProblem } from "../../day2/cron";
 import { kubernetesMinors, kubernetesSupported, newerRelease, SUPPORTED_TALOS, talosMinorOf } from "../../versions";
 import { ciliumPlanFor, SUPPORTED_CILIUM_MINORS } from "../../versions/cilium";
 import type { WellFormedConfig } from "../parse";
-import type { Found } from "./check";
+import { type Found, listedTwice } from "./check";
 
 export function talosSupported(cfg: WellFormedConfig): Found[] {
   const talos = cfg.versions?.talos;
@@ -84,4 +84,8 @@ export function imageFactoryUrl(cfg: WellFormedConfig): Found[] {
       fix: "write the factory's base URL, e.g. https://factory.talos.dev or https://factory.example.internal:8080, or remove the key for the public factory",
     },
   ];
+}
+
+export function extensionsListedOnce(cfg: WellFormedConfig): Found[] {
+  return listedTwice("image.extensions", cfg.image?.extensions ?? [], "extension");
 }
