@@ -5,6 +5,7 @@ import { resolveContract } from "../../core/deployed/contract";
 import { deployedStateOf } from "../../core/deployed/state";
 import { transitionProblems } from "../../core/deployed/transitions";
 import { upgradePathProblems } from "../../core/day2/upgrade-path";
+import { talosInstallerAccepts } from "../../core/versions";
 import { nodePatchDocuments } from "../../core/talos/patches";
 import { problemsOf, stackPlan } from "../helpers/stacks";
 
@@ -116,5 +117,27 @@ describe("config contract", () => {
     assert.equal(machine.install.image, "factory.talos.dev/nocloud-installer/abc:v1.12.1");
     const fresh = withVersions({ talos: "v1.12.1", kubernetes: "v1.35.0" });
     assert.ok(nodePatchDocuments(fresh, fresh.controlPlanes[0], "abc").some((d) => d.kind === "Layer2VIPConfig"));
+  });
+});
+
+describe("Talos steps against Talos's own support matrix (core/versions)", () => {
+  it("1.11 -> 1.13 stays refused although 1.13's installer takes 1.11 nodes: Talos tests migrations only between adjacent minors", () => {
+    assert.equal(talosInstallerAccepts("v1.13.0", "v1.11.5"), true, "Talos's table takes the jump (MinimumHostUpgradeVersion 1.11.0)");
+    const ps = upgradePathProblems({ talos: "v1.11.5", kubernetes: "v1.34.1" }, { talos: "v1.13.0", kubernetes: "v1.34.1" });
+    assert.deepEqual(keys(ps), ["homelab:versions.talos"]);
+    assert.match(ps[0].message, /skips Talos 1\.12; .*installer may take the jump.*only from one minor to the next/);
+  });
+  it("a step the target's installer itself refuses says so, with the versions it takes", () => {
+    // 1.12's installer takes nodes from 1.10.0 (Talos's TestTalosUpgradeCompatibility112: 1.9.0 is too old)
+    const ps = upgradePathProblems({ talos: "v1.9.6" }, { talos: "v1.12.1" });
+    assert.deepEqual(keys(ps), ["homelab:versions.talos"]);
+    assert.match(ps[0].message, /Talos 1\.12's installer refuses a node on v1\.9\.6 \(it takes from 1\.10\.0, below 1\.14\.0\)/);
+    assert.match(ps[0].fix, /latest patch of Talos 1\.10/);
+  });
+  it("the Kubernetes range of the target comes from Talos's table, patch-exact", () => {
+    // Talos 1.12: MinimumKubernetesVersion 1.30.0, MaximumKubernetesVersion 1.35.99 (exclusive)
+    assert.deepEqual(upgradePathProblems({ talos: "v1.12.1", kubernetes: "v1.35.0" }, { talos: "v1.12.1", kubernetes: "v1.35.98" }), []);
+    const ps = upgradePathProblems({ talos: "v1.12.1", kubernetes: "v1.35.0" }, { talos: "v1.12.1", kubernetes: "v1.35.99" });
+    assert.match(ps[0].message, /outside Talos 1\.12's range \(v1\.30 to v1\.35\)/);
   });
 });
