@@ -18,6 +18,7 @@ import {
   minorOf,
   minorsBetween,
   nextMinor,
+  previousMinor,
   release,
   talosInstallerAccepts,
   talosMinorOf,
@@ -66,7 +67,7 @@ function talosStep(t0: string, t1: string): Found[] {
   const apart = minorsBetween(t0, t1);
   if (apart <= 1) return [];
   const next = nextMinor(t0);
-  const through = `Talos ${next}${apart > 2 ? ` to ${semver.major(t1)}.${semver.minor(t1) - 1}` : ""}`;
+  const through = `Talos ${next}${apart > 2 ? ` to ${previousMinor(t1)}` : ""}`;
   const fix = `set versions.talos to the latest patch of Talos ${next} (e.g. v${next}.x), run \`pulumi up\`, then continue one minor per run`;
   const minor = talosMinorOf(t1);
   if (minor && talosInstallerAccepts(t1, t0) === false) {

@@ -40,6 +40,11 @@ export function nextMinor(version: string): string {
   return minorOf(semver.inc(release(version) ?? version, "minor") ?? version);
 }
 
+/** The minor before a release's minor: `1.12` for 1.13.0. */
+export function previousMinor(version: string): string {
+  return `${semver.major(version)}.${semver.minor(version) - 1}`;
+}
+
 /** Minor releases from `from` up to `to` within one major; Infinity across majors. */
 export function minorsBetween(from: string, to: string): number {
   return semver.major(from) === semver.major(to) ? semver.minor(to) - semver.minor(from) : Number.POSITIVE_INFINITY;
