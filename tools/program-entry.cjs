@@ -1,5 +1,5 @@
 "use strict";
-// The program's entry (Pulumi.yaml `main`): loads index.ts through tools/ts-loader.cjs (esbuild, types
+// The program's entry (package.json "main"; Pulumi.yaml names no `main`, so the program and the plugins run in the project folder): loads index.ts through tools/ts-loader.cjs (esbuild, types
 // stripped from the sources at every start, so there is no compiled copy that could be stale) and hands
 // its export (main, whose result is the stack outputs) to the Pulumi runtime. Without it the Node
 // language host loads index.ts through the SDK's ts-node, which type-checks the whole program at every
