@@ -76,59 +76,38 @@ export function serverTag(output: string): string | undefined {
   return server ? /^\s*Tag:\s*(\S+)/m.exec(server)?.[1] : undefined;
 }
 
+/**
+ * A talosctl table (`etcd members`, `etcd status`): a header line, then a line a row, columns apart by
+ * two or more spaces or a tab (talosctl writes them with text/tabwriter). Rows are keyed by the header;
+ * an empty last cell (e.g. no ERRORS) is missing from its row.
+ */
+export function talosctlTable(output: string): { header: string[]; rows: Record<string, string>[] } {
+  const cellsOf = (line: string) => line.trim().split(/\s{2,}|\t+/);
+  const [head, ...lines] = output.split("\n").filter((l) => l.trim());
+  const header = head ? cellsOf(head) : [];
+  return { header, rows: lines.map((l) => Object.fromEntries(cellsOf(l).map((cell, i) => [header[i], cell]))) };
+}
+
 /** Member hostnames from `talosctl etcd members` (a table: NODE ID HOSTNAME PEER URLS ...). */
 export function etcdMemberNames(output: string): string[] {
-  const lines = output
-    .trim()
-    .split("\n")
-    .filter((l) => l.trim());
-  const header =
-    lines
-      .shift()
-      ?.trim()
-      .split(/\s{2,}|\t+/) ?? [];
-  const col = header.indexOf("HOSTNAME");
-  if (col < 0) return [];
-  return lines.map((l) => l.trim().split(/\s{2,}|\t+/)[col]).filter((h): h is string => !!h);
+  return talosctlTable(output)
+    .rows.map((r) => r.HOSTNAME)
+    .filter((h): h is string => !!h);
 }
 
 /** Members from `talosctl etcd members`: ID, hostname and the address of their first peer URL (the node's own IP). */
 export function etcdMemberAddresses(output: string): { id: string; name: string; ip: string }[] {
-  const lines = output
-    .trim()
-    .split("\n")
-    .filter((l) => l.trim());
-  const header =
-    lines
-      .shift()
-      ?.trim()
-      .split(/\s{2,}|\t+/) ?? [];
-  const [id, host, peer] = [header.indexOf("ID"), header.indexOf("HOSTNAME"), header.indexOf("PEER URLS")];
-  if (id < 0 || host < 0 || peer < 0) return [];
-  return lines.flatMap((l) => {
-    const cells = l.trim().split(/\s{2,}|\t+/);
-    const ip = /^https?:\/\/\[?([^\]/]+?)\]?:\d+/.exec(cells[peer]?.split(",")[0] ?? "")?.[1];
-    return cells[id] && cells[host] && ip ? [{ id: cells[id], name: cells[host], ip }] : [];
+  return talosctlTable(output).rows.flatMap((r) => {
+    const ip = /^https?:\/\/\[?([^\]/]+?)\]?:\d+/.exec(r["PEER URLS"]?.split(",")[0] ?? "")?.[1];
+    return r.ID && r.HOSTNAME && ip ? [{ id: r.ID, name: r.HOSTNAME, ip }] : [];
   });
 }
 
 /** `talosctl etcd status` succeeded and reports no member errors (ERRORS column empty). */
 export function etcdStatusHealthy(output: string): boolean {
-  const lines = output
-    .trim()
-    .split("\n")
-    .filter((l) => l.trim());
-  const header =
-    lines
-      .shift()
-      ?.trim()
-      .split(/\s{2,}|\t+/) ?? [];
-  const col = header.indexOf("ERRORS");
-  if (col < 0 || lines.length === 0) return false;
-  return lines.every((l) => {
-    const cells = l.trim().split(/\s{2,}|\t+/);
-    return cells.length <= col || cells[col] === "" || cells[col] === "<none>";
-  });
+  const { header, rows } = talosctlTable(output);
+  if (!header.includes("ERRORS") || rows.length === 0) return false;
+  return rows.every((r) => !r.ERRORS || r.ERRORS === "<none>");
 }
 
 /** What a step records in its stdout, read back on the next run (PULUMI_COMMAND_STDOUT). */
