@@ -14,6 +14,11 @@ import type { EndpointPlan, NodePlan, Plan } from "./types";
 export const GUEST_AGENT_EXTENSION = "siderolabs/qemu-guest-agent";
 
 const OS_DISK_DEFAULT_GB = { controlplane: 50, worker: 100 } as const;
+
+/** The OS disk a node gets when its `osDiskGB` is left out. */
+export function osDiskDefaultGB(role: NodePlan["role"]): number {
+  return OS_DISK_DEFAULT_GB[role];
+}
 const API_PORT = 6443;
 
 /** The plan without what needs a control plane and supported releases (enough for the shared rules). */
@@ -22,7 +27,7 @@ export type PlanDraft = Pick<Plan, "nodes" | "proxmox" | "network" | "endpoint" 
 export function nodePlans(raw: RawConfig): NodePlan[] {
   const hostNames = raw.proxmox.hosts.map((h) => h.name);
   return raw.nodes.map((n, i) => {
-    const osDiskGB = n.osDiskGB ?? OS_DISK_DEFAULT_GB[n.role];
+    const osDiskGB = n.osDiskGB ?? osDiskDefaultGB(n.role);
     return {
       ...{ name: n.name, role: n.role, ip: n.ip, vmId: n.vmId, host: hostOf(n, hostNames) ?? "", cpu: n.cpu, memoryGiB: n.memoryGiB },
       ...{ osDiskGB, dataDisksGB: n.dataDisksGB, mac: n.mac, unreachable: n.unreachable },

@@ -155,7 +155,7 @@ describe("typed values and well-formed parts", () => {
     assert.equal(at("homelab:lbPool.start")?.fix, "write an address of the node subnet, e.g. 192.168.0.201");
     assert.equal(at("homelab:endpoint.mode")?.fix, "write one of: vip, kubeprism, haproxy");
   });
-  it("a malformed gateway hides no check of the pod CIDR, the DNS list or the nodes", () => {
+  it("a malformed gateway hides no check or rule of the pod CIDR, the DNS list or the nodes", () => {
     const ps = problemsOf((c) => {
       c.network.gateway = "x";
       c.network.podCidr = "10.20.5.0/16";
@@ -163,10 +163,37 @@ describe("typed values and well-formed parts", () => {
       c.nodes[0].host = "pve9";
     });
     assert.deepEqual(ps.map((p) => p.key).sort(), [
+      "homelab:network.dns", // the dns-servers rule: one distinct resolver
       "homelab:network.dns[1]",
       "homelab:network.gateway",
       "homelab:network.podCidr",
       "homelab:nodes[0].host",
     ]);
+  });
+});
+
+describe("the shared rules on a config that does not parse", () => {
+  it("decide what the well-formed parts show: a VM ID used twice, next to three malformed values", () => {
+    const ps = problemsOf((c) => {
+      c.network.subnet = "192.168.0.0/33";
+      Object.assign(c.nodes[1], { ip: "192.168.0.300", vmId: 1011 });
+      c.endpoint.mode = "anycast";
+    });
+    const keys = ps.map((p) => p.key);
+    for (const k of ["homelab:network.subnet", "homelab:nodes[1].ip", "homelab:endpoint.mode"]) assert.ok(keys.includes(k), k);
+    assert.ok(
+      ps.some(
+        (p) => p.key === "homelab:nodes" && /VM ID 1011 is used by nodes\[0\] \(talos-cp-01\), nodes\[1\] \(talos-cp-02\)/.test(p.message),
+      ),
+      JSON.stringify(ps),
+    );
+  });
+  it("wait for what is malformed: a node whose role or size did not parse is not counted or sized", () => {
+    const ps = problemsOf((c) => {
+      c.nodes[1].role = "master";
+      c.nodes[2].cpu = "four";
+      c.network.dns = ["1.1.1.1", "not-an-address"];
+    });
+    assert.deepEqual(ps.map((p) => p.key).sort(), ["homelab:network.dns[1]", "homelab:nodes[1].role", "homelab:nodes[2].cpu"]);
   });
 });
