@@ -71,7 +71,10 @@ export async function captureProgramPreview(projectDir: string, stack: string): 
 
   // index.ts exports its main function; the engine would call it the same way
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const main = require(path.join(projectDir, "index.ts")) as () => Promise<unknown>;
+  // index.ts plans from the config when it loads: a second capture in this process loads it again
+  const entry = path.join(projectDir, "index.ts");
+  delete require.cache[require.resolve(entry)];
+  const main = require(entry) as () => Promise<unknown>;
   await main();
   // internal to @pulumi/pulumi (not in its typings): resolves once every registration has been sent
   await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

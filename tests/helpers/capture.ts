@@ -5,10 +5,9 @@ import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiEndpoint } from "../../components/ApiEndpoint";
-import { CiliumLbPool } from "../../components/CiliumLbPool";
+import { kubernetesAddOns } from "../../components/kubernetes-add-ons";
 import { TalosCluster } from "../../components/TalosCluster";
 import type { Plan } from "../../core/plan/types";
-import { lbPoolSpecOf } from "../../core/cilium/lb-pool";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { installMocks, installPreviewMocks, type RawRegistration, rawRegistrations, recorded, resolve } from "./mocks";
 
@@ -18,21 +17,29 @@ export interface CapturedResource {
   props: Record<string, any>;
 }
 
+/**
+ * index.ts's resources without its checks: the real index.ts refuses a plan that breaks a rule before it
+ * registers anything, so a policy could never be shown a violation. Same names and arguments as
+ * index.ts (policies/tests/program-equivalence.test.ts compares the two on the reference stacks).
+ */
 function declareProgram(plan: Plan) {
-  const provider = new proxmox.Provider(`proxmox-${plan.stack}`, { endpoint: plan.proxmox.endpoint });
+  const provider = new proxmox.Provider("proxmox", { endpoint: plan.proxmox.endpoint || undefined, insecure: plan.proxmox.insecure });
   const cluster = new TalosCluster(plan.clusterName, {
     plan,
     proxmoxProvider: provider,
     endpoint: (secrets) =>
-      new ApiEndpoint(`api-${plan.stack}`, {
+      new ApiEndpoint("api", {
         endpoint: plan.endpoint,
         controlPlanes: plan.controlPlanes,
         sshPrivateKey: "test-key",
         kubernetesCa: secrets.machineSecrets.certs.k8s,
       }).ready,
   });
-  const kubernetesProvider = new k8s.Provider(`cluster-${plan.stack}`, { kubeconfig: cluster.kubeconfig });
-  const pool = new CiliumLbPool(`cilium-lb-${plan.stack}`, { ...lbPoolSpecOf(plan), kubernetesProvider });
+  const kubernetesProvider = new k8s.Provider("cluster", {
+    kubeconfig: pulumi.secret(pulumi.all([cluster.kubeconfig, cluster.healthy]).apply(([kc]) => kc)),
+    enableServerSideApply: true,
+  });
+  const { lbPool: pool } = kubernetesAddOns(plan, kubernetesProvider);
   return { cluster, pool };
 }
 
