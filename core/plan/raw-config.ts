@@ -31,15 +31,13 @@ const version = (fix: string) =>
     .trim()
     .refine((v) => release(v) !== undefined, { error: notA("a version") })
     .meta({ fix });
-/** A DNS label: a node's hostname, the cluster name (also a Proxmox tag). */
-const label = (what: string, fix: string) =>
+/** A DNS label: a node's hostname; the cluster name, which is also a Proxmox tag. */
+const label = (what: string, limit: string, fix: string) =>
   z
     .string()
     .trim()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: notA(what) })
-    .max(63, {
-      error: (iss) => `"${String(iss.input).slice(0, 20)}..." is ${String(iss.input).length} characters long; a DNS label has at most 63`,
-    })
+    .max(63, { error: (iss) => `"${String(iss.input).slice(0, 20)}..." is ${String(iss.input).length} characters long; ${limit}` })
     .meta({ fix });
 
 export const ENDPOINT_MODES = ["vip", "kubeprism", "haproxy"] as const;
@@ -59,7 +57,11 @@ export const hostSchema = z
 
 export const nodeSchema = z
   .object({
-    name: label("a valid hostname", "use lowercase letters, digits and '-', at most 63 characters, e.g. talos-cp-01"),
+    name: label(
+      "a valid hostname",
+      "a hostname label has at most 63",
+      "use lowercase letters, digits and '-', at most 63 characters, e.g. talos-cp-01",
+    ),
     role: z.enum(ROLES),
     ip: ipv4("write the node's static address inside the node subnet"),
     vmId: int.min(100).max(999999999),
@@ -90,7 +92,11 @@ const extensions = z.array(
 );
 
 export const rawConfigSchema = z.object({
-  clusterName: label("a DNS label", "use lowercase letters, digits and '-', at most 63 characters").default("homelab"),
+  clusterName: label(
+    "a DNS label",
+    "it is a DNS label and a Proxmox tag (63 at most)",
+    "use lowercase letters, digits and '-', at most 63 characters",
+  ).default("homelab"),
   // talosConfig: the version the machine configs are generated for (the config contract); see
   // core/deployed/contract.ts for its default
   versions: z
