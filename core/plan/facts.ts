@@ -50,6 +50,9 @@ export function wellFormedFacts(cfg: WellFormedConfig, config: Record<string, un
 /** Every entry of `nodes`, each field undefined where it is malformed (unknown to the rules). */
 function wellFormedNodes(cfg: WellFormedConfig, config: Record<string, unknown>, hosts: string[] | undefined) {
   const given = Array.isArray(config.nodes) ? (config.nodes as Section[]) : [];
+  // `nodes` missing, empty or not a list is the schema's problem: one node of unknown role and size
+  // stands in, so that no rule counts or sizes nodes that are not there
+  if (!cfg.nodes?.length) return [{ ref: "nodes" }];
   return (cfg.nodes ?? []).map((n, i): NodeFacts & { unreachable?: boolean } => {
     const osDiskGiven = given[i]?.osDiskGB !== undefined;
     return {

@@ -196,4 +196,14 @@ describe("the shared rules on a config that does not parse", () => {
     });
     assert.deepEqual(ps.map((p) => p.key).sort(), ["homelab:network.dns[1]", "homelab:nodes[1].role", "homelab:nodes[2].cpu"]);
   });
+  it("say nothing of nodes when the list itself is the schema's problem", () => {
+    for (const nodes of [[], "talos-cp-01", undefined]) {
+      const ps = problemsOf((c) => (c.nodes = nodes));
+      assert.deepEqual(
+        ps.map((p) => p.key),
+        ["homelab:nodes"],
+        JSON.stringify(ps),
+      );
+    }
+  });
 });
