@@ -18,13 +18,21 @@ function folderRows(): Map<string, string> {
   return rows;
 }
 
-/** Top-level folders holding files git tracks or would track (ignored ones such as .toolchain left out). */
-function projectFolders(): string[] {
-  const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: PROJECT_DIR, encoding: "utf8" })
+/** Files git tracks or would track (ignored ones such as .toolchain left out), relative to the project. */
+function projectFiles(): string[] {
+  return execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: PROJECT_DIR, encoding: "utf8" })
     .split("\n")
-    .filter(Boolean);
-  const dirs = new Set(files.filter((f) => f.includes("/")).map((f) => f.split("/")[0]));
-  return [...dirs].filter((d) => d !== "node_modules" && fs.existsSync(path.join(PROJECT_DIR, d))).sort();
+    .filter((f) => f && fs.existsSync(path.join(PROJECT_DIR, f)));
+}
+
+/** The folders directly under `parent` ("" for the top level) that hold such files: empty ones are no part of the project. */
+function projectFolders(parent = ""): string[] {
+  const prefix = parent ? `${parent}/` : "";
+  const below = projectFiles()
+    .filter((f) => f.startsWith(prefix))
+    .map((f) => f.slice(prefix.length))
+    .filter((f) => f.includes("/"));
+  return [...new Set(below.map((f) => f.split("/")[0]))].filter((d) => d !== "node_modules").sort();
 }
 
 /** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens. */
@@ -56,11 +64,7 @@ describe("the README's map of the project", () => {
   it("names every folder of core/ and nothing that is not there", () => {
     const row = rows.get("core/");
     assert.ok(row, "a row for core/");
-    const real = fs
-      .readdirSync(path.join(PROJECT_DIR, "core"), { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
+    const real = projectFolders("core");
     const named = [...row.matchAll(/`([a-z0-9-]+)\/`/g)].map((m) => m[1]).sort();
     assert.deepEqual(named, real);
   });
