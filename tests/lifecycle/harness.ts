@@ -45,11 +45,23 @@ export function buildTalosLifecycleTools(): void {
 /** A network namespace of our own: loopback up, the given addresses on it. Everything of the tier runs in it. */
 export class Netns {
   private constructor(private readonly holder: ChildProcess) {}
-  static async start(addresses: string[]): Promise<Netns> {
+  /**
+   * `dropEverything`: a default route into a tun device nobody reads, which drops what it is given, so a
+   * connection to any address not on the loopback waits for its timeout, as from a machine whose
+   * packets never reach the homelab (a hosted CI runner), instead of failing at once.
+   */
+  static async start(addresses: string[], opts: { dropEverything?: boolean } = {}): Promise<Netns> {
     for (const a of addresses) if (!/^\d+\.\d+\.\d+\.\d+$/.test(a)) throw new Error(`not an IPv4 address: ${a}`);
-    const script = ["ip link set lo up", ...addresses.map((a) => `ip addr add ${a}/32 dev lo`), "echo READY", "exec sleep infinity"].join(
-      " && ",
-    );
+    const drop = opts.dropEverything
+      ? ["ip tuntap add nowhere mode tun", "ip link set nowhere up", "ip route add default dev nowhere"]
+      : [];
+    const script = [
+      "ip link set lo up",
+      ...addresses.map((a) => `ip addr add ${a}/32 dev lo`),
+      ...drop,
+      "echo READY",
+      "exec sleep infinity",
+    ].join(" && ");
     const holder = spawn("unshare", ["--net", "sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((res, rej) => {
       holder.stdout!.on("data", (d) => {
@@ -80,7 +92,7 @@ export interface TalosStandin {
 export async function startTalos(
   ns: Netns,
   plan: Plan,
-  opts: { version: string; rebootMs: number; readyMs: number; graceMs?: number; maintenance?: boolean },
+  opts: { version: string; rebootMs: number; readyMs: number; graceMs?: number; maintenance?: boolean; extraArgs?: string[] },
 ): Promise<TalosStandin> {
   const dir = tempDir("lifecycle-talos");
   const nodes = plan.nodes.map((n) => `${n.name}=${n.ip}:${n.role}`).join(",");
@@ -103,6 +115,8 @@ export async function startTalos(
   // how long a Node's Ready condition stays True after its kubelet stopped (Kubernetes' node-monitor grace
   // period): a Ready seen right after a reboot can be the stale one
   if (opts.graceMs) args.push("-grace", `${opts.graceMs}ms`);
+  // e.g. -kube-listen, -kube-upstream (tests/standins/talos-api/kubeproxy.go)
+  args.push(...(opts.extraArgs ?? []));
   const [cmd, ...pre] = ns.enter;
   const proc = spawn(cmd, [...pre, TALOS_STANDIN, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((res, rej) => {

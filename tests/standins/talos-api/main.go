@@ -9,7 +9,8 @@
 // gitVersion) and GET /api/v1/nodes (each node's kubeletVersion and bootID, which a reboot changes)
 // with the cluster's Kubernetes version:
 // -kubernetes, or what a test wrote into <dir>/kubernetes-version (the effect of a recorded
-// `talosctl upgrade-k8s`, which the stand-in does not run itself). Every state change is appended to
+// `talosctl upgrade-k8s`, which the stand-in does not run itself). With -kube-upstream every other
+// request goes to a real API server (kubeproxy.go). Every state change is appended to
 // events.jsonl, so tests can check the order of a roll against what really happened.
 // As strict as Talos on these paths: a refused Upgrade (fail-upgrade-<node>, or an unhealthy etcd
 // member on a control plane) comes back inside the reply's metadata, as Talos's apid one-to-many proxy
@@ -352,6 +353,13 @@ func main() {
 	grace := flag.Duration("grace", 0, "how long the Node's Ready condition stays True after its kubelet stopped (Kubernetes' node-monitor grace period, 40s by default there)")
 	kubernetes := flag.String("kubernetes", "v1.34.1", "Kubernetes version the cluster runs at start (<dir>/kubernetes-version overrides it)")
 	maintenance := flag.Bool("maintenance", false, "nodes start in maintenance mode, without a config (a new cluster); else configured with the stand-in's CA, bootstrapped, Ready")
+	kubeListen := flag.String("kube-listen", "127.0.0.1:0", "address of the Kubernetes API (the kubeconfig's server), e.g. the plan's VIP and 6443 inside a test's network namespace")
+	var upstream kubeUpstream
+	flag.StringVar(&upstream.url, "kube-upstream", "", "a real Kubernetes API server (https://host:port) that gets every request the stand-in's own Kubernetes API does not serve (kubeproxy.go)")
+	flag.StringVar(&upstream.ca, "kube-upstream-ca", "", "the upstream's CA certificate (PEM file)")
+	flag.StringVar(&upstream.cert, "kube-upstream-cert", "", "client certificate for the upstream (PEM file)")
+	flag.StringVar(&upstream.key, "kube-upstream-key", "", "its key (PEM file)")
+	flag.StringVar(&upstream.socket, "kube-upstream-socket", "", "Unix socket that reaches the upstream (from another network namespace); its URL's host still names it for TLS")
 	flag.Parse()
 	if *dir == "" || *nodesFlag == "" {
 		log.Fatal("-dir and -nodes are required")
@@ -374,6 +382,9 @@ func main() {
 	}
 	c.bootstrapped = !*maintenance
 	ips = append(ips, net.ParseIP("127.0.0.1"))
+	if host, _, err := net.SplitHostPort(*kubeListen); err == nil && net.ParseIP(host) != nil {
+		ips = append(ips, net.ParseIP(host))
+	}
 
 	ca := issue(&x509.Certificate{Subject: pkix.Name{CommonName: "talos-standin-ca"}, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}, nil)
@@ -401,7 +412,7 @@ func main() {
 		go g.Serve(l)
 	}
 
-	kl, err := net.Listen("tcp", "127.0.0.1:0")
+	kl, err := net.Listen("tcp", *kubeListen)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -500,6 +511,14 @@ func main() {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"gitVersion": k8sVersion(), "platform": "linux/amd64"})
 	})
+	if upstream.url != "" {
+		h, err := upstream.handler(*dir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		// the most general pattern: whatever the patterns above do not match
+		mux.Handle("/", h)
+	}
 	go (&http.Server{Handler: mux, TLSConfig: tlsConf}).ServeTLS(kl, "", "")
 
 	talosconfig := fmt.Sprintf("context: standin\ncontexts:\n  standin:\n    endpoints: []\n    ca: %s\n    crt: %s\n    key: %s\n", b64(ca.certPEM()), b64(client.certPEM()), b64(client.keyPEM()))
