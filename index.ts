@@ -24,6 +24,7 @@ import { resolveContract } from "./core/deployed/contract";
 import { findTalosctl } from "./core/day2/find-talosctl";
 import { driftAdvice, lowestVersion, observeTalosVersions, talosDrift } from "./core/day2/observe";
 import type { PemPair } from "./core/haproxy/health-check-cert";
+import { outsidePreviewAdvice, previewFromOutside } from "./core/kubernetes/outside";
 
 /** stack output: HAProxy's health-check certificate and key (secret) */
 const HEALTH_CHECK_OUTPUT = "haproxyHealthCheck";
@@ -43,24 +44,23 @@ async function lastDeployed() {
 
 /**
  * What the nodes the last `up` deployed run now (core/day2/observe.ts), with the talosconfig that run
- * exported. Empty without a talosctl, without that output, or with HOMELAB_SKIP_NODE_PROBE=1 (a
- * pull-request preview from outside the network, where no node answers anyway).
+ * exported, and how many nodes were asked (0: none). None without a talosctl, without that output, or
+ * with HOMELAB_SKIP_NODE_PROBE=1 (a pull-request preview from outside the network, where no node
+ * answers anyway).
  */
 async function runningVersions(
   deployed: NonNullable<Awaited<ReturnType<typeof lastDeployed>>>,
   talosctl: string | undefined,
   plan: { nodes: { name: string; ip: string; unreachable: boolean }[] },
 ) {
-  if (!talosctl || process.env.HOMELAB_SKIP_NODE_PROBE === "1") return {};
+  const none = { asked: 0, versions: {} };
+  if (!talosctl || process.env.HOMELAB_SKIP_NODE_PROBE === "1") return none;
   const details = await self().getOutputDetails("talosconfig");
   const talosconfig = details.secretValue ?? details.value;
-  if (typeof talosconfig !== "string") return {};
+  if (typeof talosconfig !== "string") return none;
   const names = new Set((deployed.nodes ?? []).map((n) => n.name));
-  return observeTalosVersions(
-    plan.nodes.filter((n) => names.has(n.name) && !n.unreachable),
-    talosconfig,
-    talosctl,
-  );
+  const asked = plan.nodes.filter((n) => names.has(n.name) && !n.unreachable);
+  return { asked: asked.length, versions: await observeTalosVersions(asked, talosconfig, talosctl) };
 }
 
 /** HAProxy's health-check certificate as the last `up` delivered it (haproxy mode). */
@@ -105,7 +105,8 @@ async function main() {
   const talosctl = talosctlPath !== undefined;
   // a node that runs another Talos version than recorded (rolled back) is rolled again, and the
   // upgrade path is judged from the lowest version that runs
-  const drift = recorded ? talosDrift(recorded, await runningVersions(recorded, talosctlPath, plan)) : [];
+  const running = recorded ? await runningVersions(recorded, talosctlPath, plan) : { asked: 0, versions: {} };
+  const drift = recorded ? talosDrift(recorded, running.versions) : [];
   const deployed =
     recorded && drift.length > 0
       ? { ...recorded, talosVersion: lowestVersion([recorded.talosVersion!, ...drift.map((d) => d.runs)]) }
@@ -113,6 +114,11 @@ async function main() {
   const driftMessage = driftAdvice(drift, plan.talosVersion);
   if (driftMessage) pulumi.log.warn(driftMessage);
   const deploying = !pulumi.runtime.isDryRun();
+  // a pull request's preview from outside the network: say what it cannot check (core/kubernetes/outside.ts)
+  const declaredOutside = process.env.HOMELAB_SKIP_NODE_PROBE === "1";
+  if (recorded && !deploying && previewFromOutside(declaredOutside, running.asked, Object.keys(running.versions).length)) {
+    pulumi.log.warn(outsidePreviewAdvice(plan.endpoint.url, declaredOutside, process.env.PULUMI_K8S_CLIENT_TIMEOUT));
+  }
   const removalTools = nodeRemovalToolProblems(plan, deployed, { talosctl, kubectl: onPath("kubectl") });
   const transition = [
     ...transitionProblems(plan, deployed),
