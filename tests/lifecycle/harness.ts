@@ -17,6 +17,7 @@ import { BIN, PULUMI, sdkPlugin, toolchainMissing } from "../e2e/engine";
 import { PROJECT_DIR } from "../helpers/stacks";
 import { talosctlPath } from "../helpers/talos-standin";
 import { tempDir } from "../helpers/tmp";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 
 export const COMMAND_STANDIN = path.join(PROJECT_DIR, ".toolchain", "standins", "pulumi-resource-command");
 const TALOS_STANDIN = path.join(PROJECT_DIR, ".toolchain", "bin", "talos-api-standin");
@@ -300,8 +301,16 @@ export class LifecycleProject {
   }
 
   private static populate(dir: string, program = DAY2_PROGRAM): void {
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: day2-lifecycle\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
-    for (const f of ["package.json", "tsconfig.json", "components", "core", path.join("tools", "day2")]) {
+    // The program starts as the project's does (Pulumi.yaml's runtime and `main`, package.json's "main",
+    // tools/program-entry.cjs): that decides the working directory of the program and of every plugin,
+    // so of the day-2 steps' commands.
+    const own = parseYaml(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      stringifyYaml({ name: "day2-lifecycle", runtime: own.runtime, ...(own.main ? { main: own.main } : {}) }),
+    );
+    const entry = ["program-entry.cjs", "ts-loader.cjs"].map((f) => path.join("tools", f));
+    for (const f of ["package.json", "tsconfig.json", "components", "core", path.join("tools", "day2"), ...entry]) {
       fs.cpSync(path.join(PROJECT_DIR, f), path.join(dir, f), { recursive: true });
     }
     fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
