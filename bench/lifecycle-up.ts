@@ -9,14 +9,13 @@
 // each against the engine floor: a program that instantiates the same three providers (so the engine
 // loads, checks and configures the same plugins) and nothing else, in the same namespace, its fresh
 // `up` and its no-change `up`. Every repetition has its own namespace, stand-ins and stacks.
-//   bash tools/with-node.sh node --import tsx bench/lifecycle-up.ts [runs=3] [--modes=tier,entry]
-// Two ways of starting the program, each measured with its own floor:
-//   - tier: as the lifecycle tier starts it (LifecycleProject's Pulumi.yaml: the SDK's ts-node, which
-//     type-checks the program and everything it imports at every start);
-//   - entry: as the project starts index.ts (tools/program-entry.cjs: tsx/esbuild, no type check), named
-//     as package.json's "main" with no `main` in Pulumi.yaml, so the working directory of the program and
-//     of the plugins (the day-2 steps' commands) is the project folder (see /tmp/handoff/bench.md: a
-//     Pulumi.yaml `main` in tools/ moves it to tools/ and every step fails).
+//   bash tools/with-node.sh node --import tsx bench/lifecycle-up.ts [runs=3] [--modes=project,ts-node]
+// Ways of starting the program, each measured with its own floor:
+//   - project (the default): as the project starts index.ts and as LifecycleProject starts the tier's
+//     programs (Pulumi.yaml's runtime, package.json's "main" tools/program-entry.cjs: esbuild, transpile
+//     only);
+//   - ts-node: the SDK's ts-node, which type-checks the program and everything it imports at every
+//     start (how the tier started its programs before; for comparison).
 // Figures: wall time and CPU time (user+sys) of the `pulumi` process tree (the CLI, the language host,
 // the program, the plugins, the commands the steps ran: every process the CLI started and waited for,
 // read from this process's children times), median of `runs`, and each as a ratio to the floor's; the
@@ -41,18 +40,18 @@ import {
   startTalos,
   talosctlWrapper,
 } from "../tests/lifecycle/harness";
-import { PROJECT_DIR, stackPlan } from "../tests/helpers/stacks";
+import { stackPlan } from "../tests/helpers/stacks";
 import { tempDir } from "../tests/helpers/tmp";
 import { nodesOf, startPveApi } from "../tests/standins/pve-api/process";
 
 const args = process.argv.slice(2);
 const RUNS = Math.max(1, Number(args.find((a) => /^\d+$/.test(a)) ?? 3));
-type Mode = "tier" | "entry";
+type Mode = "project" | "ts-node";
 const MODES = (args
   .find((a) => a.startsWith("--modes="))
   ?.slice("--modes=".length)
-  .split(",") ?? ["tier", "entry"]) as Mode[];
-for (const m of MODES) if (m !== "tier" && m !== "entry") throw new Error(`unknown mode ${m} (tier, entry)`);
+  .split(",") ?? ["project"]) as Mode[];
+for (const m of MODES) if (m !== "project" && m !== "ts-node") throw new Error(`unknown mode ${m} (project, ts-node)`);
 const TOKEN = "root@pam!bench=6f1c2a4e-0000-4000-8000-0000000be4c1";
 const ENDPOINT = "https://192.168.0.250:8006/";
 const FACTORY = "http://192.168.0.251:8080";
@@ -113,16 +112,14 @@ function timed(label: string, nodeCpuFile: string, run: () => SpawnSyncReturns<s
   return { wall, cpu, program: sum("program"), runner: sum("runner") };
 }
 
-/** The project's way of starting the program (see the top): package.json "main", no Pulumi.yaml `main`. */
-function useProjectEntry(project: LifecycleProject): void {
+/** The SDK's ts-node instead of the project's entry: Pulumi.yaml `typescript: true`, package.json "main" index.ts. */
+function useTsNode(project: LifecycleProject): void {
   fs.writeFileSync(
     path.join(project.dir, "Pulumi.yaml"),
-    "name: day2-lifecycle\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+    "name: day2-lifecycle\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
   );
   const pkgFile = path.join(project.dir, "package.json");
-  fs.writeFileSync(pkgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(pkgFile, "utf8")), main: "tools/program-entry.cjs" }, null, 2));
-  for (const f of ["program-entry.cjs", "ts-loader.cjs"])
-    fs.copyFileSync(path.join(PROJECT_DIR, "tools", f), path.join(project.dir, "tools", f));
+  fs.writeFileSync(pkgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(pkgFile, "utf8")), main: "index.ts" }, null, 2));
 }
 
 const median = (xs: number[]) => {
@@ -167,12 +164,12 @@ async function repetition(k: number, mode: Mode): Promise<Repetition> {
     };
 
     const floor = LifecycleProject.create(ns, "floor", env, { program: FLOOR_PROGRAM, proxmox: true, talos: true });
-    if (mode === "entry") useProjectEntry(floor);
+    if (mode === "ts-node") useTsNode(floor);
     const floorFresh = timed("floor, fresh", nodeCpu, () => floor.up());
     const floorSame = timed("floor, no change", nodeCpu, () => floor.up());
 
     const project = LifecycleProject.create(ns, "bench", env, { program: CLUSTER_PROGRAM, proxmox: true, talos: true });
-    if (mode === "entry") useProjectEntry(project);
+    if (mode === "ts-node") useTsNode(project);
     const runWith = (deployed: DeployedState | undefined) => {
       project.setInputs({ plan: resolveContract(PLAN, deployed), deployed } as never);
       return project.up();
@@ -222,7 +219,7 @@ async function main() {
   for (const m of MODES) {
     const med = (key: keyof Repetition, what: keyof Sample) => median(reps.get(m)!.map((r) => r[key][what]));
     console.log(
-      `\n${m === "tier" ? "tier (ts-node, type-checked, as LifecycleProject starts it)" : "entry (tools/program-entry.cjs, as the project starts index.ts)"}`,
+      `\n${m === "project" ? "the project's entry (tools/program-entry.cjs), as LifecycleProject and the project start the program" : "the SDK's ts-node (type-checked at every start)"}`,
     );
     console.log(
       `${"".padEnd(18)} ${"wall".padStart(8)} ${"ratio".padStart(6)} ${"cpu".padStart(8)} ${"ratio".padStart(6)} ${"program".padStart(8)} ${"runner".padStart(8)} ${"rest".padStart(8)}`,
