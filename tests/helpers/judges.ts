@@ -4,10 +4,10 @@
 // the test that needs it, saying how to get it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { TalosMinor } from "../../core/plan/types";
+import { SUPPORTED_TALOS, type TalosMinor } from "../../core/versions";
 import { PROJECT_DIR } from "./stacks";
 
-export const TALOS_MINORS: TalosMinor[] = ["1.11", "1.12", "1.13"];
+export const TALOS_MINORS: TalosMinor[] = SUPPORTED_TALOS;
 const JUDGES_DIR = path.join(PROJECT_DIR, ".toolchain", "judges");
 const BIN = path.join(PROJECT_DIR, ".toolchain", "bin");
 

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { patchStrings } from "../../components/TalosNode";
 import type { Plan, TalosMinor } from "../../core/plan/types";
+import { SUPPORTED_TALOS } from "../../core/versions";
 import { talosSchemaFile } from "../helpers/judges";
 import { PROJECT_DIR, stackPlan } from "../helpers/stacks";
 import { talosValidator } from "../helpers/talos-schema";
@@ -34,7 +35,7 @@ function docs(plan: Plan, name: string): Record<string, any>[] {
   return patchStrings(plan, node, SCHEMATIC).map((s) => parse(s));
 }
 
-for (const minor of ["1.11", "1.12", "1.13"] as TalosMinor[]) {
+for (const minor of SUPPORTED_TALOS) {
   describe(`Talos ${minor} patches`, () => {
     for (const mode of ["vip", "kubeprism"] as const) {
       it(`validate against the Talos ${minor} schema for every node (${mode} mode)`, () => {
