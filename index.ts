@@ -7,6 +7,7 @@ import { ApiEndpoint } from "./components/ApiEndpoint";
 import { kubernetesAddOns } from "./components/kubernetes-add-ons";
 import { TalosCluster } from "./components/TalosCluster";
 import { buildPlan, credentialEnv } from "./core/plan/build-plan";
+import type { Plan } from "./core/plan/types";
 import { formatProblems } from "./core/plan/problems";
 import { namespaceValues, readPolicyConfig } from "./core/plan/stack-file";
 import { DEPLOYED_OUTPUT, deployedStateOf, parseDeployedState } from "./core/deployed/state";
@@ -92,9 +93,13 @@ if (!result.ok) {
 const validPlan = result.plan;
 for (const f of result.findings) pulumi.log.warn(`${f.key}: ${f.message} (fix: ${f.fix})`);
 
-async function main() {
-  // The plan is valid on its own; now judge the change against what is running (node removals,
-  // version steps). Still nothing is created when this fails.
+/**
+ * The plan is valid on its own; now judge the change against what is running (node removals, version
+ * steps, tools, drift). Still nothing is created when this fails. Returns the plan with its contract
+ * resolved, what is deployed (with the lowest running Talos version when a node drifted) and the VMs
+ * the stack file says wait for a cold restart.
+ */
+async function judgeAgainstRunning() {
   const recorded = await lastDeployed();
   // the config contract defaults to the one the cluster was created with
   const plan = resolveContract(validPlan, recorded);
@@ -135,6 +140,58 @@ async function main() {
   const pendingReboots = pendingVmReboots(plan, deployed);
   const rebootAdvice = vmRebootAdvice(pendingReboots);
   if (rebootAdvice && !deploying) pulumi.log.warn(rebootAdvice);
+  return { plan, deployed, drift, deploying, pendingReboots };
+}
+
+// What Proxmox lists as pending for each VM, read after every VM was created or updated: it stays
+// listed until the VM was restarted, whatever the stack file says by then. Needs an API token (the
+// provider's password login is not repeated here); without one, or if Proxmox does not answer, the
+// VMs whose CPU or memory this run changed are listed instead, and the run says so.
+function pendingRebootNames(
+  plan: Plan,
+  cluster: TalosCluster,
+  fromStackFile: ReturnType<typeof pendingVmReboots>,
+  deploying: boolean,
+): pulumi.Output<string[]> {
+  const vms = [...cluster.controlPlanes, ...cluster.workers].map((n) => n.vm.vm);
+  const apiToken = proxmoxApiToken ?? (process.env.PROXMOX_VE_API_TOKEN ? pulumi.secret(process.env.PROXMOX_VE_API_TOKEN) : undefined);
+  const proxmoxEndpoint = plan.proxmox.endpoint || process.env.PROXMOX_VE_ENDPOINT || "";
+  return !deploying || !apiToken || !proxmoxEndpoint
+    ? pulumi.output(fromStackFile).apply((p) => {
+        if (deploying) {
+          pulumi.log.warn(
+            "pendingVmReboots: no Proxmox API token to read the VMs' pending changes with; it lists the VMs whose CPU or memory this run changed",
+          );
+          const advice = vmRebootAdvice(p);
+          if (advice) pulumi.log.warn(advice);
+        }
+        return p.map((x) => x.name);
+      })
+    : pulumi.unsecret(
+        pulumi.all([apiToken, ...vms.map((v) => v.nodeName)]).apply(async ([token]) => {
+          let pending = fromStackFile;
+          try {
+            pending = pendingFromProxmox(
+              plan,
+              await readPendingReboots(
+                { endpoint: proxmoxEndpoint, apiToken: token as string, insecure: plan.proxmox.insecure },
+                plan.nodes.map((n) => ({ name: n.name, node: n.host, vmId: n.vmId })),
+              ),
+            );
+          } catch (e) {
+            pulumi.log.warn(
+              `pendingVmReboots: could not read the VMs' pending changes from Proxmox (${(e as Error).message}); it lists the VMs whose CPU or memory this run changed`,
+            );
+          }
+          const advice = vmRebootAdvice(pending);
+          if (advice) pulumi.log.warn(advice);
+          return pending.map((p) => p.name);
+        }),
+      );
+}
+
+async function main() {
+  const { plan, deployed, drift, deploying, pendingReboots } = await judgeAgainstRunning();
 
   const proxmoxProvider = new proxmox.Provider("proxmox", {
     endpoint: plan.proxmox.endpoint || undefined,
@@ -167,47 +224,7 @@ async function main() {
   });
   kubernetesAddOns(plan, kubernetesProvider);
 
-  // What Proxmox lists as pending for each VM, read after every VM was created or updated: it stays
-  // listed until the VM was restarted, whatever the stack file says by then. Needs an API token (the
-  // provider's password login is not repeated here); without one, or if Proxmox does not answer, the
-  // VMs whose CPU or memory this run changed are listed instead, and the run says so.
-  const vms = [...cluster.controlPlanes, ...cluster.workers].map((n) => n.vm.vm);
-  const apiToken = proxmoxApiToken ?? (process.env.PROXMOX_VE_API_TOKEN ? pulumi.secret(process.env.PROXMOX_VE_API_TOKEN) : undefined);
-  const proxmoxEndpoint = plan.proxmox.endpoint || process.env.PROXMOX_VE_ENDPOINT || "";
-  const fromStackFile = pendingReboots;
-  const pendingNames =
-    !deploying || !apiToken || !proxmoxEndpoint
-      ? pulumi.output(fromStackFile).apply((p) => {
-          if (deploying) {
-            pulumi.log.warn(
-              "pendingVmReboots: no Proxmox API token to read the VMs' pending changes with; it lists the VMs whose CPU or memory this run changed",
-            );
-            const advice = vmRebootAdvice(p);
-            if (advice) pulumi.log.warn(advice);
-          }
-          return p.map((x) => x.name);
-        })
-      : pulumi.unsecret(
-          pulumi.all([apiToken, ...vms.map((v) => v.nodeName)]).apply(async ([token]) => {
-            let pending = fromStackFile;
-            try {
-              pending = pendingFromProxmox(
-                plan,
-                await readPendingReboots(
-                  { endpoint: proxmoxEndpoint, apiToken: token as string, insecure: plan.proxmox.insecure },
-                  plan.nodes.map((n) => ({ name: n.name, node: n.host, vmId: n.vmId })),
-                ),
-              );
-            } catch (e) {
-              pulumi.log.warn(
-                `pendingVmReboots: could not read the VMs' pending changes from Proxmox (${(e as Error).message}); it lists the VMs whose CPU or memory this run changed`,
-              );
-            }
-            const advice = vmRebootAdvice(pending);
-            if (advice) pulumi.log.warn(advice);
-            return pending.map((p) => p.name);
-          }),
-        );
+  const pendingNames = pendingRebootNames(plan, cluster, pendingReboots, deploying);
 
   return {
     apiEndpointUrl: apiEndpoint.url,
