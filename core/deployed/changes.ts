@@ -118,10 +118,15 @@ function clusterIdentity(before: DeployedState, after: DeployedState): Change[] 
  *   is deleted from the running VM (vm.go:6506-6523), i.e. hot-unplugged.
  */
 function proxmoxEdits(before: DeployedState, after: DeployedState): Change[] {
+  const kept = pairs(before, after).filter(sameVm);
+  return [...datastoreEdits(kept, after), ...diskEdits(kept, before), ...nicEdits(kept, before, after), ...dataDiskRemovals(kept)];
+}
+
+/** a datastore change: with a host move the disks cannot follow; in place it needs the VM stopped */
+function datastoreEdits(kept: Pair[], after: DeployedState): Change[] {
   const out: Change[] = [];
   const hostsAfter = after.cluster?.hosts ?? [];
   const hostIndex = (name: string) => hostsAfter.findIndex((h) => h.name === name);
-  const kept = pairs(before, after).filter(sameVm);
   const datastoreMoves = new Map<number, Pair[]>();
   for (const p of kept) {
     const from = p.before.datastore,
@@ -152,6 +157,12 @@ function proxmoxEdits(before: DeployedState, after: DeployedState): Change[] {
       ),
     );
   }
+  return out;
+}
+
+/** a disk shrunk, or grown together with a change that needs a restart */
+function diskEdits(kept: Pair[], before: DeployedState): Change[] {
+  const out: Change[] = [];
   for (const p of kept) {
     const b = disksOf(p.before),
       a = disksOf(p.after);
@@ -183,7 +194,12 @@ function proxmoxEdits(before: DeployedState, after: DeployedState): Change[] {
       );
     }
   }
-  // NICs: a MAC or bridge change hot-swaps the running VM's net0; the node drops off the network
+  return out;
+}
+
+/** a bridge or MAC change re-plugs running NICs; more than one control plane at once loses etcd quorum */
+function nicEdits(kept: Pair[], before: DeployedState, after: DeployedState): Change[] {
+  const out: Change[] = [];
   const bridgeBefore = before.cluster?.bridge,
     bridgeAfter = after.cluster?.bridge;
   const bridgeChanges = !!bridgeBefore && !!bridgeAfter && bridgeBefore !== bridgeAfter;
@@ -225,7 +241,12 @@ function proxmoxEdits(before: DeployedState, after: DeployedState): Change[] {
       );
     }
   }
-  // data disks: a shorter list hot-unplugs the last disks (Ceph OSDs in the reference plan)
+  return out;
+}
+
+/** a shorter data-disk list hot-unplugs the last disks (Ceph OSDs in the reference plan) */
+function dataDiskRemovals(kept: Pair[]): Change[] {
+  const out: Change[] = [];
   const removals = kept.filter(
     (p) => p.before.dataDisksGB && p.after.dataDisksGB && p.after.dataDisksGB.length < p.before.dataDisksGB.length,
   );
