@@ -240,7 +240,6 @@ describe("day 2 under the real engine: command provider stand-in, Talos API stan
       first.some((e) => e.name === step("talos-wrk-04") && e.ok),
       "its batch mate finished",
     );
-    assert.ok(!first.some((e) => e.name === step("kubernetes")), "nothing after the failed batch ran");
     assert.deepEqual(firstUp.map((e) => e.node).sort(), nodes.filter((n) => n !== "talos-wrk-03").sort());
     assert.deepEqual(
       [...project.previewOps()].map(([n, op]) => `${op} ${n}`).filter((x) => x.includes("-day2-")),
