@@ -97,25 +97,33 @@ function controlPlanes(): { name: string; ip: string }[] {
     });
 }
 
+/** talosctl's own reason for a failed call (its last error line), so a message says why, not only that */
+function talosctlError(out: string): string {
+  return (
+    out
+      .split("\n")
+      .filter((l) => /error|rpc/i.test(l))
+      .pop()
+      ?.trim() ?? out.trim()
+  );
+}
+
 let lastVersionError = "";
 async function version(ip: string): Promise<string | undefined> {
   const r = await talosctl(talosctlArgs.version(ip), 20_000);
-  if (!r.ok)
-    lastVersionError =
-      r.out
-        .split("\n")
-        .filter((l) => /error|rpc/i.test(l))
-        .pop()
-        ?.trim() ?? r.out.trim();
+  if (!r.ok) lastVersionError = talosctlError(r.out);
   return r.ok ? serverTag(r.out) : undefined;
 }
+
+/** why `etcd status` of a control plane does not count as healthy: talosctl's error, or the table's */
+const etcdUnhealthy = (name: string, r: Result) => `etcd on ${name} not healthy${r.ok ? "" : ` (${talosctlError(r.out)})`}`;
 
 /** etcd is healthy with every member: each control plane answers `etcd status` without errors, and the member list has them all. */
 async function etcdHealthy(): Promise<string | undefined> {
   const cps = controlPlanes();
   for (const cp of cps) {
     const s = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
-    if (!s.ok || !etcdStatusHealthy(s.out)) return `etcd on ${cp.name} not healthy`;
+    if (!s.ok || !etcdStatusHealthy(s.out)) return etcdUnhealthy(cp.name, s);
   }
   const m = await talosctl(talosctlArgs.etcdMembers(cps[0].ip), 20_000);
   const names = m.ok ? etcdMemberNames(m.out) : [];
@@ -457,7 +465,7 @@ async function gate(mode: string): Promise<void> {
     if (!members.some((x) => x.ip === ip)) return `${name} is not listed as an etcd member yet`;
     for (const cp of members) {
       const st = await talosctl(talosctlArgs.etcdStatus(cp.ip), 20_000);
-      if (!st.ok || !etcdStatusHealthy(st.out)) return `etcd on ${cp.name} not healthy`;
+      if (!st.ok || !etcdStatusHealthy(st.out)) return etcdUnhealthy(cp.name, st);
     }
     return undefined;
   });
