@@ -2,7 +2,7 @@
 // Node objects whose conditions the test changes (tests/helpers/kube-apiserver.ts): a node step waits
 // until its Node is Ready, and fails naming the node when it never is; the Kubernetes step reads the real
 // /version and the nodes' kubelet versions. Talos is the machine-API stand-in with the real talosctl, as in
-// rolling-upgrade.test.ts (here every node already runs the target release, so nothing is upgraded).
+// tests/lifecycle/day2.test.ts (here every node already runs the target release, so nothing is upgraded).
 // Nothing is skipped: a binary that is not built fails every test, naming its setup step.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";

@@ -23,6 +23,7 @@ import { tempDir } from "../helpers/tmp";
 import { nodesOf, type PveApiProcess, type PveRequestEntry, startPveApi } from "../standins/pve-api/process";
 import {
   buildLifecycleTools,
+  CLUSTER_PROGRAM,
   type JournalEntry,
   LifecycleProject,
   Netns,
@@ -35,27 +36,6 @@ import {
   type TalosProviderCall,
   type TalosStandin,
 } from "./harness";
-
-const PROGRAM = `// lifecycle tier: the project's TalosCluster with literal inputs (tests/lifecycle/talos-cluster-program.test.ts)
-import * as fs from "node:fs";
-import * as proxmox from "@muhlba91/pulumi-proxmoxve";
-import * as pulumi from "@pulumi/pulumi";
-import { TalosCluster } from "./components/TalosCluster";
-import { deployedStateOf } from "./core/deployed/state";
-const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
-const plan = i.plan;
-const proxmoxProvider = new proxmox.Provider("proxmox", { endpoint: plan.proxmox.endpoint, insecure: plan.proxmox.insecure });
-const cluster = new TalosCluster(plan.clusterName, { plan, proxmoxProvider, deployed: i.deployed });
-export const talosconfig = cluster.talosconfig;
-export const healthy = cluster.healthy;
-export const stagedConfigs = cluster.stagedNodes;
-// as index.ts: read back by the next run, resolves once the day-2 steps finished
-export const deployed = pulumi.all([cluster.configHashes, cluster.applyModes, cluster.configInputHashes, cluster.healthy, cluster.upgrade.done])
-  .apply(([machineConfigHashes, applyModes, configInputHashes, health]) => ({
-    ...deployedStateOf(plan), machineConfigHashes, applyModes, configInputHashes,
-    ...(health === "after-removal" ? { healthCheckPending: true } : {}),
-  }));
-`;
 
 const STACK = "cluster-program";
 const CLUSTER = "prog";
@@ -256,7 +236,7 @@ case "$code" in 200) echo "node \\"$name\\" deleted" ;; 404) ;; *) echo "kubectl
         // the control-plane gate's settle time (20 s by default), so a run with gates takes seconds
         GATE_SETTLE_S: "1",
       },
-      { program: PROGRAM, proxmox: true, talos: true },
+      { program: CLUSTER_PROGRAM, proxmox: true, talos: true },
     );
   });
   after(() => {
