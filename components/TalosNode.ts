@@ -132,7 +132,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
         ...(node.unreachable
           ? // a node that no longer answers: nothing may contact it. The engine keeps every input as it is
             // (no update), and when the node leaves the stack file the apply is dropped from the state
-            // without the provider's delete, whose reset would have to reach the node (README: removing a
+            // without the provider's delete, whose reset would have to reach the node (docs/day2.md: removing a
             // node that no longer answers)
             { ignoreChanges: ["*"], retainOnDelete: true }
           : {

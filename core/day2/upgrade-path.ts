@@ -60,7 +60,7 @@ function talosStep(t0: string, t1: string): Found[] {
       {
         key: "versions.talos",
         message: `${v(t1)} is a downgrade from the running Talos ${v(t0)}`,
-        fix: `keep versions.talos at ${v(t0)} or newer; to undo one node's upgrade use \`talosctl rollback\` (README "Upgrading Talos")`,
+        fix: `keep versions.talos at ${v(t0)} or newer; to undo one node's upgrade use \`talosctl rollback\` (docs/day2.md "Upgrading Talos")`,
       },
     ];
   }

@@ -105,7 +105,7 @@ function issueProblems(issue: z.core.$ZodIssue, config: unknown): ConfigProblem[
     }));
   }
   if (valueAt(config, issue.path) === undefined) {
-    return [{ key, message: "is missing", fix: `add \`${path}\` (see the configuration reference in README.md)` }];
+    return [{ key, message: "is missing", fix: `add \`${path}\` (see the configuration reference in docs/configuration.md)` }];
   }
   const schema = schemaAt(issue.path);
   const declaredFix = schema && z.globalRegistry.get(schema)?.fix;
@@ -119,7 +119,7 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType | undefined): 
     return { message: issue.message, fix: `write ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected} here` };
   if (issue.code === "invalid_value") return { message: issue.message, fix: `write one of: ${issue.values.join(", ")}` };
   if (issue.code !== "too_small" && issue.code !== "too_big")
-    return { message: issue.message, fix: "see the config reference in README.md" };
+    return { message: issue.message, fix: "see the configuration reference in docs/configuration.md" };
   const small = issue.code === "too_small";
   const bound = Number(small ? issue.minimum : issue.maximum);
   if (issue.origin === "array")

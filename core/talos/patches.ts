@@ -32,7 +32,7 @@ function v1alpha1Document(plan: Plan, node: NodePlan, schematicId: string): Patc
     features: {
       kubePrism: { enabled: true, port: plan.kubePrismPort },
       // Cilium's eBPF masquerading breaks the host DNS forwarder for pods; CoreDNS keeps using the
-      // upstream resolvers directly instead (see README "Talos details").
+      // upstream resolvers directly instead (see docs/talos.md).
       hostDNS: { enabled: true, forwardKubeDNSToHost: false },
     },
     kubelet: { nodeIP: { validSubnets: [plan.network.subnet] } },

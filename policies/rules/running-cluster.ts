@@ -36,7 +36,7 @@ export const runningClusterPolicy: StackValidationPolicy = {
     "Edits a running cluster cannot take in place (node role, control-plane address, pod/service network, cluster name, Proxmox edits the provider fails half-way), judged against the stack's last `deployed` output.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  remediationSteps: 'Write the running value back and follow the fix in the message; see README "Edits to a running cluster".',
+  remediationSteps: 'Write the running value back and follow the fix in the message; see docs/day2.md "Edits to a running cluster".',
   validateStack: (args, reportViolation) => {
     const r = runningClusterFindings(args.resources.map((x) => ({ type: x.type, name: x.name, props: x.props ?? {} })));
     const refused = r.findings.filter((f) => f.severity === "mandatory");
@@ -52,7 +52,7 @@ export const runningClusterAdvicePolicy: StackValidationPolicy = {
     "Edits a running cluster takes but that hurt: a new cluster endpoint, NICs re-plugged, a data disk unplugged, an upgrade batch that takes every worker down.",
   severity: "medium",
   enforcementLevel: "advisory",
-  remediationSteps: 'Follow the fix in the message; see README "Edits to a running cluster".',
+  remediationSteps: 'Follow the fix in the message; see docs/day2.md "Edits to a running cluster".',
   validateStack: (args, reportViolation) => {
     const r = runningClusterFindings(args.resources.map((x) => ({ type: x.type, name: x.name, props: x.props ?? {} })));
     for (const f of r.findings.filter((x) => x.severity === "advisory")) reportViolation(text(f));

@@ -26,7 +26,7 @@ export const storagePlanPolicy = stackPolicy<StoragePlanConfig>({
   severity: "high",
   enforcementLevel: "mandatory",
   remediationSteps:
-    'Give at least 3 nodes on 3 different Proxmox hosts a data disk (`dataDisksGB`), or none if the cluster runs no Ceph; see README "Storage plan".',
+    "Give at least 3 nodes on 3 different Proxmox hosts a data disk (`dataDisksGB`), or none if the cluster runs no Ceph; see docs/storage.md.",
   configSchema: { properties: { replicas: { type: "number", default: d.replicas } } },
   judge: (facts, c) => storagePlanRule(facts, thresholdsFromPolicyConfig({ [RULE_NAMES.storagePlan]: c }).storage),
 });
@@ -38,7 +38,7 @@ export const storageAdvicePolicy = stackPolicy<StorageAdviceConfig>({
   severity: "low",
   enforcementLevel: "advisory",
   remediationSteps:
-    'Size data disks alike and at 100 GB or more, OS disks at 50 GB or more; keep data disks on workers. See README "Storage plan".',
+    "Size data disks alike and at 100 GB or more, OS disks at 50 GB or more; keep data disks on workers. See docs/storage.md.",
   configSchema: {
     properties: {
       recommendedOsdGB: { type: "number", default: d.recommendedOsdGB },

@@ -36,7 +36,7 @@ export const upgradePathPolicy: StackValidationPolicy = {
   severity: "critical",
   enforcementLevel: "mandatory",
   remediationSteps:
-    'Step one minor per `pulumi up` (latest patch of each intermediate Talos minor); never lower a version; see README "Upgrading Talos".',
+    'Step one minor per `pulumi up` (latest patch of each intermediate Talos minor); never lower a version; see docs/day2.md "Upgrading Talos".',
   validateStack: (args, reportViolation) => {
     const r = upgradeViolations(args.resources.map((x) => ({ type: x.type, name: x.name, props: x.props ?? {} })));
     for (const v of r.violations) reportViolation(v);

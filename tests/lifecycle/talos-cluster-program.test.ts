@@ -19,6 +19,7 @@ import { type DeployedState, parseDeployedState } from "../../core/deployed/stat
 import type { Plan } from "../../core/plan/types";
 import { BIN } from "../e2e/engine";
 import { stackPlan } from "../helpers/stacks";
+import { talosctlPath } from "../helpers/talos-standin";
 import { tempDir } from "../helpers/tmp";
 import { nodesOf, type PveApiProcess, type PveRequestEntry, startPveApi } from "../standins/pve-api/process";
 import {
@@ -156,7 +157,7 @@ describe("the project's TalosCluster under the real engine: PVE simulator, Talos
     const cfg = path.join(work, "cluster-talosconfig");
     fs.writeFileSync(cfg, outputs().talosconfig, { mode: 0o600 });
     const [cmd, ...pre] = ns.enter;
-    const r = spawnSync(cmd, [...pre, path.join(BIN, "talosctl"), "--talosconfig", cfg, ...args], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(cmd, [...pre, talosctlPath(), "--talosconfig", cfg, ...args], { encoding: "utf8", timeout: 60_000 });
     fs.rmSync(cfg);
     assert.equal(r.status, 0, `talosctl ${args.join(" ")}: ${r.stdout}${r.stderr}`);
   };

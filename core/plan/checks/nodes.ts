@@ -73,7 +73,7 @@ export function unreachableKeepQuorum(cfg: WellFormedConfig): Found[] {
     {
       at: `[${dead[dead.length - 1].i}].unreachable`,
       message: `${dead.map((n) => n.name).join(", ")} of ${controlPlanes.length} control planes are marked unreachable: the rest cannot form an etcd quorum, so no member can be removed`,
-      fix: "mark only the dead control planes and keep a majority running; with quorum already lost, recover etcd from a snapshot first (README: recovering etcd)",
+      fix: "mark only the dead control planes and keep a majority running; with quorum already lost, recover etcd from a snapshot first (docs/day2.md: etcd snapshots and restore)",
     },
   ];
 }
