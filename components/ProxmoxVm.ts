@@ -1,11 +1,12 @@
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodePlan, Plan } from "../core/plan/types";
+import type { NodePlan } from "../core/plan/types";
+import { migrateTimeoutSeconds, type VmSite } from "../core/plan/proxmox-vm";
 import { nocloudIpConfig } from "../core/talos/cloud-init";
-import { migrateTimeoutSeconds } from "../core/plan/proxmox-vm";
 
 export interface ProxmoxVmArgs {
-  plan: Plan;
+  /** what the VM takes from its cluster and host (vmSiteOf(plan, node) in the program) */
+  site: VmSite;
   node: NodePlan;
   /** Proxmox volume ID (`<datastore>:import/<file>`) of the Talos nocloud image this node's host sees */
   imageFileId: pulumi.Input<string>;
@@ -19,13 +20,12 @@ export class ProxmoxVm extends pulumi.ComponentResource {
 
   constructor(name: string, args: ProxmoxVmArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:proxmox:ProxmoxVm", name, {}, opts);
-    const { plan, node } = args;
-    const host = plan.proxmox.hosts.find((h) => h.name === node.host)!;
+    const { site, node } = args;
     // `importFrom` makes Proxmox copy the image into the new disk through its API; `fileId` would make
     // the provider SSH into the host and run `qm disk import` there.
     const disk = (slot: string, sizeGB: number, importFrom?: pulumi.Input<string>): proxmox.types.input.VmLegacyDisk => ({
       interface: slot,
-      datastoreId: host.datastore,
+      datastoreId: site.datastore,
       size: sizeGB,
       fileFormat: "raw",
       discard: "on",
@@ -39,16 +39,16 @@ export class ProxmoxVm extends pulumi.ComponentResource {
         name: node.name,
         nodeName: node.host,
         vmId: node.vmId,
-        description: `Talos ${node.role} of ${plan.clusterName} (managed by Pulumi)`,
+        description: `Talos ${node.role} of ${site.clusterName} (managed by Pulumi)`,
         // sorted as Proxmox stores them (the provider sorts and compares them ignoring order itself)
-        tags: [plan.clusterName, node.role, "talos"].sort(),
+        tags: [site.clusterName, node.role, "talos"].sort(),
         onBoot: true,
         // control planes come up first after a host reboot; workers wait for the API
         startup: { order: node.startupOrder, upDelay: node.role === "controlplane" ? 30 : 0 },
         // Only an image with the qemu-guest-agent extension answers the agent; without it every create
         // would wait out the agent timeout. The IP is static and known, so never wait for the agent
         // to report one.
-        agent: { enabled: plan.image.guestAgent, trim: plan.image.guestAgent, timeout: "2m", waitForIp: { disabled: true } },
+        agent: { enabled: site.guestAgent, trim: site.guestAgent, timeout: "2m", waitForIp: { disabled: true } },
         cpu: { cores: node.cpu, sockets: 1, type: "x86-64-v2-AES" },
         memory: { dedicated: Math.round(node.memoryGiB * 1024) },
         operatingSystem: { type: "l26" },
@@ -62,14 +62,14 @@ export class ProxmoxVm extends pulumi.ComponentResource {
         // so a host move would fail (tests/lifecycle/proxmox-vms.test.ts, j).
         cdrom: { fileId: "none", interface: "ide3" },
         disks: node.disks.map((d) => disk(d.slot, d.sizeGB, d.purpose === "os" ? args.imageFileId : undefined)),
-        networkDevices: [{ bridge: plan.proxmox.bridge, model: "virtio", ...(node.mac ? { macAddress: node.mac } : {}) }],
+        networkDevices: [{ bridge: site.bridge, model: "virtio", ...(node.mac ? { macAddress: node.mac } : {}) }],
         // NoCloud network data: the node boots with its planned static IP in maintenance mode, so the
         // Talos provider can reach it there to apply the machine config.
         initialization: {
           type: "nocloud",
-          datastoreId: host.datastore,
-          ipConfigs: [{ ipv4: nocloudIpConfig(plan, node) }],
-          dns: { servers: plan.network.dns },
+          datastoreId: site.datastore,
+          ipConfigs: [{ ipv4: nocloudIpConfig(site, node) }],
+          dns: { servers: site.dns },
         },
         stopOnDestroy: true,
         // Never restart a VM from here: one edit would restart every VM at once, control planes

@@ -10,6 +10,7 @@ import type { DeployedState } from "../core/deployed/state";
 import { NODE_OBJECT_DELETE_SCRIPT, RESET_ON_DESTROY } from "../core/talos/node-removal";
 import { nodePatchDocuments } from "../core/talos/patches";
 import { ProxmoxVm } from "./ProxmoxVm";
+import { vmSiteOf } from "../core/plan/proxmox-vm";
 
 export interface TalosNodeArgs {
   plan: Plan;
@@ -61,7 +62,7 @@ abstract class TalosNode extends pulumi.ComponentResource {
     this.node = node;
     this.vm = new ProxmoxVm(
       `${name}-vm`,
-      { plan, node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider },
+      { site: vmSiteOf(plan, node), node, imageFileId: args.imageFileId, proxmoxProvider: args.proxmoxProvider },
       { parent: this, dependsOn: args.after ?? [] },
     );
     const patches = pulumi.output(args.schematicId).apply((id) => patchStrings(plan, node, id));

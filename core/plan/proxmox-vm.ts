@@ -8,6 +8,35 @@ import type { NodePlan, Plan } from "./types";
  * GB, doubled for a link that carries other traffic (disks and RAM both cross it).
  */
 export const MIGRATE_SECONDS_PER_GB = 20;
+
+/** What a node's VM takes from its cluster and its Proxmox host (components/ProxmoxVm.ts). */
+export interface VmSite {
+  /** in the VM's description and tags */
+  clusterName: string;
+  /** the host's datastore: the VM's disks and its cloud-init drive */
+  datastore: string;
+  bridge: string;
+  /** the node network's prefix length and gateway, and the DNS servers, for the first boot's cloud-init */
+  prefix: number;
+  gateway: string;
+  dns: string[];
+  /** the image has the qemu-guest-agent extension: the VM's agent is on */
+  guestAgent: boolean;
+}
+
+export function vmSiteOf(plan: Plan, node: Pick<NodePlan, "host">): VmSite {
+  const host = plan.proxmox.hosts.find((h) => h.name === node.host);
+  if (!host) throw new Error(`node host ${node.host} is not one of proxmox.hosts`);
+  return {
+    clusterName: plan.clusterName,
+    datastore: host.datastore,
+    bridge: plan.proxmox.bridge,
+    prefix: plan.network.prefix,
+    gateway: plan.network.gateway,
+    dns: plan.network.dns,
+    guestAgent: plan.image.guestAgent,
+  };
+}
 /** bpg's own default of `timeout_migrate` (proxmoxtf/resource/vm/vm.go:132), kept as the floor */
 export const MIGRATE_TIMEOUT_FLOOR_S = 1800;
 

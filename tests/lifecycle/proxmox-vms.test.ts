@@ -25,7 +25,7 @@ import * as fs from "node:fs";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { ProxmoxVm } from "./components/ProxmoxVm";
-import { imageDownloadArgs } from "./core/plan/proxmox-vm";
+import { imageDownloadArgs, vmSiteOf } from "./core/plan/proxmox-vm";
 import { imageDownloadName, imageDownloads } from "./core/plan/storage";
 import { pendingFromProxmox } from "./core/deployed/rollout";
 import { readPendingReboots } from "./core/proxmox/pending";
@@ -44,7 +44,7 @@ for (const d of imageDownloads(plan)) {
   const file = new proxmox.download.File(imageDownloadName("talos-image", d), imageDownloadArgs(plan, d, i.schematicId), { provider, deleteBeforeReplace: d.shared });
   for (const h of d.servesHosts) fileIds[h] = file.id;
 }
-const vms = plan.nodes.map((n: any) => new ProxmoxVm(n.name, { plan, node: n, imageFileId: fileIds[n.host], proxmoxProvider: provider }, i.before ? { transformations: [before] } : {}));
+const vms = plan.nodes.map((n: any) => new ProxmoxVm(n.name, { site: vmSiteOf(plan, n), node: n, imageFileId: fileIds[n.host], proxmoxProvider: provider }, i.before ? { transformations: [before] } : {}));
 export const vmIds = Object.fromEntries(vms.map((v: ProxmoxVm, k: number) => [plan.nodes[k].name, v.vmId]));
 // as index.ts does on \`up\`: what Proxmox lists as pending, read once every VM was created or updated
 export const pendingVmReboots = pulumi.all(vms.map((v: ProxmoxVm) => v.vm.id)).apply(async () => pulumi.runtime.isDryRun() ? [] :

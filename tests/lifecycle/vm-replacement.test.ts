@@ -19,9 +19,10 @@ const PROGRAM = `// lifecycle tier: the project's ProxmoxVm component with liter
 import * as fs from "node:fs";
 import * as proxmox from "@muhlba91/pulumi-proxmoxve";
 import { ProxmoxVm } from "./components/ProxmoxVm";
+import { vmSiteOf } from "./core/plan/proxmox-vm";
 const i = JSON.parse(fs.readFileSync("inputs.json", "utf8"));
 const provider = new proxmox.Provider("pve", { endpoint: i.plan.proxmox.endpoint, insecure: true });
-new ProxmoxVm(i.node.name, { plan: i.plan, node: i.node, imageFileId: i.imageFileId, proxmoxProvider: provider });
+new ProxmoxVm(i.node.name, { site: vmSiteOf(i.plan, i.node), node: i.node, imageFileId: i.imageFileId, proxmoxProvider: provider });
 `;
 
 const before_ = stackPlan("homelab");
@@ -129,6 +130,9 @@ describe("a VM replaced by a vmId change after an upgrade (real engine, real Pro
     assert.equal(created.vmId, 1115);
     assert.equal(created.disks[0].importFrom, NEW_IMAGE);
     assert.deepEqual(created.initialization.dns.servers, ["192.168.0.53", "192.168.0.54"]);
-    assert.equal(created.initialization.ipConfigs[0].ipv4.address, nocloudIpConfig(plan, plan.nodes.find((n) => n.name === NODE)!).address);
+    assert.equal(
+      created.initialization.ipConfigs[0].ipv4.address,
+      nocloudIpConfig(plan.network, plan.nodes.find((n) => n.name === NODE)!).address,
+    );
   });
 });
